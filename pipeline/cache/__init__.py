@@ -1,0 +1,124 @@
+"""The cache: a content-addressed blob store plus a per-machine index of result records.
+
+Layout under the cache folder::
+
+    blobs/ab/abcdef...   immutable output files, named by their SHA-256
+    index/               diskcache (SQLite): result records, last manifest per step, stat cache
+    tmp/                 work folders of running nodes (same filesystem, so outputs move in by rename)
+    locks/               one lock file per cache key while a node computes it
+
+Blobs are written before the record that names them; a record whose blob is missing or damaged is a
+miss, never a wrong output.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import diskcache
+
+from pipeline.cache.blobs import BlobStore
+from pipeline.cache.records import CACHE_FORMAT, Manifest, OutputRef, ResultRecord
+from pipeline.cache.stat_cache import StatCache
+from pipeline.errors import CacheError
+
+__all__ = ["Cache", "Manifest", "OutputRef", "ResultRecord", "CACHE_FORMAT", "default_cache_dir"]
+
+ENV_CACHE_DIR = "PIPELINE_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """``$PIPELINE_CACHE_DIR`` if set, else ``cache/`` in the current folder."""
+    return Path(os.environ.get(ENV_CACHE_DIR) or "cache")
+
+
+class Cache:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        try:
+            for sub in ("blobs", "tmp", "locks"):
+                (self.root / sub).mkdir(parents=True, exist_ok=True)
+            self.index = diskcache.Cache(str(self.root / "index"), size_limit=2**40,
+                                         eviction_policy="none", timeout=60)
+        except OSError as exc:
+            raise CacheError(_explain_os_error(exc, self.root)) from None
+        self.blobs = BlobStore(self.root / "blobs")
+        self.stat = StatCache(self.index)
+
+    def close(self) -> None:
+        self.index.close()
+
+    # -- result records -----------------------------------------------------------------------------
+
+    def record(self, key: str) -> ResultRecord | None:
+        raw = self.index.get("rec:" + key)
+        if raw is None:
+            return None
+        try:
+            return ResultRecord.model_validate_json(raw)
+        except ValueError:
+            self.index.delete("rec:" + key)
+            return None
+
+    def usable(self, record: ResultRecord) -> bool:
+        """All of the record's blobs are present with the right size."""
+        return all(self.blobs.has(o.digest, o.size) for o in record.outputs.values())
+
+    def put_record(self, record: ResultRecord) -> None:
+        self.index.set("rec:" + record.key, record.model_dump_json())
+
+    def drop_record(self, key: str) -> None:
+        self.index.delete("rec:" + key)
+
+    # -- what each step of each recipe last ran with (for explaining reruns) ------------------------
+
+    def last_manifest(self, recipe: Path, step: str) -> Manifest | None:
+        raw = self.index.get(f"last:{recipe}:{step}")
+        if raw is None:
+            return None
+        try:
+            return Manifest.model_validate_json(raw)
+        except ValueError:
+            return None
+
+    def set_last_manifest(self, recipe: Path, step: str, manifest: Manifest) -> None:
+        self.index.set(f"last:{recipe}:{step}", manifest.model_dump_json())
+
+    # -- work folders and locks ----------------------------------------------------------------------
+
+    @contextmanager
+    def work_dir(self, label: str) -> Iterator[Path]:
+        """A private scratch folder on the cache's filesystem, removed whatever happens."""
+        path = Path(tempfile.mkdtemp(prefix=f"{label[:40]}-", dir=self.root / "tmp"))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    @contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        """Exclusive per-key lock across processes: two runs never compute the same node at once."""
+        path = self.root / "locks" / f"{key[:32]}.lock"
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def _explain_os_error(exc: OSError, root: Path) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"cache folder {root} is not writable ({exc.strerror}); "
+                f"fix: choose another with --cache-dir or ${ENV_CACHE_DIR}")
+    if exc.errno == errno.ENOSPC:
+        return f"no space left for the cache in {root}; fix: free disk space, or point --cache-dir elsewhere"
+    return f"cannot use cache folder {root}: {exc}"

@@ -1,0 +1,145 @@
+"""The ``pipeline`` command: a thin layer over the API, one small function per subcommand.
+
+Exit codes: 0 success; 1 a node failed (or ``plan --check`` found work); 2 bad recipe or input;
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.cache import ENV_CACHE_DIR, Cache, default_cache_dir
+from pipeline.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, PipelineError
+from pipeline.plan import plan
+from pipeline.progress import Reporter
+from pipeline.recipe.load import load_recipe
+from pipeline.run import run_pipeline
+
+
+def _cache(args: argparse.Namespace) -> Cache:
+    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    pipeline = load_recipe(args.recipe)
+    print(f"{args.recipe}: ok ({len(pipeline.order)} nodes, {len(pipeline.outputs)} outputs)")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    pipeline = load_recipe(args.recipe)
+    plans = plan(pipeline, _cache(args))
+    if args.json:
+        print(json.dumps([p.to_json() for p in plans], indent=2))
+    else:
+        width = max(len(p.node) for p in plans)
+        for p in plans:
+            print(f"{p.action:<4}  {p.node:<{width}}  {'; '.join(p.reasons)}")
+        runs = sum(p.action == "run" for p in plans)
+        print(f"{runs} to run, {len(plans) - runs} cached")
+    if args.check:
+        return 1 if any(p.action == "run" for p in plans) else 0
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    pipeline = load_recipe(args.recipe)
+    reporter = Reporter(quiet=args.quiet)
+    force = frozenset(pipeline.order) if args.force_all else frozenset(args.force or [])
+    unknown = sorted(force - set(pipeline.order))
+    if unknown:
+        print(f"error: --force names unknown node(s): {', '.join(unknown)}; "
+              f"nodes are: {', '.join(pipeline.order)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    summary = run_pipeline(pipeline, _cache(args), reporter=reporter, force=force, keep_going=args.keep_going)
+    reporter.summary(summary)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from pipeline.device import affinity_cpus, cgroup_cpu_limit, cpu_threads, detect_device, torch_available
+    from pipeline.registry import node_types
+
+    limit = cgroup_cpu_limit()
+    print(f"python      {sys.version.split()[0]}")
+    print(f"device      {detect_device()} (torch {'installed' if torch_available() else 'not installed'})")
+    print(f"threads     {cpu_threads()} (affinity {affinity_cpus()}, cgroup quota "
+          f"{'none' if limit is None else f'{limit:g} CPUs'})")
+    print(f"cache       {(Path(args.cache_dir) if args.cache_dir else default_cache_dir()).resolve()}")
+    for name, cls in sorted(node_types().items()):
+        for key, value in cls.diagnostics().items():
+            print(f"{name + ' ' + key:<24}{value}")
+    return 0
+
+
+def cmd_nodes(args: argparse.Namespace) -> int:
+    from pipeline.registry import node_types
+
+    for name, cls in sorted(node_types().items()):
+        print(f"{name} (version {cls.version}) - {cls.doc or (cls.__doc__ or '').strip().splitlines()[0]}")
+        for port_name, port in cls.inputs.items():
+            flags = ("list of " if port.many else "") + port.kind + (", optional" if port.optional else "")
+            print(f"    input  {port_name}: {flags}")
+        for port_name, port in cls.outputs.items():
+            print(f"    output {port_name}: {port.kind} ({port.suffix})")
+        for field_name, info in cls.params.model_fields.items():
+            default = "required" if info.is_required() else f"default {info.get_default(call_default_factory=True)!r}"
+            doc = f" - {info.description}" if info.description else ""
+            print(f"    param  {field_name}: {default}{doc}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from pipeline.recipe.model import Recipe
+
+    print(json.dumps(Recipe.model_json_schema(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pipeline", description=__doc__.splitlines()[0])
+    parser.add_argument("--cache-dir", help=f"cache folder (default: ${ENV_CACHE_DIR} or ./cache)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, fn: Callable[[argparse.Namespace], int], help_text: str,
+                recipe: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if recipe:
+            p.add_argument("recipe", help="the recipe YAML file")
+        p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
+        p.set_defaults(fn=fn)
+        return p
+
+    run = command("run", cmd_run, "run what is stale and write the recipe's outputs")
+    run.add_argument("--force", action="append", metavar="NODE", help="rerun NODE even if cached (repeatable)")
+    run.add_argument("--force-all", action="store_true", help="rerun every node")
+    run.add_argument("--keep-going", action="store_true", help="after a failure, run everything not downstream")
+    run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p = command("plan", cmd_plan, "show which nodes would run and why")
+    p.add_argument("--json", action="store_true", help="print a JSON array of {node, action, reasons, ...}")
+    p.add_argument("--check", action="store_true", help="exit 1 if anything would run, 0 if all is cached")
+    command("validate", cmd_validate, "check a recipe and its input files; exit 2 on problems")
+    command("doctor", cmd_doctor, "show device, threads, ffmpeg and usable TTS engines", recipe=False)
+    command("nodes", cmd_nodes, "list node types with their ports and params", recipe=False)
+    command("schema", cmd_schema, "print the recipe JSON Schema (for editor completion)", recipe=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Errors the engine raises, in the user's terms: where (file:line:column), which field, what to do.
+
+Exit codes: 2 for anything the user must fix in the recipe or its inputs, 1 for a node that failed at run
+time for another reason, 130 for an interrupted run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a recipe file (1-based line and column)."""
+
+    file: Path
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return str(self.file)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a recipe or an input: where, which field, what, and how to fix it."""
+
+    location: Location
+    message: str
+    field: str = ""
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.location}: "
+        if self.field:
+            text += f"{self.field}: "
+        text += self.message
+        if self.hint:
+            text += f"\n    fix: {self.hint}"
+        return text
+
+
+class PipelineError(Exception):
+    """Base of the engine's own errors; the CLI prints them without a traceback."""
+
+    exit_code = EXIT_FAILED
+
+
+class RecipeError(PipelineError):
+    """A recipe (or an input it names) is wrong. Carries every problem found, not just the first."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the recipe:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
+
+
+class NodeFailed(PipelineError):
+    """A node's run failed. ``bad_input`` marks failures caused by the user's input (exit code 2)."""
+
+    def __init__(self, node: str, message: str, *, location: Location | None = None, field: str = "",
+                 hint: str = "", detail: str = "", bad_input: bool = False) -> None:
+        self.node = node
+        self.location = location
+        self.field = field
+        self.hint = hint
+        self.detail = detail
+        self.exit_code = EXIT_BAD_INPUT if bad_input else EXIT_FAILED
+        where = f"{location}: " if location else ""
+        text = f"{where}node '{node}'"
+        if field:
+            text += f", field '{field}'"
+        text += f": {message}"
+        if hint:
+            text += f"\n    fix: {hint}"
+        if detail:
+            text += "\n    " + "\n    ".join(detail.rstrip().splitlines()[-20:])
+        super().__init__(text)
+
+
+class CacheError(PipelineError):
+    """The cache folder cannot be used (read-only, full disk...)."""

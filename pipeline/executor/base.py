@@ -1,0 +1,29 @@
+"""The narrow interface between the runner and whatever executes node runs (threads here, a cluster later).
+
+An executor takes a callable and the resources it occupies, and gives back a Future. The runner decides
+*what* may start (dependencies, cache hits); the executor decides only *where* it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from pipeline.node import Resources
+
+
+class Executor(Protocol):
+    def can_start(self, resources: Resources) -> bool:
+        """True when a run needing ``resources`` fits in the free slots now."""
+        ...
+
+    def submit(self, fn: Callable[[], Any], resources: Resources) -> Future[Any]:
+        ...
+
+    def wait(self, futures: Iterable[Future[Any]], timeout: float | None = None) -> set[Future[Any]]:
+        """Block until at least one of ``futures`` is done (or the timeout passes); return the done ones."""
+        ...
+
+    def close(self) -> None:
+        ...

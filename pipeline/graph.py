@@ -1,0 +1,286 @@
+"""Compiling steps into a typed DAG (a networkx DiGraph), with every problem reported at once.
+
+Checks: known node types (with did-you-mean), params against each type's model, input ports fed by a
+reference to an existing step's output of the same kind or by an existing file, required inputs present,
+no cycles (reported with their path). Nothing here knows what the node types do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pydantic import ValidationError
+
+from pipeline.errors import Location, Problem, RecipeError
+from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port
+from pipeline.recipe.diagnose import did_you_mean, problems_from_validation
+from pipeline.recipe.refs import Ref, looks_like_ref, parse_ref
+from pipeline.recipe.source import Source
+from pipeline.recipe.steps import STEP_NAME_CHARS, StepSpec, valid_step_name
+from pipeline.registry import get_node_type, node_types
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An input read from a file the user names (an image, a music track)."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """An input fed by another step's output."""
+
+    ref: Ref
+
+
+InputSource = SourceFile | Upstream
+
+
+@dataclass
+class Step:
+    """A compiled step: its node type, validated params, and where each input comes from."""
+
+    name: str
+    node_type: NodeType
+    params: Params
+    inputs: dict[str, list[InputSource]]
+    spec: StepSpec
+
+    def upstream_steps(self) -> list[str]:
+        return sorted({s.ref.step for sources in self.inputs.values() for s in sources
+                       if isinstance(s, Upstream)})
+
+
+@dataclass
+class Pipeline:
+    """A compiled recipe: the DAG, its steps in run order, and the files it publishes."""
+
+    file: Path
+    graph: nx.DiGraph
+    steps: dict[str, Step]
+    order: list[str]
+    outputs: dict[Path, Ref]
+    source: Source
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def recipe_id(self) -> Path:
+        """The recipe's absolute path: identifies it in the cache (last manifests, pins)."""
+        return self.file.resolve()
+
+    def locate(self, step: str, field_path: tuple[str | int, ...] = ()) -> Location:
+        spec = self.steps[step].spec
+        return self.source.locate(spec.source_path(field_path) if field_path else spec.origin)
+
+
+def _source_inputs(step: Step) -> dict[str, InputValue]:
+    """Inputs of a step as the node sees them, for those fed by files only (used by ``check``)."""
+    values: dict[str, InputValue] = {}
+    for port_name, port in step.node_type.inputs.items():
+        sources = step.inputs.get(port_name, [])
+        if not sources or not all(isinstance(s, SourceFile) for s in sources):
+            continue
+        paths = [s.path for s in sources if isinstance(s, SourceFile)]
+        values[port_name] = paths if port.many else paths[0]
+    return values
+
+
+class _Compiler:
+    def __init__(self, specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path):
+        self.specs = specs
+        self.raw_outputs = outputs
+        self.source = source
+        self.base_dir = base_dir
+        self.problems: list[Problem] = []
+        self.types: dict[str, NodeType] = {}
+
+    def problem(self, spec: StepSpec, loc: tuple[str | int, ...], message: str, hint: str = "",
+                field_name: str | None = None) -> None:
+        where = self.source.locate(spec.source_path(loc) if loc else spec.origin)
+        label = field_name if field_name is not None else ".".join(str(p) for p in loc)
+        self.problems.append(Problem(where, message, field=f"{spec.name}: {label}" if label else spec.name,
+                                     hint=hint))
+
+    def compile(self) -> Pipeline:
+        known = node_types()
+        names = [spec.name for spec in self.specs]
+        for spec in self.specs:
+            if not valid_step_name(spec.name):
+                self.problem(spec, (), f"step name '{spec.name}' may only contain {STEP_NAME_CHARS}",
+                             "rename the step")
+            if not spec.type:
+                self.problem(spec, (), "the step has no 'type'",
+                             f"add 'type:' with one of: {', '.join(sorted(known))}")
+                continue
+            node_type = get_node_type(spec.type)
+            if node_type is None:
+                self.problem(spec, ("type",), f"unknown node type '{spec.type}'{did_you_mean(spec.type, known)}",
+                             f"known types: {', '.join(sorted(known))} (see 'pipeline nodes')", "type")
+                continue
+            self.types[spec.name] = node_type
+
+        steps: dict[str, Step] = {}
+        for spec in self.specs:
+            node_type = self.types.get(spec.name)
+            if node_type is None:
+                continue
+            step = self._compile_step(spec, node_type, names)
+            if step is not None:
+                steps[spec.name] = step
+
+        graph = nx.DiGraph()
+        for name, step in steps.items():
+            graph.add_node(name, step=step)
+        for name, step in steps.items():
+            for port, sources in step.inputs.items():
+                for src in sources:
+                    if isinstance(src, Upstream) and src.ref.step in steps:
+                        graph.add_edge(src.ref.step, name, port=port)
+        order = self._order(graph, steps)
+        outputs = self._outputs(steps)
+        if not self.problems:
+            for name in order:
+                self._check_sources(steps[name])
+        if self.problems:
+            raise RecipeError(self.problems)
+        return Pipeline(file=self.source.file, graph=graph, steps=steps, order=order, outputs=outputs,
+                        source=self.source)
+
+    def _compile_step(self, spec: StepSpec, node_type: NodeType, names: list[str]) -> Step | None:
+        params_model = node_type.params
+        param_fields = {k: v for k, v in spec.fields.items() if k not in node_type.inputs}
+        before = len(self.problems)
+        params: Params | None = None
+        try:
+            params = params_model.model_validate(param_fields)
+        except ValidationError as exc:
+            def locate(loc: tuple[Any, ...]) -> Location:
+                return self.source.locate(spec.source_path(loc))
+            for problem in problems_from_validation(exc, params_model, locate, extra_names=node_type.inputs):
+                self.problems.append(Problem(problem.location, problem.message,
+                                             field=f"{spec.name}: {problem.field}", hint=problem.hint))
+        inputs: dict[str, list[InputSource]] = {}
+        for port_name, port in node_type.inputs.items():
+            if port_name not in spec.fields or spec.fields[port_name] is None:
+                if not port.optional:
+                    self.problem(spec, (), f"input '{port_name}' ({port.kind}) is required",
+                                 f"add '{port_name}:' with a file path or a reference like ${{step.port}}",
+                                 port_name)
+                continue
+            inputs[port_name] = self._input_sources(spec, port_name, port, spec.fields[port_name], names)
+        if len(self.problems) > before or params is None:
+            return None
+        return Step(name=spec.name, node_type=node_type, params=params, inputs=inputs, spec=spec)
+
+    def _input_sources(self, spec: StepSpec, port_name: str, port: Port, value: Any,
+                       names: list[str]) -> list[InputSource]:
+        if port.many:
+            if not isinstance(value, list):
+                value = [value]
+            items = list(enumerate(value))
+        else:
+            if isinstance(value, list):
+                self.problem(spec, (port_name,), f"input '{port_name}' takes one value, got a list",
+                             "give a single path or reference")
+                return []
+            items = [(None, value)]
+        sources: list[InputSource] = []
+        for index, item in items:
+            loc = (port_name,) if index is None else (port_name, index)
+            ref = parse_ref(item)
+            if ref is not None:
+                if self._check_ref(spec, loc, ref, port, names):
+                    sources.append(Upstream(ref))
+            elif looks_like_ref(item):
+                self.problem(spec, loc, f"malformed reference {item!r}",
+                             "write references as ${step.port}, for example ${narrate.audio}")
+            elif isinstance(item, str) and item.strip():
+                path = (self.base_dir / item).resolve()
+                if not path.is_file():
+                    what = "is a folder, not a file" if path.is_dir() else "not found"
+                    self.problem(spec, loc, f"{port.kind} file {what}: {path}",
+                                 "paths are relative to the recipe file; check the spelling")
+                else:
+                    sources.append(SourceFile(path))
+            else:
+                self.problem(spec, loc, f"expected a file path or a ${{step.port}} reference, got {item!r}")
+        return sources
+
+    def _check_ref(self, spec: StepSpec, loc: tuple[str | int, ...], ref: Ref, port: Port,
+                   names: list[str]) -> bool:
+        if ref.step not in names:
+            self.problem(spec, loc, f"reference to unknown step '{ref.step}'{did_you_mean(ref.step, names)}",
+                         f"steps in this recipe: {', '.join(names)}")
+            return False
+        producer = self.types.get(ref.step)
+        if producer is None:
+            return False
+        out = producer.outputs.get(ref.port)
+        if out is None:
+            self.problem(spec, loc, f"step '{ref.step}' ({producer.name}) has no output '{ref.port}'"
+                         f"{did_you_mean(ref.port, producer.outputs)}",
+                         f"its outputs: {', '.join(producer.outputs)}")
+            return False
+        if out.kind != port.kind:
+            self.problem(spec, loc, f"type mismatch: ${{{ref.step}.{ref.port}}} is {out.kind}, "
+                         f"this input needs {port.kind}",
+                         f"use an output of kind {port.kind}")
+            return False
+        return True
+
+    def _order(self, graph: nx.DiGraph, steps: dict[str, Step]) -> list[str]:
+        try:
+            return list(nx.lexicographical_topological_sort(graph))
+        except nx.NetworkXUnfeasible:
+            for cycle in list(nx.simple_cycles(graph))[:5]:
+                first = cycle.index(min(cycle))
+                cycle = cycle[first:] + cycle[:first]
+                path = " -> ".join([*cycle, cycle[0]])
+                self.problem(steps[cycle[0]].spec, (), f"cycle: {path}",
+                             "a step cannot depend on its own output; break one of these references")
+            return []
+
+    def _outputs(self, steps: dict[str, Step]) -> dict[Path, Ref]:
+        outputs: dict[Path, Ref] = {}
+        for path_text, value in self.raw_outputs.items():
+            loc_path = ("outputs", path_text)
+            where = self.source.locate(loc_path)
+            ref = parse_ref(value)
+            if ref is None:
+                self.problems.append(Problem(where, f"expected a ${{step.port}} reference, got {value!r}",
+                                             field=f"outputs: {path_text}"))
+                continue
+            step = steps.get(ref.step)
+            if step is None:
+                if ref.step not in self.types:
+                    self.problems.append(Problem(
+                        where, f"reference to unknown step '{ref.step}'{did_you_mean(ref.step, steps)}",
+                        field=f"outputs: {path_text}"))
+                continue
+            if ref.port not in step.node_type.outputs:
+                self.problems.append(Problem(where, f"step '{ref.step}' has no output '{ref.port}'",
+                                             field=f"outputs: {path_text}",
+                                             hint=f"its outputs: {', '.join(step.node_type.outputs)}"))
+                continue
+            outputs[(self.base_dir / path_text).resolve()] = ref
+        return outputs
+
+    def _check_sources(self, step: Step) -> None:
+        values = _source_inputs(step)
+        if not values:
+            return
+        for error in step.node_type.check(step.params, values):
+            self._node_problem(step.spec, error)
+
+    def _node_problem(self, spec: StepSpec, error: NodeInputError) -> None:
+        loc = (error.field,) if error.field else ()
+        self.problem(spec, loc, error.message, error.hint or "")
+
+
+def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path) -> Pipeline:
+    """Compile StepSpecs into a Pipeline, or raise RecipeError listing every problem."""
+    return _Compiler(specs, outputs, source, base_dir).compile()

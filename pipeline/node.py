@@ -1,0 +1,133 @@
+"""The contract every node type implements.
+
+A node type is a plugin: it declares what it takes (a pydantic params model and typed input ports), what it
+gives (typed output ports, each one file), an implementation version, the external tools it depends on and
+the resources it needs. The engine uses only these declarations to validate, key, cache and schedule; the
+node's ``run`` knows nothing of caching or scheduling: it reads input files and writes output files.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Params(BaseModel):
+    """Base for node params: strict (unknown fields are errors) and immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Names of fields that do not change the output (log flags and the like); left out of the cache key.
+    not_in_key: ClassVar[frozenset[str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class Port:
+    """A typed input or output of a node.
+
+    ``kind`` is a plain name ("audio", "words", "captions", "image", "video", ...); an output feeds an input
+    only when the kinds are equal. ``suffix`` is the file extension an output is written with. ``many``
+    marks an input that takes a list (for example the scenes of a merge).
+    """
+
+    kind: str
+    doc: str = ""
+    suffix: str = ""
+    many: bool = False
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one run of the node occupies while it works; the scheduler fits runs into the machine's slots."""
+
+    cpu: float = 1.0
+    gpu: int = 0
+    ffmpeg: int = 0
+
+
+# What a node receives for each input port: one path, a list of paths (``many``), or None (optional, absent).
+InputValue = Path | list[Path] | None
+
+
+@dataclass
+class RunContext:
+    """What the engine hands a node for one run: where to write, how many threads, how to report."""
+
+    node: str
+    work_dir: Path
+    outputs: dict[str, Path]
+    threads: int = 1
+    device: str = "cpu"
+    report: Callable[[str, float | None, str], None] = field(default=lambda node, frac, msg: None)
+    warn: Callable[[str, str], None] = field(default=lambda node, msg: None)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def output(self, port: str) -> Path:
+        """The path where the node must write its output ``port``."""
+        return self.outputs[port]
+
+    def progress(self, fraction: float | None, message: str = "") -> None:
+        """Report progress (0..1, or None when unknown) for the live view."""
+        self.report(self.node, fraction, message)
+
+    def warning(self, message: str) -> None:
+        self.warn(self.node, message)
+
+
+class NodeType(ABC):
+    """Base class of all node types. Subclasses set the class attributes and implement ``run``."""
+
+    name: ClassVar[str]
+    doc: ClassVar[str] = ""
+    version: ClassVar[str]
+    params: ClassVar[type[Params]]
+    inputs: ClassVar[dict[str, Port]] = {}
+    outputs: ClassVar[dict[str, Port]] = {}
+    resources: ClassVar[Resources] = Resources()
+    deterministic: ClassVar[bool] = True
+    volatile: ClassVar[bool] = False  # always reruns (reads something the engine cannot hash)
+
+    def tools(self, params: Any) -> dict[str, str]:
+        """Fingerprints of the external tools this run depends on (ffmpeg build, model weights...).
+
+        They enter the cache key, so a new ffmpeg or a new voice model reruns the node. Implementations
+        should memoise: this is called for every plan.
+        """
+        return {}
+
+    @classmethod
+    def diagnostics(cls) -> dict[str, str]:
+        """Facts for ``pipeline doctor`` (tool paths, versions, usable engines); empty by default."""
+        return {}
+
+    def check(self, params: Any, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+        """Cheap checks of source inputs before anything runs (readable image, decodable music...)."""
+        return []
+
+    @abstractmethod
+    def run(self, ctx: RunContext, params: Any, inputs: dict[str, InputValue]) -> None:
+        """Read the inputs, write every declared output to ``ctx.output(port)``."""
+
+
+class NodeError(Exception):
+    """A node failed. ``field`` names the param or input port at fault so the engine can point at the
+    recipe line; ``hint`` says what to do about it."""
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None,
+                 detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.hint = hint
+        self.detail = detail
+
+
+class NodeInputError(NodeError):
+    """The node's input is bad (unreadable file, empty text...): the user's to fix, exit code 2."""

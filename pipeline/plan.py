@@ -1,0 +1,135 @@
+"""Deciding, per node, whether it runs or is served from the cache, and saying why in the user's terms.
+
+A node whose inputs are all known (source files, or outputs of cached upstream nodes) gets its cache key
+now; a node downstream of one that will run gets it at run time, when the upstream output exists (so an
+upstream rerun that produces identical bytes still lets it hit: early cutoff).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pipeline.cache import Cache, Manifest, ResultRecord
+from pipeline.graph import Pipeline, SourceFile, Step, Upstream
+
+Action = Literal["run", "skip"]
+
+
+@dataclass
+class NodePlan:
+    node: str
+    type: str
+    action: Action
+    reasons: list[str]
+    key: str | None = None
+    record: ResultRecord | None = None
+    root_causes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "type": self.type, "action": self.action, "reasons": self.reasons,
+                "key": self.key, "root_causes": self.root_causes}
+
+
+def _short(value: Any, limit: int = 48) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def key_params(step: Step) -> dict[str, Any]:
+    """Params as they enter the key: canonical JSON values, minus fields that do not change the output."""
+    return step.params.model_dump(mode="json", exclude=set(step.params.not_in_key))
+
+
+def build_manifest(step: Step, input_digests: dict[str, list[str]]) -> Manifest:
+    return Manifest(node_type=step.node_type.name, version=step.node_type.version, params=key_params(step),
+                    inputs=input_digests, tools=step.node_type.tools(step.params))
+
+
+def input_digests(step: Step, cache: Cache, produced: dict[tuple[str, str], str]) -> dict[str, list[str]] | None:
+    """Content digests of every input, or None while some upstream output does not exist yet."""
+    digests: dict[str, list[str]] = {}
+    for port, sources in step.inputs.items():
+        values = []
+        for source in sources:
+            if isinstance(source, SourceFile):
+                values.append(cache.stat.digest(source.path))
+            else:
+                digest = produced.get((source.ref.step, source.ref.port))
+                if digest is None:
+                    return None
+                values.append(digest)
+        digests[port] = values
+    return digests
+
+
+def explain_change(old: Manifest | None, new: Manifest, step: Step) -> list[str]:
+    """Why a node with no usable cached result must run, compared with what it last ran with."""
+    if old is None:
+        return ["never ran before"]
+    reasons = []
+    if old.format != new.format:
+        reasons.append(f"cache format changed ({old.format} -> {new.format})")
+    if old.node_type != new.node_type:
+        reasons.append(f"node type changed ({old.node_type} -> {new.node_type})")
+    elif old.version != new.version:
+        reasons.append(f"new code version of '{new.node_type}' ({old.version} -> {new.version})")
+    for name in sorted(set(old.params) | set(new.params)):
+        before, after = old.params.get(name), new.params.get(name)
+        if before != after:
+            reasons.append(f"param '{name}' changed: {_short(before)} -> {_short(after)}")
+    for port in sorted(set(old.inputs) | set(new.inputs)):
+        before, after = old.inputs.get(port), new.inputs.get(port)
+        if before == after:
+            continue
+        sources = step.inputs.get(port, [])
+        if not before:
+            reasons.append(f"input '{port}' added")
+        elif not after:
+            reasons.append(f"input '{port}' removed")
+        elif sources and all(isinstance(s, SourceFile) for s in sources):
+            names = ", ".join(s.path.name for s in sources if isinstance(s, SourceFile))
+            reasons.append(f"input '{port}' changed: file {names} has new content")
+        else:
+            ups = ", ".join(sorted({s.ref.step for s in sources if isinstance(s, Upstream)}))
+            reasons.append(f"input '{port}' changed: new output from '{ups}'")
+    for tool in sorted(set(old.tools) | set(new.tools)):
+        if old.tools.get(tool) != new.tools.get(tool):
+            reasons.append(f"tool '{tool}' changed: {_short(old.tools.get(tool), 32)} -> "
+                           f"{_short(new.tools.get(tool), 32)}")
+    return reasons or ["no cached result for the current inputs (cache cleared, or first run of this variant)"]
+
+
+def plan(pipeline: Pipeline, cache: Cache, force: frozenset[str] = frozenset()) -> list[NodePlan]:
+    """Per node, in run order: skip (cached) or run, with reasons and the root causes of reruns."""
+    plans: dict[str, NodePlan] = {}
+    produced: dict[tuple[str, str], str] = {}
+    for name in pipeline.order:
+        step = pipeline.steps[name]
+        node_type = step.node_type.name
+        digests = input_digests(step, cache, produced)
+        if digests is None:
+            running = [u for u in step.upstream_steps() if plans[u].action == "run"]
+            causes = sorted({c for u in running for c in plans[u].root_causes})
+            reasons = [f"upstream '{u}' will run" for u in running]
+            plans[name] = NodePlan(name, node_type, "run", reasons, root_causes=causes)
+            continue
+        manifest = build_manifest(step, digests)
+        key = manifest.key()
+        record = cache.record(key)
+        if name in force:
+            plans[name] = NodePlan(name, node_type, "run", ["forced"], key=key, root_causes=[name])
+        elif step.node_type.volatile:
+            plans[name] = NodePlan(name, node_type, "run", ["volatile: always runs"], key=key,
+                                   root_causes=[name])
+        elif record is not None and cache.usable(record):
+            plans[name] = NodePlan(name, node_type, "skip", ["cached"], key=key, record=record)
+            for port, out in record.outputs.items():
+                produced[(name, port)] = out.digest
+        elif record is not None:
+            plans[name] = NodePlan(name, node_type, "run", ["cached output is missing or damaged"],
+                                   key=key, root_causes=[name])
+        else:
+            reasons = explain_change(cache.last_manifest(pipeline.recipe_id, name), manifest, step)
+            plans[name] = NodePlan(name, node_type, "run", reasons, key=key, root_causes=[name])
+    return [plans[name] for name in pipeline.order]

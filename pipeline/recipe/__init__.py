@@ -1,0 +1,1 @@
+"""Recipes: the YAML format, its models, the scene-list expansion and loading."""

@@ -1,0 +1,89 @@
+"""Tiny node types over text files, so the engine is tested without any media."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pipeline.node import NodeInputError, NodeType, Params, Port, Resources, RunContext
+
+RUNS: list[str] = []
+
+
+class TextParams(Params):
+    text: str
+    delay: float = 0.0
+
+
+class Text(NodeType):
+    """Writes its text param."""
+
+    name = "text"
+    version = "1"
+    params = TextParams
+    outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
+    resources = Resources(cpu=1)
+
+    def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
+        import time
+
+        RUNS.append(ctx.node)
+        if params.delay:
+            time.sleep(params.delay)
+        if not params.text.strip():
+            raise NodeInputError("the text is empty", field="text", hint="write something")
+        ctx.output("out").write_text(params.text, encoding="utf-8")
+
+
+class NormParams(Params):
+    text: str
+
+
+class Norm(NodeType):
+    """Writes its text lower-cased and stripped: different params can give identical bytes."""
+
+    name = "norm"
+    version = "1"
+    params = NormParams
+    outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
+
+    def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
+        RUNS.append(ctx.node)
+        ctx.output("out").write_text(params.text.strip().lower(), encoding="utf-8")
+
+
+class JoinParams(Params):
+    sep: str = " "
+
+
+class Join(NodeType):
+    """Joins text files (from upstream steps or from disk)."""
+
+    name = "join"
+    version = "1"
+    params = JoinParams
+    inputs: ClassVar[dict[str, Port]] = {"parts": Port("text", many=True),
+                                         "extra": Port("text", optional=True)}
+    outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
+
+    def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
+        RUNS.append(ctx.node)
+        paths: list[Path] = list(inputs["parts"]) + ([inputs["extra"]] if inputs["extra"] else [])
+        text = params.sep.join(p.read_text(encoding="utf-8") for p in paths)
+        ctx.output("out").write_text(text, encoding="utf-8")
+
+
+class Count(NodeType):
+    """Consumes a different kind, to test port type checks."""
+
+    name = "count"
+    version = "1"
+    params = JoinParams
+    inputs: ClassVar[dict[str, Port]] = {"src": Port("number")}
+    outputs: ClassVar[dict[str, Port]] = {"out": Port("number", suffix=".txt")}
+
+    def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
+        ctx.output("out").write_text("1")
+
+
+ALL = [Text, Norm, Join, Count]

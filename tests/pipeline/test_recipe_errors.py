@@ -1,0 +1,103 @@
+"""Every recipe problem is reported at once, each with file:line:column, the field, and a fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import RecipeError
+from pipeline.recipe.load import load_recipe
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_yaml_syntax_error_names_line_and_column(write_recipe):
+    path = write_recipe("version: 1\nsteps:\n  a: {type: text, text: 'unterminated}\n")
+    [problem] = problems(path)
+    assert f"{path}:4:1" in problem
+    assert "YAML syntax error" in problem and "starts at line 3, column 25" in problem
+
+
+def test_misspelled_field_gets_did_you_mean_at_its_line(write_recipe):
+    path = write_recipe("version: 1\nsteps:\n  a:\n    type: text\n    txt: hello\n"
+                        "outputs:\n  out.txt: ${a.out}\n")
+    found = problems(path)
+    assert any(f"{path}:5:5" in p and "unknown field 'txt'" in p and "did you mean 'text'" in p for p in found)
+    assert any("this field is required" in p for p in found)
+
+
+def test_all_problems_reported_together(write_recipe):
+    path = write_recipe(
+        "version: 1\n"
+        "steps:\n"
+        "  a: {type: txet, text: hi}\n"          # unknown type
+        "  b: {type: join, parts: ['${nope.out}']}\n"  # dangling reference
+        "  c: {type: count, src: '${d.out}'}\n"     # type mismatch (text -> number)
+        "  d: {type: text, text: x}\n"
+        "  e: {type: join, parts: [missing.txt]}\n"  # missing file
+        "outputs:\n  out.txt: ${b.out}\n")
+    found = problems(path)
+    text = "\n".join(found)
+    assert "unknown node type 'txet'" in text and "did you mean 'text'" in text
+    assert "unknown step 'nope'" in text
+    assert "type mismatch" in text and "is text, this input needs number" in text
+    assert "file not found" in text
+    assert f"{path}:3:" in text and f"{path}:4:" in text and f"{path}:5:" in text and f"{path}:7:" in text
+
+
+def test_cycle_is_reported_with_its_path(write_recipe):
+    path = write_recipe("version: 1\nsteps:\n"
+                        "  a: {type: join, parts: ['${b.out}']}\n"
+                        "  b: {type: join, parts: ['${a.out}']}\n"
+                        "outputs:\n  o.txt: ${a.out}\n")
+    [problem] = problems(path)
+    assert "cycle: a -> b -> a" in problem
+
+
+def test_duplicate_keys_are_errors(write_recipe):
+    path = write_recipe("version: 1\nsteps:\n  a: {type: text, text: x}\n  a: {type: text, text: y}\n")
+    [problem] = problems(path)
+    assert "appears twice" in problem and f"{path}:4:3" in problem
+
+
+def test_alias_bomb_is_bounded(write_recipe):
+    lines = ["version: 1", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    path = write_recipe("\n".join(lines) + "\n")
+    [problem] = problems(path)
+    assert "alias bomb" in problem
+
+
+def test_wrong_type_says_expected_and_got(write_recipe):
+    path = write_recipe("version: 1\noutput: {fps: fast}\nscenes:\n  - {text: hi, image: a.jpg}\n")
+    found = problems(path)
+    assert any("output.fps" in p and "'fast'" in p and f"{path}:2:" in p for p in found)
+
+
+def test_scene_and_steps_forms_are_exclusive(write_recipe):
+    path = write_recipe("version: 1\n")
+    [problem] = problems(path)
+    assert "exactly one of them" in problem
+
+
+def test_missing_recipe_file(tmp_path):
+    [problem] = problems(tmp_path / "nope.yaml")
+    assert "recipe file not found" in problem
+
+
+def test_empty_recipe(write_recipe):
+    [problem] = problems(write_recipe(""))
+    assert "empty" in problem
+
+
+def test_unquoted_reference_in_flow_style_gets_a_specific_hint(write_recipe):
+    path = write_recipe("version: 1\nsteps:\n  a: {type: join, parts: [${b.out}]}\n")
+    [problem] = problems(path)
+    assert "must be quoted" in problem

@@ -1,0 +1,159 @@
+"""Running recipes of fake text nodes: caching, reruns, explanations, early cutoff, failures."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from pipeline.cache import Cache
+from pipeline.errors import NodeFailed
+from pipeline.plan import plan
+from pipeline.recipe.load import load_recipe
+from pipeline.run import run_pipeline
+from tests.pipeline import fakes
+
+RECIPE = """\
+version: 1
+steps:
+  hello: {type: text, text: Hello}
+  world: {type: norm, text: World}
+  both:
+    type: join
+    parts:
+      - ${hello.out}
+      - ${world.out}
+outputs:
+  out/both.txt: ${both.out}
+"""
+
+
+def test_first_run_runs_everything_and_publishes(write_recipe, cache, tmp_path):
+    recipe = load_recipe(write_recipe(RECIPE))
+    summary = run_pipeline(recipe, cache)
+    assert sorted(summary.ran) == ["both", "hello", "world"]
+    assert (tmp_path / "out" / "both.txt").read_text() == "Hello world"
+
+
+def test_rerun_of_unchanged_recipe_runs_nothing(write_recipe, cache):
+    path = write_recipe(RECIPE)
+    run_pipeline(load_recipe(path), cache)
+    fakes.RUNS.clear()
+    summary = run_pipeline(load_recipe(path), cache)
+    assert summary.ran == [] and fakes.RUNS == []
+    assert sorted(summary.cached) == ["both", "hello", "world"]
+    assert all(p.action == "skip" for p in plan(load_recipe(path), cache))
+
+
+def test_edit_reruns_only_what_it_touches_and_says_why(write_recipe, cache):
+    path = write_recipe(RECIPE)
+    run_pipeline(load_recipe(path), cache)
+    path.write_text(RECIPE.replace("text: Hello", "text: Howdy"))
+    plans = {p.node: p for p in plan(load_recipe(path), cache)}
+    assert plans["world"].action == "skip"
+    assert plans["hello"].action == "run"
+    assert plans["hello"].reasons == ["param 'text' changed: 'Hello' -> 'Howdy'"]
+    assert plans["both"].action == "run" and plans["both"].reasons == ["upstream 'hello' will run"]
+    assert plans["both"].root_causes == ["hello"]
+    fakes.RUNS.clear()
+    summary = run_pipeline(load_recipe(path), cache)
+    assert sorted(summary.ran) == ["both", "hello"]
+
+
+def test_identical_upstream_output_stops_the_cascade(write_recipe, cache):
+    path = write_recipe(RECIPE)
+    run_pipeline(load_recipe(path), cache)
+    path.write_text(RECIPE.replace("text: World", "text: '  WORLD '"))
+    fakes.RUNS.clear()
+    summary = run_pipeline(load_recipe(path), cache)
+    assert summary.ran == ["world"]  # new params, same bytes out
+    assert "both" in summary.cached
+
+
+def test_source_file_edit_is_explained(write_recipe, cache, tmp_path):
+    (tmp_path / "part.txt").write_text("one")
+    path = write_recipe("version: 1\nsteps:\n  j:\n    type: join\n    parts: [part.txt]\n"
+                        "outputs:\n  out/j.txt: ${j.out}\n")
+    run_pipeline(load_recipe(path), cache)
+    (tmp_path / "part.txt").write_text("two")
+    [p] = plan(load_recipe(path), cache)
+    assert p.action == "run" and p.reasons == ["input 'parts' changed: file part.txt has new content"]
+    run_pipeline(load_recipe(path), cache)
+    assert (tmp_path / "out" / "j.txt").read_text() == "two"
+
+
+def test_identical_work_in_two_steps_is_cached_once(write_recipe, cache):
+    path = write_recipe("version: 1\nsteps:\n  a: {type: text, text: same}\n  b: {type: text, text: same}\n"
+                        "outputs:\n  out/a.txt: ${a.out}\n  out/b.txt: ${b.out}\n")
+    summary = run_pipeline(load_recipe(path), cache)
+    assert len(fakes.RUNS) == 1 and sorted(summary.ran + summary.cached) == ["a", "b"]
+
+
+def test_damaged_blob_is_a_miss_and_is_recomputed(write_recipe, cache, tmp_path):
+    path = write_recipe(RECIPE)
+    run_pipeline(load_recipe(path), cache)
+    hello = next(p for p in plan(load_recipe(path), cache) if p.node == "hello")
+    blob = cache.blobs.path(hello.record.outputs["out"].digest)
+    blob.write_text("Hellx!")  # size changes: detected without re-hashing
+    plans = {p.node: p for p in plan(load_recipe(path), cache)}
+    assert plans["hello"].reasons == ["cached output is missing or damaged"]
+    run_pipeline(load_recipe(path), cache)
+    assert (tmp_path / "out" / "both.txt").read_text() == "Hello world"
+
+
+def test_bad_input_fails_with_location_and_keeps_earlier_output(write_recipe, cache, tmp_path):
+    path = write_recipe(RECIPE)
+    run_pipeline(load_recipe(path), cache)
+    path.write_text(RECIPE.replace("text: Hello", "text: '  '"))
+    with pytest.raises(NodeFailed) as info:
+        run_pipeline(load_recipe(path), cache)
+    error = info.value
+    assert error.exit_code == 2 and error.field == "text"
+    assert f"{path}:3:" in str(error) and "the text is empty" in str(error) and "fix: write something" in str(error)
+    assert (tmp_path / "out" / "both.txt").read_text() == "Hello world"
+    assert list((cache.root / "tmp").iterdir()) == []
+
+
+def test_two_runs_at_once_compute_each_node_once(write_recipe, tmp_path):
+    path = write_recipe(RECIPE.replace("text: Hello}", "text: Hello, delay: 0.3}"))
+    results = []
+
+    def one_run() -> None:
+        cache = Cache(tmp_path / "shared-cache")
+        results.append(run_pipeline(load_recipe(path), cache))
+        cache.close()
+
+    threads = [threading.Thread(target=one_run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2
+    assert sorted(fakes.RUNS) == ["both", "hello", "world"]
+    assert (tmp_path / "out" / "both.txt").read_text() == "Hello world"
+
+
+def test_output_inside_cache_folder_is_refused(write_recipe, tmp_path):
+    from pipeline.errors import RecipeError
+
+    path = write_recipe(RECIPE.replace("out/both.txt", "cache/both.txt"))
+    with pytest.raises(RecipeError) as info:
+        run_pipeline(load_recipe(path), Cache(tmp_path / "cache"))
+    assert "inside the cache folder" in str(info.value)
+
+
+def test_forced_node_reruns(write_recipe, cache):
+    path = write_recipe(RECIPE)
+    run_pipeline(load_recipe(path), cache)
+    fakes.RUNS.clear()
+    summary = run_pipeline(load_recipe(path), cache, force=frozenset({"world"}))
+    assert summary.ran == ["world"] and fakes.RUNS == ["world"]
+
+
+def test_stat_cache_does_not_trust_fresh_mtimes(cache, tmp_path: Path):
+    f = tmp_path / "f.txt"
+    f.write_text("a")
+    first = cache.stat.digest(f)
+    f.write_text("b")  # same size, mtime within the racy window
+    assert cache.stat.digest(f) != first
