@@ -1,0 +1,43 @@
+"""The command line: exit codes, plan --json/--check, validate."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.cli import main
+from tests.pipeline.test_run import RECIPE
+
+
+def test_validate_ok_and_bad(write_recipe, capsys):
+    good = write_recipe(RECIPE)
+    assert main(["validate", str(good)]) == 0
+    bad = write_recipe("version: 1\nsteps:\n  a: {type: text, txt: x}\n", name="bad.yaml")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:3:" in err and "did you mean 'text'" in err and "Traceback" not in err
+
+
+def test_plan_json_and_check(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "plan", "--json", "--check", str(path)]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["node"] for r in rows] == ["hello", "world", "both"]
+    assert all(r["action"] == "run" and r["reasons"] for r in rows)
+    assert main(["run", str(path), "--cache-dir", str(tmp_path / "c")]) == 0
+    capsys.readouterr()
+    assert main([*cache, "plan", "--check", str(path)]) == 0
+    assert "0 to run, 3 cached" in capsys.readouterr().out
+
+
+def test_run_prints_summary(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "run", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "done: ran 3  cached 0  failed 0" in err and "wrote" in err
+
+
+def test_unknown_force_node(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "run", "--force", "nope", str(path)]) == 2
+    assert "unknown node" in capsys.readouterr().err
