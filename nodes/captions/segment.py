@@ -1,0 +1,164 @@
+"""Word-level caption packing: word timings in, caption segments out.
+
+The rules, in the order they apply:
+
+1. Units. Each script word becomes one unit. A token made only of punctuation never stands alone: closing
+   punctuation (``.`` ``,`` ``!`` ``…`` ``)`` ...) joins the word before it, opening punctuation (``(``
+   ``“`` ``¿`` ...) joins the word after it. Whitespace inside a word (even a newline) collapses to one
+   space. A blank token is kept with a neighbour's unit, so it still appears once in ``Segment.words``.
+2. Lines. Units fill a line greedily while the line (single spaces between units) stays within
+   ``max_chars`` display columns (East Asian wide characters count two). A word is never split: a unit
+   wider than ``max_chars`` stands alone on its own line. A caption holds at most ``lines`` lines.
+3. Caption breaks. Besides running out of lines, a caption closes after a sentence-ending word (``.``
+   ``!`` ``?`` ``…`` and CJK full stops, optionally followed by closing quotes or brackets) once it
+   holds at least half of its capacity (``lines * max_chars`` columns), so a new sentence starts on a
+   fresh caption when that does not leave a tiny one behind. A silence of ``PAUSE_BREAK`` seconds or
+   more between two words also starts a new caption, so text never appears long before it is spoken.
+4. Timing. A caption starts at its first word's start and is never earlier than the previous caption's
+   start. It ends at its last word's end, then: if the gap to the next caption is shorter than
+   ``GAP_CLOSE`` it is extended to the next start (no flicker in short pauses); otherwise it lingers
+   ``TAIL`` seconds, never past the next start or the audio's end. A caption shorter than
+   ``min_duration`` is extended up to that, within the same limits. Captions never overlap.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from nodes.formats import CaptionTrack, Segment, Word, WordTimings
+
+GAP_CLOSE = 0.5  # seconds: a shorter gap to the next caption is bridged
+TAIL = 0.3  # seconds a caption lingers after its last word before a long pause
+PAUSE_BREAK = 1.0  # seconds of silence between two words that start a new caption
+
+_OPENING = frozenset("([{«‹“‘„‚¿¡「『（【〔《〈")
+_CLOSING = frozenset(".,!?;:…)]}»›”’\"'%‰。、，！？：；」』）】〕》〉")
+_SENTENCE_END = frozenset(".!?…。！？‼⁇⁈⁉")
+_TRAILERS = frozenset(")]}»›”’\"'」』）】〕》〉")
+
+
+def text_width(text: str) -> int:
+    """Display columns of ``text``: wide/full-width characters count 2, combining and format marks 0."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a word closes a sentence (``end.``, ``end?!``, ``end.”``, ``終わり。``)."""
+    stripped = text.rstrip("".join(_TRAILERS))
+    return bool(stripped) and stripped[-1] in _SENTENCE_END
+
+
+@dataclass
+class _Unit:
+    """One or more tokens shown as one unbreakable piece of text."""
+
+    text: str
+    words: list[Word] = field(default_factory=list)
+
+    @property
+    def start(self) -> float:
+        return min(w.start for w in self.words)
+
+    @property
+    def end(self) -> float:
+        return max(w.end for w in self.words)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _units(words: list[Word]) -> list[_Unit]:
+    units: list[_Unit] = []
+    pending = _Unit("")  # opening punctuation and blanks waiting for the next word
+    for word in words:
+        text = _clean(word.text)
+        if not text:
+            (units[-1] if units and not pending.words else pending).words.append(word)
+        elif set(text) <= _CLOSING and units and not pending.words:
+            units[-1].text += text
+            units[-1].words.append(word)
+        elif set(text) <= _OPENING | _CLOSING:
+            pending.text += text
+            pending.words.append(word)
+        else:
+            units.append(_Unit(pending.text + text, pending.words + [word]))
+            pending = _Unit("")
+    if pending.words:
+        if units:  # trailing opening punctuation or blanks: keep them with the last word
+            units[-1].text += pending.text
+            units[-1].words.extend(pending.words)
+        elif pending.text:
+            units.append(pending)
+    return units
+
+
+def _pack(units: list[_Unit], max_chars: int, lines: int) -> list[list[list[_Unit]]]:
+    """Group units into captions of at most ``lines`` lines each."""
+    captions: list[list[list[_Unit]]] = []
+    current: list[list[_Unit]] = []
+    line_width = 0
+
+    def content() -> int:
+        return sum(text_width(u.text) for line in current for u in line) + sum(len(line) - 1 for line in current)
+
+    for i, unit in enumerate(units):
+        width = text_width(unit.text)
+        if current and unit.start - units[i - 1].end >= PAUSE_BREAK:
+            captions.append(current)
+            current = []
+        if not current:
+            current, line_width = [[unit]], width
+        elif line_width + 1 + width <= max_chars:
+            current[-1].append(unit)
+            line_width += 1 + width
+        elif len(current) < lines:
+            current.append([unit])
+            line_width = width
+        else:
+            captions.append(current)
+            current, line_width = [[unit]], width
+        if ends_sentence(unit.text) and 2 * content() >= lines * max_chars:
+            captions.append(current)
+            current = []
+    if current:
+        captions.append(current)
+    return captions
+
+
+def segment_words(timings: WordTimings, max_chars: int = 32, lines: int = 2,
+                  min_duration: float = 0.8) -> CaptionTrack:
+    """Pack word timings into captions (see the module docstring for the rules)."""
+    if max_chars < 1 or lines < 1 or min_duration < 0:
+        raise ValueError("max_chars and lines must be at least 1, min_duration at least 0")
+    groups = _pack(_units(list(timings.words)), max_chars, lines)
+    starts: list[float] = []
+    for group in groups:
+        first = group[0][0].start
+        starts.append(max(first, starts[-1]) if starts else first)
+    segments: list[Segment] = []
+    for i, group in enumerate(groups):
+        units = [u for line in group for u in line]
+        start = starts[i]
+        natural_end = max(start, max(u.end for u in units))
+        if i + 1 < len(groups):
+            limit = starts[i + 1]
+            end = limit if limit - natural_end < GAP_CLOSE else min(natural_end + TAIL, limit)
+        else:
+            limit = max(timings.duration, natural_end)
+            end = min(natural_end + TAIL, limit)
+        if end - start < min_duration:
+            end = min(start + min_duration, limit)
+        segments.append(Segment(
+            start=start,
+            end=end,
+            lines=[" ".join(u.text for u in line) for line in group],
+            words=[w for u in units for w in u.words],
+        ))
+    return CaptionTrack(duration=timings.duration, segments=segments)
