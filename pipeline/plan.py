@@ -100,8 +100,39 @@ def explain_change(old: Manifest | None, new: Manifest, step: Step) -> list[str]
     return reasons or ["no cached result for the current inputs (cache cleared, or first run of this variant)"]
 
 
+def _needed_cached_outputs(pipeline: Pipeline, plans: dict[str, NodePlan]) -> set[tuple[str, str]]:
+    """Cached outputs that this run will read: inputs of nodes that run, and the recipe's outputs."""
+    needed = {(ref.step, ref.port) for ref in pipeline.outputs.values()}
+    for name, node_plan in plans.items():
+        if node_plan.action == "run":
+            needed |= {(s.ref.step, s.ref.port) for ss in pipeline.steps[name].inputs.values() for s in ss
+                       if isinstance(s, Upstream)}
+    return {(step, port) for step, port in needed if plans[step].action == "skip"}
+
+
 def plan(pipeline: Pipeline, cache: Cache, force: frozenset[str] = frozenset()) -> list[NodePlan]:
-    """Per node, in run order: skip (cached) or run, with reasons and the root causes of reruns."""
+    """Per node, in run order: skip (cached) or run, with reasons and the root causes of reruns.
+
+    Cached outputs that the run will read are checked against their digests (through the stat cache, so
+    an unchanged blob costs a stat); a damaged one is discarded and its node planned to run again.
+    """
+    damaged: set[str] = set()
+    while True:
+        plans = _plan_once(pipeline, cache, force, damaged)
+        found = False
+        for step, port in _needed_cached_outputs(pipeline, plans):
+            record = plans[step].record
+            assert record is not None
+            digest = record.outputs[port].digest
+            if not cache.blob_intact(digest):
+                cache.blobs.discard(digest)
+                damaged.add(step)
+                found = True
+        if not found:
+            return [plans[name] for name in pipeline.order]
+
+
+def _plan_once(pipeline: Pipeline, cache: Cache, force: frozenset[str], damaged: set[str]) -> dict[str, NodePlan]:
     plans: dict[str, NodePlan] = {}
     produced: dict[tuple[str, str], str] = {}
     for name in pipeline.order:
@@ -127,9 +158,10 @@ def plan(pipeline: Pipeline, cache: Cache, force: frozenset[str] = frozenset()) 
             for port, out in record.outputs.items():
                 produced[(name, port)] = out.digest
         elif record is not None:
-            plans[name] = NodePlan(name, node_type, "run", ["cached output is missing or damaged"],
-                                   key=key, root_causes=[name])
+            reason = ("cached output was damaged (checksum mismatch) and was discarded" if name in damaged
+                      else "cached output is missing or damaged")
+            plans[name] = NodePlan(name, node_type, "run", [reason], key=key, root_causes=[name])
         else:
             reasons = explain_change(cache.last_manifest(pipeline.recipe_id, name), manifest, step)
             plans[name] = NodePlan(name, node_type, "run", reasons, key=key, root_causes=[name])
-    return [plans[name] for name in pipeline.order]
+    return plans

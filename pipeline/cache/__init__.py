@@ -71,6 +71,14 @@ class Cache:
         """All of the record's blobs are present with the right size."""
         return all(self.blobs.has(o.digest, o.size) for o in record.outputs.values())
 
+    def blob_intact(self, digest: str) -> bool:
+        """The blob exists and its bytes hash to its name (a stat when unchanged since last checked)."""
+        path = self.blobs.path(digest)
+        try:
+            return self.stat.digest(path) == digest
+        except OSError:
+            return False
+
     def put_record(self, record: ResultRecord) -> None:
         self.index.set("rec:" + record.key, record.model_dump_json())
 

@@ -157,3 +157,20 @@ def test_stat_cache_does_not_trust_fresh_mtimes(cache, tmp_path: Path):
     first = cache.stat.digest(f)
     f.write_text("b")  # same size, mtime within the racy window
     assert cache.stat.digest(f) != first
+
+
+def test_flipped_byte_in_a_cached_output_is_detected_and_recomputed(write_recipe, cache, tmp_path):
+    path = write_recipe(RECIPE)
+    run_pipeline(load_recipe(path), cache)
+    both = next(p for p in plan(load_recipe(path), cache) if p.node == "both")
+    blob = cache.blobs.path(both.record.outputs["out"].digest)
+    data = bytearray(blob.read_bytes())
+    data[0] ^= 0x01  # same size: only the checksum can tell
+    blob.write_bytes(bytes(data))
+    plans = {p.node: p for p in plan(load_recipe(path), cache)}
+    assert plans["both"].action == "run"
+    assert "checksum mismatch" in plans["both"].reasons[0]
+    fakes.RUNS.clear()
+    run_pipeline(load_recipe(path), cache)
+    assert fakes.RUNS == ["both"]
+    assert (tmp_path / "out" / "both.txt").read_text() == "Hello world"
