@@ -46,6 +46,43 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_why(args: argparse.Namespace) -> int:
+    pipeline = load_recipe(args.recipe)
+    if args.node not in pipeline.steps:
+        from pipeline.recipe.diagnose import did_you_mean
+
+        print(f"error: no node '{args.node}' in {args.recipe}{did_you_mean(args.node, pipeline.order)}; "
+              f"nodes are: {', '.join(pipeline.order)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    cache = _cache(args)
+    plans = {p.node: p for p in plan(pipeline, cache)}
+    node = plans[args.node]
+    step = pipeline.steps[args.node]
+    print(f"{node.node}  ({node.type}, version {step.node_type.version})  defined at "
+          f"{pipeline.locate(node.node)}")
+    print(f"action: {node.action}")
+    for reason in node.reasons:
+        print(f"  - {reason}")
+    if node.action == "run" and node.root_causes and node.root_causes != [node.node]:
+        print(f"root cause: {', '.join(node.root_causes)}")
+        for cause in node.root_causes:
+            for reason in plans[cause].reasons:
+                print(f"  {cause}: {reason}")
+    print(f"key: {node.key or '(known once upstream nodes have run)'}")
+    print("inputs:")
+    for port, sources in step.inputs.items():
+        for source in sources:
+            print(f"  {port}: {source.path if hasattr(source, 'path') else source.ref}")  # type: ignore[union-attr]
+    print("params:")
+    for name, value in step.params.model_dump(mode="json").items():
+        print(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+    if node.record is not None:
+        print(f"cached result: ran in {node.record.seconds:.2f}s")
+        for port, ref in node.record.outputs.items():
+            print(f"  {port}: {ref.digest[:16]}… {ref.size} bytes")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     pipeline = load_recipe(args.recipe)
     reporter = Reporter(quiet=args.quiet)
@@ -122,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("plan", cmd_plan, "show which nodes would run and why")
     p.add_argument("--json", action="store_true", help="print a JSON array of {node, action, reasons, ...}")
     p.add_argument("--check", action="store_true", help="exit 1 if anything would run, 0 if all is cached")
+    why = command("why", cmd_why, "explain in detail whether and why one node runs")
+    why.add_argument("node", help="the node name, as `plan` shows it")
     command("validate", cmd_validate, "check a recipe and its input files; exit 2 on problems")
     command("doctor", cmd_doctor, "show device, threads, ffmpeg and usable TTS engines", recipe=False)
     command("nodes", cmd_nodes, "list node types with their ports and params", recipe=False)

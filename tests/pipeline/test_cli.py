@@ -41,3 +41,17 @@ def test_unknown_force_node(write_recipe, tmp_path, capsys):
     path = write_recipe(RECIPE)
     assert main(["--cache-dir", str(tmp_path / "c"), "run", "--force", "nope", str(path)]) == 2
     assert "unknown node" in capsys.readouterr().err
+
+
+def test_why_explains_root_cause(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "run", "-q", str(path)]) == 0
+    path.write_text(RECIPE.replace("text: Hello", "text: Howdy"))
+    capsys.readouterr()
+    assert main([*cache, "why", str(path), "both"]) == 0
+    out = capsys.readouterr().out
+    assert "action: run" in out and "root cause: hello" in out
+    assert "hello: param 'text' changed: 'Hello' -> 'Howdy'" in out
+    assert main([*cache, "why", str(path), "bothh"]) == 2
+    assert "did you mean 'both'" in capsys.readouterr().err

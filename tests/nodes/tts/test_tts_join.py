@@ -1,0 +1,105 @@
+"""Joining sentences and long narrations, with a fake engine so thousands of words stay fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from nodes.formats import WordTimings
+from nodes.tts import node as tts_node
+from nodes.tts.engine import Engine, Speech
+from nodes.tts.node import TTS, TTSParams
+from nodes.tts.timing import proportional, script_words, tidy
+from pipeline.node import NodeError, NodeInputError, RunContext
+
+RATE = 16000
+
+
+class ToneEngine(Engine):
+    """0.05 s of tone per character, words shared out proportionally; records what it was asked to say."""
+
+    name = "tone"
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def fingerprint(self) -> dict[str, str]:
+        return {"tone": "1"}
+
+    def synthesize(self, text: str) -> Speech:
+        self.said.append(text)
+        n = int(0.05 * RATE * len(text))
+        audio = (0.3 * np.sin(np.arange(n) * 0.1)).astype(np.float32)
+        words = script_words(text)
+        return Speech(audio, RATE, tidy(words, proportional(words, 0.0, n / RATE), n / RATE))
+
+
+@pytest.fixture
+def tone(monkeypatch: pytest.MonkeyPatch) -> ToneEngine:
+    engine = ToneEngine()
+    monkeypatch.setitem(tts_node.ENGINES, "piper", lambda params: engine)
+    return engine
+
+
+def run(tmp_path: Path, text: str, **params: object) -> tuple[np.ndarray, WordTimings, list[float | None]]:
+    progress: list[float | None] = []
+    ctx = RunContext(node="n", work_dir=tmp_path, outputs={"audio": tmp_path / "a.wav", "words": tmp_path / "w.json"},
+                     report=lambda node, frac, msg: progress.append(frac))
+    TTS().run(ctx, TTSParams(text=text, **params), {})
+    audio, rate = sf.read(tmp_path / "a.wav", dtype="float32")
+    assert rate == RATE
+    return audio, WordTimings.load(tmp_path / "w.json"), progress
+
+
+def test_sentences_are_joined_with_the_pause(tmp_path: Path, tone: ToneEngine) -> None:
+    audio, timings, _ = run(tmp_path, "Hi there. Bye now!", sentence_pause_ms=300)
+    assert tone.said == ["Hi there.", "Bye now!"]
+    expected = int(0.05 * RATE * 9) + int(0.05 * RATE * 8) + round(0.3 * RATE)
+    assert len(audio) == expected
+    assert timings.duration == pytest.approx(expected / RATE)
+    assert [w.text for w in timings.words] == ["Hi", "there.", "Bye", "now!"]
+    assert timings.words[2].start == pytest.approx(int(0.05 * RATE * 9) / RATE + 0.3, abs=1e-3)
+    pause = audio[int(0.05 * RATE * 9):int(0.05 * RATE * 9) + round(0.3 * RATE)]
+    assert not pause.any()
+
+
+def test_long_narration_is_spoken_sentence_by_sentence(tmp_path: Path, tone: ToneEngine) -> None:
+    sentence = "The quick brown fox jumps over the lazy dog, and then it rests for a while."
+    text = " ".join([sentence] * 200)  # 3200 words
+    _, timings, progress = run(tmp_path, text, sentence_pause_ms=100)
+    assert len(tone.said) == 200
+    assert len(timings.words) == 3200
+    assert [w.text for w in timings.words[:16]] == script_words(sentence)
+    ends = [w.end for w in timings.words]
+    starts = [w.start for w in timings.words]
+    assert all(a <= b for a, b in zip(ends[:-1], starts[1:], strict=True))
+    assert ends[-1] <= timings.duration
+    assert len(progress) == 200 and progress[-1] == 1.0
+    assert progress == sorted(progress)
+
+
+def test_punctuation_only_sentences_are_not_synthesized(tmp_path: Path, tone: ToneEngine) -> None:
+    _, timings, _ = run(tmp_path, "Wait.\n\n...\n\nGo on.")
+    assert tone.said == ["Wait.", "Go on."]
+    assert [w.text for w in timings.words] == ["Wait.", "Go", "on."]
+
+
+def test_text_without_words_is_an_input_error(tmp_path: Path, tone: ToneEngine) -> None:
+    with pytest.raises(NodeInputError, match="no words") as caught:
+        run(tmp_path, "... \u2014 !")
+    assert caught.value.field == "text"
+    assert tone.said == []
+
+
+def test_engine_failure_names_the_sentence(tmp_path: Path, tone: ToneEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(text: str) -> Speech:
+        raise RuntimeError("phonemizer exploded")
+
+    monkeypatch.setattr(tone, "synthesize", fail)
+    with pytest.raises(NodeError) as caught:
+        run(tmp_path, "First one. Second one.")
+    assert "sentence 1" in caught.value.message and "First one." in caught.value.message
+    assert caught.value.detail == "RuntimeError: phonemizer exploded"

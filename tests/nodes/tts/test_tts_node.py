@@ -1,0 +1,147 @@
+"""The tts node with real Piper synthesis (short texts; the voice is loaded once per session)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nodes.formats import WordTimings
+from nodes.tts import piper_engine
+from nodes.tts.node import TTS, TTSParams
+from pipeline.node import NodeInputError, RunContext
+
+SCRIPT = "Every city has a sound at dawn. Listen closely, and it tells you where you are! Do you hear it?"
+SCRIPT_WORDS = ["Every", "city", "has", "a", "sound", "at", "dawn.", "Listen", "closely,", "and", "it", "tells",
+                "you", "where", "you", "are!", "Do", "you", "hear", "it?"]
+
+
+def assert_well_timed(timings: WordTimings, samples: int, rate: int) -> None:
+    assert timings.duration == pytest.approx(samples / rate, abs=1e-3)
+    previous_end = 0.0
+    for word in timings.words:
+        assert previous_end <= word.start <= word.end <= timings.duration
+        previous_end = word.end
+
+
+def test_speaks_every_script_word_in_order(run_tts: Callable) -> None:
+    progress: list[float] = []
+    audio, rate, timings = run_tts(progress=progress, text=SCRIPT)
+    assert rate == 22050
+    assert audio.ndim == 1
+    assert [w.text for w in timings.words] == SCRIPT_WORDS
+    assert_well_timed(timings, len(audio), rate)
+    assert 3.0 < timings.duration < 12.0
+    assert np.sqrt(np.mean((audio / 32768.0) ** 2)) > 0.02  # not silent
+    assert all(w.end - w.start > 0.02 for w in timings.words)  # every word gets some sound
+    assert progress == pytest.approx([1 / 3, 2 / 3, 1.0])
+
+
+def test_sentence_pause_lengthens_the_audio(run_tts: Callable) -> None:
+    short, rate, _ = run_tts(text="One. Two.", sentence_pause_ms=0)
+    long, _, timings = run_tts(text="One. Two.", sentence_pause_ms=500)
+    assert len(long) - len(short) == round(rate * 0.5)
+    # The second sentence starts after the pause.
+    assert timings.words[1].start - timings.words[0].end >= 0.5
+
+
+def test_same_text_gives_identical_samples(run_tts: Callable) -> None:
+    a, _, words_a = run_tts(text="Same words, same sound.")
+    b, _, words_b = run_tts(text="Same words, same sound.")
+    assert np.array_equal(a, b)
+    assert words_a == words_b
+
+
+def test_faster_speed_gives_shorter_audio(run_tts: Callable) -> None:
+    normal, _, _ = run_tts(text="A quick sentence to time.")
+    fast, _, _ = run_tts(text="A quick sentence to time.", speed=2.0)
+    assert len(fast) < 0.7 * len(normal)
+
+
+def test_merged_and_split_words_keep_their_own_times(run_tts: Callable) -> None:
+    """espeak says "for the" as one word and "3/14/2024" as seven; each script word still gets its span."""
+    audio, rate, timings = run_tts(text="He paid for the book on 3/14/2024.")
+    assert [w.text for w in timings.words] == ["He", "paid", "for", "the", "book", "on", "3/14/2024."]
+    assert_well_timed(timings, len(audio), rate)
+    date = timings.words[-1]
+    on = timings.words[-2]
+    assert date.end - date.start > 5 * (on.end - on.start)
+
+
+def test_normalised_text_is_what_the_words_say(run_tts: Callable) -> None:
+    _, _, timings = run_tts(text="It cost $40.")
+    assert [w.text for w in timings.words] == ["It", "cost", "40", "dollars."]
+
+
+def test_empty_text_is_an_input_error(tmp_path: Path) -> None:
+    node = TTS()
+    params = TTSParams(text="  \n\t ")
+    ctx = RunContext(node="n", work_dir=tmp_path, outputs={"audio": tmp_path / "a.wav", "words": tmp_path / "w.json"})
+    with pytest.raises(NodeInputError) as caught:
+        node.run(ctx, params, {})
+    assert caught.value.field == "text"
+    assert caught.value.hint
+    assert [e.field for e in node.check(params, {})] == ["text"]
+
+
+def test_missing_voice_is_an_input_error(tmp_path: Path) -> None:
+    params = TTSParams(text="Hello.", voice=str(tmp_path / "nope.onnx"))
+    with pytest.raises(NodeInputError) as caught:
+        TTS().tools(params)
+    assert caught.value.field == "voice"
+    assert "nope.onnx" in caught.value.message
+    assert [e.field for e in TTS().check(params, {})] == ["voice"]
+
+
+def test_voice_without_config_is_an_input_error(tmp_path: Path) -> None:
+    model = tmp_path / "voice.onnx"
+    model.write_bytes(b"not a model")
+    with pytest.raises(NodeInputError, match=r"voice\.onnx\.json"):
+        TTS().tools(TTSParams(text="Hello.", voice=str(model)))
+
+
+def test_voice_is_loaded_once_across_runs(run_tts: Callable, voice_loaded: int) -> None:
+    before = piper_engine.voice_loads()
+    run_tts(text="First scene.")
+    run_tts(text="Second scene.", speed=1.2)
+    run_tts(text="Third scene.", deterministic=False)
+    assert piper_engine.voice_loads() == before
+
+
+def test_concurrent_runs_share_the_voice(run_tts: Callable) -> None:
+    alone, _, _ = run_tts(text="Two threads, one voice.")
+    results: list[np.ndarray] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        audio, _, _ = run_tts(text="Two threads, one voice.")
+        with lock:
+            results.append(audio)
+
+    before = piper_engine.voice_loads()
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and all(np.array_equal(r, alone) for r in results)
+    assert piper_engine.voice_loads() == before
+
+
+def test_tools_fingerprint_the_voice_and_piper() -> None:
+    tools = TTS().tools(TTSParams(text="Hello."))
+    assert tools["piper-tts"] == piper_engine.piper_version()
+    model_digest, config_digest = tools["piper-voice"].split("+")
+    assert len(model_digest) == len(config_digest) == 64
+    assert TTS().tools(TTSParams(text="Other text.")) == tools
+
+
+def test_diagnostics_name_the_engines() -> None:
+    facts = TTS.diagnostics()
+    assert facts["tts.piper"].startswith("yes")
+    assert "piper-tts" in facts["tts.piper"]
+    assert facts["tts.kokoro"] == "not installed"
+    assert facts["tts.chatterbox"] == "not installed"
