@@ -137,6 +137,40 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from pipeline.cache import maintenance as m
+
+    cache = _cache(args)
+    if args.action == "du":
+        u = m.usage(cache)
+        print(f"cache     {cache.root}")
+        print(f"blobs     {u.blobs} ({m.human(u.blob_bytes)})")
+        print(f"records   {u.records}")
+        print(f"pinned    {m.human(u.pinned_bytes)} (outputs of the latest run of each recipe)")
+        for node_type, size in u.by_node_type.items():
+            print(f"  {node_type:<12}{m.human(size)}")
+    elif args.action == "gc":
+        try:
+            max_bytes = m.parse_size(args.max_size) if args.max_size else None
+            max_age = m.parse_age(args.max_age) if args.max_age else None
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        r = m.gc(cache, max_bytes=max_bytes, max_age_seconds=max_age)
+        print(f"dropped {r.records_dropped} records, deleted {r.blobs_deleted} blobs "
+              f"({m.human(r.bytes_freed)}), removed {r.temp_removed} stale temp folders")
+    elif args.action == "verify":
+        r = m.verify(cache)
+        print(f"checked {r.blobs_checked} blobs: {len(r.damaged)} damaged (deleted), "
+              f"{r.records_dropped} records dropped")
+        for digest in r.damaged:
+            print(f"  damaged {digest}")
+        return 1 if r.damaged else 0
+    elif args.action == "clear":
+        print(f"cleared {cache.root}: {m.human(m.clear(cache))} freed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipeline", description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", help=f"cache folder (default: ${ENV_CACHE_DIR} or ./cache)")
@@ -162,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     why = command("why", cmd_why, "explain in detail whether and why one node runs")
     why.add_argument("node", help="the node name, as `plan` shows it")
     command("validate", cmd_validate, "check a recipe and its input files; exit 2 on problems")
+    c = command("cache", cmd_cache, "cache maintenance: du (usage), gc (evict), verify (re-hash), clear",
+                recipe=False)
+    c.add_argument("action", choices=["du", "gc", "verify", "clear"])
+    c.add_argument("--max-size", help="gc: evict least recently used results until blobs fit, e.g. 10G")
+    c.add_argument("--max-age", help="gc: evict results unused for longer than this, e.g. 30d")
     command("doctor", cmd_doctor, "show device, threads, ffmpeg and usable TTS engines", recipe=False)
     command("nodes", cmd_nodes, "list node types with their ports and params", recipe=False)
     command("schema", cmd_schema, "print the recipe JSON Schema (for editor completion)", recipe=False)

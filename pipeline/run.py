@@ -59,6 +59,7 @@ class Runner:
         self.force = force
         self.threads = cpu_threads()
         self.cancel = threading.Event()
+        self._touched: dict[str, ResultRecord] = {}
 
     # -- one node -----------------------------------------------------------------------------------
 
@@ -230,11 +231,13 @@ class Runner:
         finally:
             if self.executor is None:
                 executor.close()
+            self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=False)
         summary.seconds = time.monotonic() - started
         if errors:
             interrupted = [e for e in errors if isinstance(e, Interrupted)]
             raise interrupted[0] if interrupted else errors[0] if len(errors) == 1 else _Failures(errors)
         summary.outputs = [str(p) for p in self._publish(produced)]
+        self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=True)
         return summary
 
     def _finish(self, name: str, record: ResultRecord, summary: Summary,
@@ -242,7 +245,7 @@ class Runner:
         for port, ref in record.outputs.items():
             produced[(name, port)] = ref
         done.add(name)
-        self.cache.set_last_manifest(self.pipeline.recipe_id, name, record.manifest)
+        self._touched[name] = record
         if ran:
             summary.ran.append(name)
             self.reporter.finished(name, "ran", record.seconds)

@@ -18,6 +18,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,8 +97,20 @@ class Cache:
         except ValueError:
             return None
 
-    def set_last_manifest(self, recipe: Path, step: str, manifest: Manifest) -> None:
-        self.index.set(f"last:{recipe}:{step}", manifest.model_dump_json())
+    def note_run(self, recipe: Path, records: dict[str, ResultRecord], complete: bool) -> None:
+        """After a run, in one transaction: what each step last ran with (to explain the next plan),
+        when each result was last used (LRU for gc), and, for a complete run, the recipe's pins."""
+        now = time.time()
+        with self.index.transact():
+            for step, record in records.items():
+                self.index.set(f"last:{recipe}:{step}", record.manifest.model_dump_json())
+                self.index.set("used:" + record.key, now)
+            if complete:
+                self.index.set(f"pins:{recipe}", sorted({r.key for r in records.values()}))
+
+    def last_used(self, key: str, default: float) -> float:
+        value = self.index.get("used:" + key)
+        return float(value) if value is not None else default
 
     # -- work folders and locks ----------------------------------------------------------------------
 

@@ -1,0 +1,205 @@
+"""Keeping the cache healthy and bounded: ``du``, ``gc``, ``verify``, ``clear``.
+
+gc evicts result records least recently used first (never those pinned by the latest complete run of a
+recipe), until the blobs fit the size cap and nothing is older than the age limit; then it deletes blobs
+no record names. Blobs younger than a grace period are kept: a run in progress writes its blobs before
+its records. verify re-hashes every blob, drops damaged ones and the records that name them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pipeline.cache import Cache, ResultRecord
+from pipeline.cache.digest import file_digest
+
+GRACE_SECONDS = 600
+
+
+@dataclass
+class Usage:
+    blobs: int = 0
+    blob_bytes: int = 0
+    records: int = 0
+    pinned_bytes: int = 0
+    by_node_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class GcReport:
+    records_dropped: int = 0
+    blobs_deleted: int = 0
+    bytes_freed: int = 0
+    temp_removed: int = 0
+
+
+@dataclass
+class VerifyReport:
+    blobs_checked: int = 0
+    damaged: list[str] = field(default_factory=list)
+    records_dropped: int = 0
+
+
+def _records(cache: Cache) -> dict[str, ResultRecord]:
+    found = {}
+    for key in list(cache.index.iterkeys()):
+        if isinstance(key, str) and key.startswith("rec:"):
+            record = cache.record(key[4:])
+            if record is not None:
+                found[record.key] = record
+    return found
+
+
+def _pinned(cache: Cache) -> set[str]:
+    pins: set[str] = set()
+    for key in list(cache.index.iterkeys()):
+        if isinstance(key, str) and key.startswith("pins:"):
+            pins.update(cache.index.get(key) or [])
+    return pins
+
+
+def _blobs(cache: Cache) -> dict[str, os.stat_result]:
+    found = {}
+    root = cache.blobs.root
+    for sub in root.iterdir() if root.is_dir() else []:
+        if sub.is_dir():
+            for blob in sub.iterdir():
+                try:
+                    found[blob.name] = blob.stat()
+                except FileNotFoundError:
+                    continue
+    return found
+
+
+def usage(cache: Cache) -> Usage:
+    blobs = _blobs(cache)
+    records = _records(cache)
+    pinned = _pinned(cache)
+    result = Usage(blobs=len(blobs), blob_bytes=sum(s.st_size for s in blobs.values()), records=len(records))
+    by_type: dict[str, int] = defaultdict(int)
+    pinned_digests = {o.digest for k in pinned if k in records for o in records[k].outputs.values()}
+    result.pinned_bytes = sum(blobs[d].st_size for d in pinned_digests if d in blobs)
+    seen: set[str] = set()
+    for record in records.values():
+        for out in record.outputs.values():
+            if out.digest in blobs and out.digest not in seen:
+                seen.add(out.digest)
+                by_type[record.manifest.node_type] += blobs[out.digest].st_size
+    result.by_node_type = dict(sorted(by_type.items()))
+    return result
+
+
+def gc(cache: Cache, max_bytes: int | None = None, max_age_seconds: float | None = None,
+       now: float | None = None) -> GcReport:
+    now = time.time() if now is None else now
+    report = GcReport()
+    records = _records(cache)
+    pinned = _pinned(cache)
+    blobs = _blobs(cache)
+
+    def last_use(record: ResultRecord) -> float:
+        return cache.last_used(record.key, record.created_at)
+
+    candidates = sorted((r for k, r in records.items() if k not in pinned), key=last_use)
+    if max_age_seconds is not None:
+        for record in [r for r in candidates if now - last_use(r) > max_age_seconds]:
+            cache.drop_record(record.key)
+            records.pop(record.key)
+            report.records_dropped += 1
+        candidates = [r for r in candidates if r.key in records]
+
+    def live_bytes() -> int:
+        digests = {o.digest for r in records.values() for o in r.outputs.values()}
+        return sum(blobs[d].st_size for d in digests if d in blobs)
+
+    if max_bytes is not None:
+        size = live_bytes()
+        for record in candidates:
+            if size <= max_bytes:
+                break
+            cache.drop_record(record.key)
+            records.pop(record.key)
+            report.records_dropped += 1
+            size = live_bytes()
+
+    referenced = {o.digest for r in records.values() for o in r.outputs.values()}
+    for digest, st in blobs.items():
+        if digest not in referenced and now - st.st_mtime > GRACE_SECONDS:
+            cache.blobs.discard(digest)
+            report.blobs_deleted += 1
+            report.bytes_freed += st.st_size
+    for stale in (cache.root / "tmp").iterdir():
+        try:
+            if now - stale.stat().st_mtime > GRACE_SECONDS * 6:
+                shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
+                report.temp_removed += 1
+        except FileNotFoundError:
+            continue
+    return report
+
+
+def verify(cache: Cache) -> VerifyReport:
+    report = VerifyReport()
+    for digest in _blobs(cache):
+        report.blobs_checked += 1
+        try:
+            intact = file_digest(cache.blobs.path(digest)) == digest
+        except OSError:
+            intact = False
+        if not intact:
+            report.damaged.append(digest)
+            cache.blobs.discard(digest)
+    damaged = set(report.damaged)
+    for record in _records(cache).values():
+        if any(o.digest in damaged or not cache.blobs.has(o.digest, o.size) for o in record.outputs.values()):
+            cache.drop_record(record.key)
+            report.records_dropped += 1
+    return report
+
+
+def clear(cache: Cache) -> int:
+    """Remove every blob, record and temp folder; returns the bytes freed."""
+    freed = sum(s.st_size for s in _blobs(cache).values())
+    cache.index.clear()
+    for sub in ("blobs", "tmp", "locks"):
+        shutil.rmtree(cache.root / sub, ignore_errors=True)
+        (cache.root / sub).mkdir(parents=True, exist_ok=True)
+    return freed
+
+
+def parse_size(text: str) -> int:
+    """'500M', '10G', '2.5GB', '1024' -> bytes."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    value = text.strip().upper().removesuffix("B").removesuffix("I")
+    unit = value[-1] if value and value[-1] in units else ""
+    number = value[: len(value) - len(unit)] if unit else value
+    try:
+        return int(float(number) * units[unit])
+    except ValueError:
+        raise ValueError(f"cannot read size {text!r}; write e.g. 500M or 10G") from None
+
+
+def parse_age(text: str) -> float:
+    """'30d', '12h', '90m', '45s' -> seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    value = text.strip().lower()
+    unit = value[-1] if value and value[-1] in units else "s"
+    number = value[:-1] if value and value[-1] in units else value
+    try:
+        return float(number) * units[unit]
+    except ValueError:
+        raise ValueError(f"cannot read age {text!r}; write e.g. 30d or 12h") from None
+
+
+def human(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
