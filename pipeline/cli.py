@@ -83,10 +83,24 @@ def cmd_why(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accept(args: argparse.Namespace) -> int:
+    from pipeline.accept import accept
+
+    pipeline = load_recipe(args.recipe)
+    unknown = sorted(set(args.nodes) - set(pipeline.order))
+    if unknown:
+        print(f"error: unknown node(s) {', '.join(unknown)}; nodes are: {', '.join(pipeline.order)}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    done = accept(pipeline, _cache(args), args.nodes)
+    print(f"accepted: {', '.join(done)}" if done else "nothing to accept: those nodes are up to date")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     pipeline = load_recipe(args.recipe)
     reporter = Reporter(quiet=args.quiet)
-    force = frozenset(pipeline.order) if args.force_all else frozenset(args.force or [])
+    force = frozenset(pipeline.order) if args.force_all else frozenset((args.force or []) + (args.refresh or []))
     unknown = sorted(force - set(pipeline.order))
     if unknown:
         print(f"error: --force names unknown node(s): {', '.join(unknown)}; "
@@ -187,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = command("run", cmd_run, "run what is stale and write the recipe's outputs")
     run.add_argument("--force", action="append", metavar="NODE", help="rerun NODE even if cached (repeatable)")
+    run.add_argument("--refresh", action="append", metavar="NODE",
+                     help="recompute NODE (for non-deterministic nodes, whose first result is reused)")
     run.add_argument("--force-all", action="store_true", help="rerun every node")
     run.add_argument("--keep-going", action="store_true", help="after a failure, run everything not downstream")
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -195,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="exit 1 if anything would run, 0 if all is cached")
     why = command("why", cmd_why, "explain in detail whether and why one node runs")
     why.add_argument("node", help="the node name, as `plan` shows it")
+    acc = command("accept", cmd_accept, "keep the previous result of NODE despite a harmless change")
+    acc.add_argument("nodes", nargs="+", metavar="NODE")
     command("validate", cmd_validate, "check a recipe and its input files; exit 2 on problems")
     c = command("cache", cmd_cache, "cache maintenance: du (usage), gc (evict), verify (re-hash), clear",
                 recipe=False)

@@ -23,6 +23,7 @@ class NodePlan:
     action: Action
     reasons: list[str]
     key: str | None = None
+    manifest: Manifest | None = None
     record: ResultRecord | None = None
     root_causes: list[str] = field(default_factory=list)
 
@@ -100,6 +101,12 @@ def explain_change(old: Manifest | None, new: Manifest, step: Step) -> list[str]
     return reasons or ["no cached result for the current inputs (cache cleared, or first run of this variant)"]
 
 
+def _cached_reason(step: Step) -> str:
+    if step.node_type.deterministic:
+        return "cached"
+    return "cached (non-deterministic: the first result is kept; --refresh NODE recomputes it)"
+
+
 def _needed_cached_outputs(pipeline: Pipeline, plans: dict[str, NodePlan]) -> set[tuple[str, str]]:
     """Cached outputs that this run will read: inputs of nodes that run, and the recipe's outputs."""
     needed = {(ref.step, ref.port) for ref in pipeline.outputs.values()}
@@ -149,19 +156,20 @@ def _plan_once(pipeline: Pipeline, cache: Cache, force: frozenset[str], damaged:
         key = manifest.key()
         record = cache.record(key)
         if name in force:
-            plans[name] = NodePlan(name, node_type, "run", ["forced"], key=key, root_causes=[name])
+            plans[name] = NodePlan(name, node_type, "run", ["forced"], key=key, manifest=manifest, root_causes=[name])
         elif step.node_type.volatile:
             plans[name] = NodePlan(name, node_type, "run", ["volatile: always runs"], key=key,
-                                   root_causes=[name])
+                                   manifest=manifest, root_causes=[name])
         elif record is not None and cache.usable(record):
-            plans[name] = NodePlan(name, node_type, "skip", ["cached"], key=key, record=record)
+            plans[name] = NodePlan(name, node_type, "skip", [_cached_reason(step)], key=key, manifest=manifest,
+                                   record=record)
             for port, out in record.outputs.items():
                 produced[(name, port)] = out.digest
         elif record is not None:
             reason = ("cached output was damaged (checksum mismatch) and was discarded" if name in damaged
                       else "cached output is missing or damaged")
-            plans[name] = NodePlan(name, node_type, "run", [reason], key=key, root_causes=[name])
+            plans[name] = NodePlan(name, node_type, "run", [reason], key=key, manifest=manifest, root_causes=[name])
         else:
             reasons = explain_change(cache.last_manifest(pipeline.recipe_id, name), manifest, step)
-            plans[name] = NodePlan(name, node_type, "run", reasons, key=key, root_causes=[name])
+            plans[name] = NodePlan(name, node_type, "run", reasons, key=key, manifest=manifest, root_causes=[name])
     return plans

@@ -113,8 +113,6 @@ class Runner:
                 started = time.monotonic()
                 step.node_type.run(ctx, step.params, self._inputs(step, work, produced))
                 seconds = time.monotonic() - started
-                if self.cancel.is_set():
-                    raise Interrupted()
                 for path, signature in sources.items():
                     if self.cache.stat.signature(path) != signature:
                         raise NodeFailed(step.name, f"input file {path} changed while the node ran",
@@ -208,6 +206,10 @@ class Runner:
                     try:
                         outcome = future.result()
                     except BaseException as exc:  # noqa: BLE001 - every failure is reported, not raised
+                        if errors and self.cancel.is_set():
+                            self.reporter.finished(name, "stopped")  # cancelled after another failure
+                            blocked.add(name)
+                            continue
                         error = self._failure(step, exc)
                         errors.append(error)
                         summary.failed.append(name)

@@ -55,3 +55,25 @@ def test_why_explains_root_cause(write_recipe, tmp_path, capsys):
     assert "hello: param 'text' changed: 'Hello' -> 'Howdy'" in out
     assert main([*cache, "why", str(path), "bothh"]) == 2
     assert "did you mean 'both'" in capsys.readouterr().err
+
+
+def test_accept_keeps_the_previous_result_and_downstream(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "run", "-q", str(path)]) == 0
+    path.write_text(RECIPE.replace("text: Hello}", "text: Hello, delay: 0.01}"))  # same output
+    assert main([*cache, "plan", "--check", str(path)]) == 1
+    assert main([*cache, "accept", str(path), "hello"]) == 0
+    assert "accepted: hello" in capsys.readouterr().out
+    assert main([*cache, "plan", "--check", str(path)]) == 0
+    path.write_text(RECIPE.replace("text: Hello}", "text: Bye}"))
+    assert main([*cache, "plan", "--check", str(path)]) == 1
+
+
+def test_accept_refuses_when_upstream_is_stale(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "run", "-q", str(path)]) == 0
+    path.write_text(RECIPE.replace("text: Hello", "text: Howdy"))
+    assert main([*cache, "accept", str(path), "both"]) == 1
+    assert "accept or run hello first" in capsys.readouterr().err

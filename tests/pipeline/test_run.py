@@ -174,3 +174,34 @@ def test_flipped_byte_in_a_cached_output_is_detected_and_recomputed(write_recipe
     run_pipeline(load_recipe(path), cache)
     assert fakes.RUNS == ["both"]
     assert (tmp_path / "out" / "both.txt").read_text() == "Hello world"
+
+
+FAILING = """\
+version: 1
+steps:
+  bad: {type: text, text: ' ', delay: 0.2}
+  good: {type: text, text: fine, delay: 0.4}
+  after_bad: {type: join, parts: ['${bad.out}']}
+  after_good: {type: join, parts: ['${good.out}']}
+outputs:
+  out/a.txt: ${after_bad.out}
+  out/b.txt: ${after_good.out}
+"""
+
+
+def test_keep_going_runs_everything_not_downstream_of_a_failure(write_recipe, cache, tmp_path):
+    path = write_recipe(FAILING)
+    with pytest.raises(NodeFailed):
+        run_pipeline(load_recipe(path), cache, keep_going=True)
+    assert sorted(fakes.RUNS) == ["after_good", "bad", "good"]
+    assert not (tmp_path / "out").exists()  # nothing published from a failed run
+
+
+def test_fail_fast_starts_nothing_new_after_a_failure(write_recipe, cache):
+    path = write_recipe(FAILING)
+    with pytest.raises(NodeFailed):
+        run_pipeline(load_recipe(path), cache)
+    assert "after_good" not in fakes.RUNS and "after_bad" not in fakes.RUNS
+    # what finished is cached: the next run resumes from it
+    plans = {p.node: p.action for p in plan(load_recipe(path), cache)}
+    assert plans["good"] == "skip"
