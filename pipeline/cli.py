@@ -97,6 +97,28 @@ def cmd_accept(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_graph(args: argparse.Namespace) -> int:
+    from pipeline import draw
+
+    pipeline = load_recipe(args.recipe)
+    plans = plan(pipeline, _cache(args))
+    if args.output and Path(args.output).suffix.lower() in (".svg", ".png"):
+        try:
+            draw.render_image(draw.dot(pipeline, plans), Path(args.output))
+        except (FileNotFoundError, RuntimeError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.output}")
+        return 0
+    text = draw.mermaid(pipeline, plans) if args.format == "mermaid" else draw.dot(pipeline, plans)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     pipeline = load_recipe(args.recipe)
     reporter = Reporter(quiet=args.quiet)
@@ -213,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     why.add_argument("node", help="the node name, as `plan` shows it")
     acc = command("accept", cmd_accept, "keep the previous result of NODE despite a harmless change")
     acc.add_argument("nodes", nargs="+", metavar="NODE")
+    g = command("graph", cmd_graph, "draw the DAG (Mermaid or DOT text; SVG/PNG with Graphviz), "
+                                    "cached nodes green, stale orange")
+    g.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
+    g.add_argument("-o", "--output", help="write to a file; .svg/.png render through Graphviz")
     command("validate", cmd_validate, "check a recipe and its input files; exit 2 on problems")
     c = command("cache", cmd_cache, "cache maintenance: du (usage), gc (evict), verify (re-hash), clear",
                 recipe=False)

@@ -77,3 +77,17 @@ def test_accept_refuses_when_upstream_is_stale(write_recipe, tmp_path, capsys):
     path.write_text(RECIPE.replace("text: Hello", "text: Howdy"))
     assert main([*cache, "accept", str(path), "both"]) == 1
     assert "accept or run hello first" in capsys.readouterr().err
+
+
+def test_graph_mermaid_and_dot_colour_by_cache_state(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "graph", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("flowchart LR") and ":::stale" in text and ":::cached" not in text
+    assert "-->|parts|" in text
+    assert main([*cache, "run", "-q", str(path)]) == 0
+    capsys.readouterr()
+    assert main([*cache, "graph", "--format", "dot", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("digraph recipe {") and text.count('fillcolor="#c8e6c9"') == 3
