@@ -20,18 +20,28 @@ from pipeline.recipe.load import load_recipe
 from pipeline.run import run_pipeline
 
 
+def _variables(args: argparse.Namespace) -> dict[str, str]:
+    values = {}
+    for item in getattr(args, "var", None) or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise PipelineError(f"--var expects NAME=VALUE, got {item!r}")
+        values[name.strip()] = value
+    return values
+
+
 def _cache(args: argparse.Namespace) -> Cache:
     return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe)
+    pipeline = load_recipe(args.recipe, _variables(args))
     print(f"{args.recipe}: ok ({len(pipeline.order)} nodes, {len(pipeline.outputs)} outputs)")
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe)
+    pipeline = load_recipe(args.recipe, _variables(args))
     plans = plan(pipeline, _cache(args))
     if args.json:
         print(json.dumps([p.to_json() for p in plans], indent=2))
@@ -47,7 +57,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_why(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe)
+    pipeline = load_recipe(args.recipe, _variables(args))
     if args.node not in pipeline.steps:
         from pipeline.recipe.diagnose import did_you_mean
 
@@ -86,7 +96,7 @@ def cmd_why(args: argparse.Namespace) -> int:
 def cmd_accept(args: argparse.Namespace) -> int:
     from pipeline.accept import accept
 
-    pipeline = load_recipe(args.recipe)
+    pipeline = load_recipe(args.recipe, _variables(args))
     unknown = sorted(set(args.nodes) - set(pipeline.order))
     if unknown:
         print(f"error: unknown node(s) {', '.join(unknown)}; nodes are: {', '.join(pipeline.order)}",
@@ -100,7 +110,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
 def cmd_graph(args: argparse.Namespace) -> int:
     from pipeline import draw
 
-    pipeline = load_recipe(args.recipe)
+    pipeline = load_recipe(args.recipe, _variables(args))
     plans = plan(pipeline, _cache(args))
     if args.output and Path(args.output).suffix.lower() in (".svg", ".png"):
         try:
@@ -120,7 +130,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe)
+    pipeline = load_recipe(args.recipe, _variables(args))
     reporter = Reporter(quiet=args.quiet)
     force = frozenset(pipeline.order) if args.force_all else frozenset((args.force or []) + (args.refresh or []))
     unknown = sorted(force - set(pipeline.order))
@@ -217,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         if recipe:
             p.add_argument("recipe", help="the recipe YAML file")
+            p.add_argument("--var", action="append", metavar="NAME=VALUE",
+                           help="set a recipe variable (overrides the recipe's vars; repeatable)")
         p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
         p.set_defaults(fn=fn)
         return p

@@ -13,14 +13,18 @@ from pipeline.recipe.model import Recipe
 from pipeline.recipe.scenes import expand_scenes
 from pipeline.recipe.source import Source, load_yaml, parse_yaml
 from pipeline.recipe.steps import steps_from_mapping
+from pipeline.recipe.variables import substitute
 
 
 
-def compile_source(source: Source) -> Pipeline:
+def compile_source(source: Source, variables: dict[str, str] | None = None) -> Pipeline:
     """Validate a parsed recipe and compile it; every problem is reported in one RecipeError."""
     if not isinstance(source.data, dict):
         raise RecipeError([Problem(source.locate(()), "a recipe is a mapping of settings "
                                    f"(got {type(source.data).__name__})", hint="start from recipes/hello.yaml")])
+    var_problems = substitute(source, variables)
+    if var_problems:
+        raise RecipeError(var_problems)
     try:
         recipe = Recipe.model_validate(source.data)
     except ValidationError as exc:
@@ -30,7 +34,8 @@ def compile_source(source: Source) -> Pipeline:
         specs, outputs, problems = expand_scenes(recipe, source)
     else:
         assert recipe.steps is not None
-        specs, outputs, problems = steps_from_mapping(recipe.steps), dict(recipe.outputs or {}), []
+        specs, outputs, problems = (steps_from_mapping(recipe.steps, recipe.defaults),
+                                     dict(recipe.outputs or {}), [])
         if not outputs:
             problems.append(Problem(source.locate(("steps",)), "a steps recipe needs 'outputs:'",
                                     hint="map output files to step outputs, e.g. out/video.mp4: ${final.video}"))
@@ -43,13 +48,13 @@ def compile_source(source: Source) -> Pipeline:
     return pipeline
 
 
-def load_recipe(path: str | Path) -> Pipeline:
-    """Read, validate and compile a recipe file."""
+def load_recipe(path: str | Path, variables: dict[str, str] | None = None) -> Pipeline:
+    """Read, validate and compile a recipe file; ``variables`` override its ``vars``."""
     file = Path(path)
-    return compile_source(load_yaml(file))
+    return compile_source(load_yaml(file), variables)
 
 
-def load_recipe_text(text: str, file: str | Path) -> Pipeline:
+def load_recipe_text(text: str, file: str | Path, variables: dict[str, str] | None = None) -> Pipeline:
     """Compile recipe text as if it were the file ``file`` (paths resolve relative to it)."""
-    return compile_source(parse_yaml(text, Path(file)))
+    return compile_source(parse_yaml(text, Path(file)), variables)
 

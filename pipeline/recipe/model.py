@@ -67,6 +67,9 @@ class Recipe(Strict):
                                             description="Caption settings (packing, style), or false.")
     motion: dict[str, Any] = Field(default_factory=dict, description="Ken Burns settings for every scene.")
     music: Music | str | None = Field(None, description="Background music: a path, or a mapping.")
+    vars: dict[str, Any] | None = Field(None, description="Variables, used as ${name} in any string.")
+    defaults: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Steps form: default fields per node type, e.g. {tts: {speed: 1.1}}.")
     scenes: list[Scene] | None = None
     steps: dict[str, dict[str, Any]] | None = None
     outputs: dict[str, str] | None = Field(None, description="Output file -> ${step.port} (steps form).")

@@ -39,13 +39,19 @@ def valid_step_name(name: str) -> bool:
         and not name.endswith(".")
 
 
-def steps_from_mapping(steps: dict[str, Any], base: Path_ = ("steps",)) -> list[StepSpec]:
-    """Turn the ``steps:`` mapping into StepSpecs (type checks happen later, in the graph compiler)."""
+def steps_from_mapping(steps: dict[str, Any], defaults: dict[str, dict[str, Any]] | None = None,
+                       base: Path_ = ("steps",)) -> list[StepSpec]:
+    """Turn the ``steps:`` mapping into StepSpecs (type checks happen later, in the graph compiler).
+
+    ``defaults`` gives fields per node type; a step's own fields win."""
     specs = []
     for name, body in steps.items():
-        fields = dict(body) if isinstance(body, dict) else {}
-        node_type = fields.pop("type", "")
-        origins = {(key,): (*base, name, key) for key in fields}
+        own = dict(body) if isinstance(body, dict) else {}
+        node_type = own.pop("type", "")
+        inherited = dict((defaults or {}).get(str(node_type), {}))
+        origins = {(key,): ("defaults", str(node_type), key) for key in inherited}
+        fields = {**inherited, **own}
+        origins.update({(key,): (*base, name, key) for key in own})
         specs.append(StepSpec(name=name, type=str(node_type), fields=fields, origin=(*base, name),
                               origins=origins))
     return specs
