@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
 from nodes.formats import CaptionTrack
+from nodes.media.ffmpeg import escape_filter_value
 
 WORD_JOINER = "\u2060"
 _ALIGNMENT = {"bottom": 2, "center": 5, "top": 8}
@@ -171,14 +172,8 @@ def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, 
     Path(path).write_text("\n".join(out) + "\n", encoding="utf-8", newline="\n")
 
 
-def _filter_value(value: str) -> str:
-    """Escape a filter option value for a filtergraph string (both ffmpeg escaping levels)."""
-    value = re.sub(r"([\\':])", r"\\\1", value)  # option level
-    return re.sub(r"([\\'\[\],;])", r"\\\1", value)  # graph level
-
-
 def burn_filter(ass_path: Path, fontsdir: Path) -> str:
     """The ``subtitles`` filter (escaped for a filtergraph) that burns ``ass_path`` in, looking for fonts in
     ``fontsdir`` before the system's."""
-    return (f"subtitles=filename={_filter_value(str(ass_path))}"
-            f":fontsdir={_filter_value(str(fontsdir))}")
+    return (f"subtitles=filename={escape_filter_value(str(ass_path))}"
+            f":fontsdir={escape_filter_value(str(fontsdir))}")
