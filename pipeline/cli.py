@@ -35,13 +35,13 @@ def _cache(args: argparse.Namespace) -> Cache:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe, _variables(args))
+    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
     print(f"{args.recipe}: ok ({len(pipeline.order)} nodes, {len(pipeline.outputs)} outputs)")
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe, _variables(args))
+    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
     plans = plan(pipeline, _cache(args))
     if args.json:
         print(json.dumps([p.to_json() for p in plans], indent=2))
@@ -57,7 +57,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_why(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe, _variables(args))
+    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
     if args.node not in pipeline.steps:
         from pipeline.recipe.diagnose import did_you_mean
 
@@ -96,7 +96,7 @@ def cmd_why(args: argparse.Namespace) -> int:
 def cmd_accept(args: argparse.Namespace) -> int:
     from pipeline.accept import accept
 
-    pipeline = load_recipe(args.recipe, _variables(args))
+    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
     unknown = sorted(set(args.nodes) - set(pipeline.order))
     if unknown:
         print(f"error: unknown node(s) {', '.join(unknown)}; nodes are: {', '.join(pipeline.order)}",
@@ -110,7 +110,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
 def cmd_graph(args: argparse.Namespace) -> int:
     from pipeline import draw
 
-    pipeline = load_recipe(args.recipe, _variables(args))
+    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
     plans = plan(pipeline, _cache(args))
     if args.output and Path(args.output).suffix.lower() in (".svg", ".png"):
         try:
@@ -130,7 +130,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe, _variables(args))
+    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
     reporter = Reporter(quiet=args.quiet)
     force = frozenset(pipeline.order) if args.force_all else frozenset((args.force or []) + (args.refresh or []))
     unknown = sorted(force - set(pipeline.order))
@@ -229,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("recipe", help="the recipe YAML file")
             p.add_argument("--var", action="append", metavar="NAME=VALUE",
                            help="set a recipe variable (overrides the recipe's vars; repeatable)")
+            p.add_argument("--preview", action="store_true",
+                           help="small, low-fps, fastest-preset render to <name>.preview.mp4 (cached apart)")
         p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
         p.set_defaults(fn=fn)
         return p

@@ -17,7 +17,7 @@ from pipeline.recipe.variables import substitute
 
 
 
-def compile_source(source: Source, variables: dict[str, str] | None = None) -> Pipeline:
+def compile_source(source: Source, variables: dict[str, str] | None = None, preview: bool = False) -> Pipeline:
     """Validate a parsed recipe and compile it; every problem is reported in one RecipeError."""
     if not isinstance(source.data, dict):
         raise RecipeError([Problem(source.locate(()), "a recipe is a mapping of settings "
@@ -31,7 +31,7 @@ def compile_source(source: Source, variables: dict[str, str] | None = None) -> P
         raise RecipeError(problems_from_validation(exc, Recipe, source.locate)) from None
     base_dir = source.file.resolve().parent
     if recipe.scenes is not None:
-        specs, outputs, problems = expand_scenes(recipe, source)
+        specs, outputs, problems = expand_scenes(recipe, source, preview=preview)
     else:
         assert recipe.steps is not None
         specs, outputs, problems = (steps_from_mapping(recipe.steps, recipe.defaults),
@@ -48,10 +48,11 @@ def compile_source(source: Source, variables: dict[str, str] | None = None) -> P
     return pipeline
 
 
-def load_recipe(path: str | Path, variables: dict[str, str] | None = None) -> Pipeline:
-    """Read, validate and compile a recipe file; ``variables`` override its ``vars``."""
+def load_recipe(path: str | Path, variables: dict[str, str] | None = None, preview: bool = False) -> Pipeline:
+    """Read, validate and compile a recipe file; ``variables`` override its ``vars``; ``preview`` renders a
+    scene-list recipe small and fast, to its own outputs (``<name>.preview.mp4``)."""
     file = Path(path)
-    return compile_source(load_yaml(file), variables)
+    return compile_source(load_yaml(file), variables, preview)
 
 
 def load_recipe_text(text: str, file: str | Path, variables: dict[str, str] | None = None) -> Pipeline:

@@ -19,18 +19,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+PRESETS = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080), "4:5": (1080, 1350)}
+
+
 class OutputSettings(Strict):
     path: str | None = Field(None, description="Where the final video goes, relative to the recipe "
                                                  "(default: out/<recipe name>.mp4).")
-    size: str = Field("1080x1920", description="WIDTHxHEIGHT in pixels, both even.")
+    size: str = Field("1080x1920", description="WIDTHxHEIGHT in pixels (both even), or a preset: "
+                                               + ", ".join(PRESETS) + ".")
     fps: int = Field(30, ge=1, le=120)
 
     @field_validator("size")
     @classmethod
     def _size(cls, value: str) -> str:
+        if value.strip() in PRESETS:
+            width, height = PRESETS[value.strip()]
+            return f"{width}x{height}"
         match = _SIZE.match(value)
         if not match:
-            raise ValueError("expected WIDTHxHEIGHT, for example 1080x1920")
+            raise ValueError(f"expected WIDTHxHEIGHT (for example 1080x1920) or one of {', '.join(PRESETS)}")
         width, height = int(match.group(1)), int(match.group(2))
         if width % 2 or height % 2 or not (16 <= width <= 7680 and 16 <= height <= 7680):
             raise ValueError("width and height must be even and between 16 and 7680")
@@ -42,36 +49,55 @@ class OutputSettings(Strict):
         return int(width), int(height)
 
 
+Settings = dict[str, Any]
+
+
 class Scene(Strict):
     name: str | None = Field(None, description="Step names for this scene (default scene<N>).")
-    text: str = Field(description="The narration for this scene.")
-    image: str = Field(description="Background image, relative to the recipe.")
-    voice: dict[str, Any] = Field(default_factory=dict, description="Overrides of the recipe's voice.")
-    motion: dict[str, Any] = Field(default_factory=dict, description="Overrides of the recipe's motion.")
-    captions: dict[str, Any] | bool = Field(default_factory=dict,
-                                            description="Overrides of the recipe's captions, or false.")
+    text: str | None = Field(None, description="The narration for this scene.")
+    image: str | None = Field(None, description="Background image, relative to the recipe.")
+    video: str | None = Field(None, description="Background video (instead of an image), looped or trimmed.")
+    audio: str | None = Field(None, description="Narration you recorded (instead of TTS); with `text` the "
+                                                "words are aligned to it for captions.")
+    duration: float | None = Field(None, gt=0, le=3600,
+                                   description="Seconds, for a scene without narration (music only).")
+    voice: Settings = Field(default_factory=dict, description="Overrides of the recipe's voice.")
+    motion: Settings = Field(default_factory=dict, description="Overrides of the recipe's motion.")
+    render: Settings = Field(default_factory=dict, description="Overrides of the recipe's render settings.")
+    captions: Settings | bool = Field(default_factory=dict,
+                                      description="Overrides of the recipe's captions, or false.")
+    transition: Settings | None = Field(None, description="Transition into this scene from the previous one.")
 
-
-class Music(Strict):
-    path: str = Field(description="Background music file, relative to the recipe; looped to length.")
-    volume_db: float | None = None
-    fade_in: float | None = None
-    fade_out: float | None = None
+    @model_validator(mode="after")
+    def _shape(self) -> Scene:
+        if (self.image is None) == (self.video is None):
+            raise ValueError("a scene needs exactly one background: `image:` or `video:`")
+        if self.text is None and self.audio is None and self.duration is None:
+            raise ValueError("a scene needs `text:` (narration), `audio:` (your recording) or `duration:` "
+                             "(seconds without narration)")
+        if self.duration is not None and (self.text is not None or self.audio is not None):
+            raise ValueError("`duration:` is for scenes without narration; with `text:` or `audio:` the "
+                             "narration sets the length")
+        return self
 
 
 class Recipe(Strict):
     version: Literal[1] = Field(description="Recipe format version; 1.")
     output: OutputSettings = Field(default_factory=OutputSettings)
-    voice: dict[str, Any] = Field(default_factory=dict, description="TTS settings for every scene.")
-    captions: dict[str, Any] | bool = Field(default_factory=dict,
-                                            description="Caption settings (packing, style), or false.")
-    motion: dict[str, Any] = Field(default_factory=dict, description="Ken Burns settings for every scene.")
-    music: Music | str | None = Field(None, description="Background music: a path, or a mapping.")
+    voice: Settings = Field(default_factory=dict, description="TTS settings for every scene.")
+    captions: Settings | bool = Field(default_factory=dict,
+                                      description="Caption settings (packing, style), or false.")
+    motion: Settings = Field(default_factory=dict, description="Ken Burns settings for every scene.")
+    render: Settings = Field(default_factory=dict, description="Render settings for every scene (fit...).")
+    music: Settings | str | None = Field(None, description="Background music: a path, or a mapping with "
+                                                            "`path` and mix settings (volume_db, duck...).")
+    transition: Settings | None = Field(None, description="Transition between scenes (default: cut).")
+    loudness: Settings | None = Field(None, description="Final loudness: {target_lufs, true_peak_db}.")
     vars: dict[str, Any] | None = Field(None, description="Variables, used as ${name} in any string.")
-    defaults: dict[str, dict[str, Any]] = Field(
+    defaults: dict[str, Settings] = Field(
         default_factory=dict, description="Steps form: default fields per node type, e.g. {tts: {speed: 1.1}}.")
     scenes: list[Scene] | None = None
-    steps: dict[str, dict[str, Any]] | None = None
+    steps: dict[str, Settings] | None = None
     outputs: dict[str, str] | None = Field(None, description="Output file -> ${step.port} (steps form).")
 
     @model_validator(mode="after")
@@ -81,4 +107,6 @@ class Recipe(Strict):
                              "exactly one of them")
         if self.scenes is not None and not self.scenes:
             raise ValueError("'scenes:' is empty; add at least one scene with text and image")
+        if isinstance(self.music, dict) and "path" not in self.music:
+            raise ValueError("music needs `path:` (the music file)")
         return self

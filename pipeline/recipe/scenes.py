@@ -1,135 +1,244 @@
 """Expanding the scene list into steps.
 
-Each scene becomes ``<scene>.tts`` -> ``<scene>.captions`` -> ``<scene>.render``, and all scenes feed one
-``merge``. Settings cascade: recipe level, then scene level (a scene's ``voice``/``motion``/``captions``
-override the recipe's key by key). Every generated field remembers the recipe line it came from, so errors
-found by the node types point at what the user wrote.
+Each scene becomes a narration step (``<scene>.tts``, or ``<scene>.align`` for a recording the user brings),
+``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. Settings cascade: recipe level,
+then scene level (a scene's ``voice``/``motion``/``render``/``captions`` override the recipe's key by key).
+Every generated field remembers the recipe line it came from, so errors found by the node types point at
+what the user wrote.
+
+This is the one place where the engine knows the built-in node types by name: the scene list is sugar
+over them. Their params are still validated by the node types themselves.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 from pipeline.errors import Problem
-from pipeline.recipe.model import Music, Recipe
+from pipeline.recipe.model import Recipe
 from pipeline.recipe.source import Path_, Source
 from pipeline.recipe.steps import STEP_NAME_CHARS, StepSpec, valid_step_name
+from pipeline.registry import get_node_type
 
 MERGE_STEP = "merge"
+PREVIEW_SHORT_SIDE = 360
+PREVIEW_FPS = 15
+
+Origins = dict[tuple[str | int, ...], Path_]
 
 
-def _cascade(field: str, levels: list[tuple[dict[str, Any], Path_]]) -> tuple[dict[str, Any], dict]:
+def _cascade(field_name: str, levels: list[tuple[dict[str, Any], Path_]]) -> tuple[dict[str, Any], Origins]:
     """Merge dicts key by key, later levels winning; returns the values and each key's origin."""
     values: dict[str, Any] = {}
-    origins: dict[tuple[str | int, ...], Path_] = {}
+    origins: Origins = {}
     for mapping, path in levels:
         for key, value in mapping.items():
             values[key] = value
-            origins[(field, key)] = (*path, key)
+            origins[(field_name, key)] = (*path, key)
         if mapping:
-            origins[(field,)] = path
+            origins[(field_name,)] = path
     return values, origins
 
 
-def _spread(values: dict[str, Any], origins: dict, field: str) -> tuple[dict[str, Any], dict]:
-    """Put a cascaded dict's keys at the top level of a step (``voice: {speed: 1}`` -> ``speed: 1``)."""
-    fields = dict(values)
-    spread = {(key,): origin for (f, *rest), origin in origins.items() if f == field and rest
-              for key in rest[:1]}
-    return fields, spread
+def _spread(origins: Origins, field_name: str, rename: str = "{}") -> Origins:
+    """Origins of a cascaded dict whose keys become top-level step fields (``voice.speed`` -> ``speed``)."""
+    return {(rename.format(key[1]), *key[2:]): origin for key, origin in origins.items()
+            if key[0] == field_name and len(key) > 1}
 
 
-def expand_scenes(recipe: Recipe, source: Source) -> tuple[list[StepSpec], dict[str, str], list[Problem]]:
-    """Steps, outputs (path -> reference) and problems for a scene-list recipe."""
-    assert recipe.scenes is not None
-    data = source.data
-    problems: list[Problem] = []
-    width, height = recipe.output.dimensions
-    recipe_captions = recipe.captions if isinstance(recipe.captions, dict) else {}
-    captions_on = recipe.captions is not False
-    specs: list[StepSpec] = []
-    seen: dict[str, int] = {}
+@dataclass
+class _Step:
+    name: str
+    type: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    origins: Origins = field(default_factory=dict)
 
-    for index, scene in enumerate(recipe.scenes):
+    def set(self, key: str, value: Any, origin: Path_) -> None:
+        self.fields[key] = value
+        self.origins[(key,)] = origin
+
+    def spec(self, at: Path_) -> StepSpec:
+        return StepSpec(self.name, self.type, self.fields, at, self.origins)
+
+
+def preview_size(width: int, height: int) -> tuple[int, int]:
+    """A small frame of the same shape: the short side at most 360 px, both sides even."""
+    scale = min(1.0, PREVIEW_SHORT_SIDE / min(width, height))
+    return max(16, 2 * round(width * scale / 2)), max(16, 2 * round(height * scale / 2))
+
+
+class _Expander:
+    def __init__(self, recipe: Recipe, source: Source, preview: bool) -> None:
+        self.recipe = recipe
+        self.source = source
+        self.preview = preview
+        self.problems: list[Problem] = []
+        width, height = recipe.output.dimensions
+        fps = recipe.output.fps
+        if preview:
+            width, height = preview_size(width, height)
+            fps = min(fps, PREVIEW_FPS)
+        self.width, self.height, self.fps = width, height, fps
+        self.captions_on = recipe.captions is not False
+        self.recipe_captions = recipe.captions if isinstance(recipe.captions, dict) else {}
+
+    def problem(self, path: Path_, message: str, hint: str = "", field_name: str = "") -> None:
+        self.problems.append(Problem(self.source.locate(path), message, field=field_name, hint=hint))
+
+    def scene(self, index: int) -> tuple[list[StepSpec], str, str | None]:
+        """Steps of one scene, the name of its render step, and its captions step (or None)."""
+        scene = self.recipe.scenes[index]  # type: ignore[index]
         at: Path_ = ("scenes", index)
         name = scene.name or f"scene{index + 1}"
-        if not valid_step_name(name):
-            problems.append(Problem(source.locate((*at, "name")), f"scene name '{name}' has characters "
-                                    f"other than {STEP_NAME_CHARS}", field="name", hint="rename the scene"))
-        if name in seen:
-            problems.append(Problem(source.locate((*at, "name")), f"two scenes are named '{name}'",
-                                    field="name", hint="give each scene its own name"))
-        seen[name] = index
-        scene_data = data["scenes"][index]
+        specs: list[StepSpec] = []
 
-        voice, voice_origins = _cascade("voice", [(recipe.voice, ("voice",)), (scene.voice, (*at, "voice"))])
-        tts_fields, tts_origins = _spread(voice, voice_origins, "voice")
-        tts_fields["text"] = scene.text
-        tts_origins[("text",)] = (*at, "text")
-        specs.append(StepSpec(f"{name}.tts", "tts", tts_fields, at, tts_origins))
+        audio_ref: str | None = None
+        words_ref: str | None = None
+        if scene.text is not None and scene.audio is None:
+            voice, voice_origins = _cascade("voice", [(self.recipe.voice, ("voice",)),
+                                                      (scene.voice, (*at, "voice"))])
+            tts = _Step(f"{name}.tts", "tts", dict(voice), _spread(voice_origins, "voice"))
+            tts.set("text", scene.text, (*at, "text"))
+            specs.append(tts.spec(at))
+            audio_ref, words_ref = f"${{{tts.name}.audio}}", f"${{{tts.name}.words}}"
+        elif scene.audio is not None and scene.text is not None:
+            align = _Step(f"{name}.align", "align")
+            align.set("audio", scene.audio, (*at, "audio"))
+            align.set("text", scene.text, (*at, "text"))
+            specs.append(align.spec(at))
+            audio_ref, words_ref = f"${{{align.name}.audio}}", f"${{{align.name}.words}}"
+        elif scene.audio is not None:
+            audio_ref = scene.audio
 
-        scene_captions = scene.captions if isinstance(scene.captions, dict) else {}
-        this_captions_on = captions_on and scene.captions is not False
-        if "captions" in scene_data and scene.captions is True:
-            this_captions_on = True
-        caption_settings, caption_origins = _cascade(
-            "captions", [(recipe_captions, ("captions",)), (scene_captions, (*at, "captions"))])
-        style = caption_settings.pop("style", {})
-        packing, packing_origins = _spread(caption_settings, caption_origins, "captions")
-        packing_origins.pop(("style",), None)
+        captions_name = None
+        style: dict[str, Any] = {}
+        style_origins: Origins = {}
+        wants_captions = self.captions_on and scene.captions is not False or scene.captions is True
+        if words_ref is not None and wants_captions:
+            settings, origins = _cascade("captions", [
+                (self.recipe_captions, ("captions",)),
+                (scene.captions if isinstance(scene.captions, dict) else {}, (*at, "captions"))])
+            style = settings.pop("style", {}) or {}
+            style_origin = origins.pop(("captions", "style"), None)
+            if style_origin is not None:
+                style_origins = {("caption_style",): style_origin}
+            captions = _Step(f"{name}.captions", "captions", settings,
+                             {k: v for k, v in _spread(origins, "captions").items() if k[0] != "style"})
+            captions.set("words", words_ref, at)
+            specs.append(captions.spec(at))
+            captions_name = captions.name
 
-        render_fields: dict[str, Any] = {
-            "image": scene.image,
-            "audio": f"${{{name}.tts.audio}}",
-            "width": width,
-            "height": height,
-            "fps": recipe.output.fps,
-        }
-        render_origins: dict[tuple[str | int, ...], Path_] = {
-            ("image",): (*at, "image"), ("width",): ("output", "size"), ("height",): ("output", "size"),
-            ("fps",): ("output", "fps"), ("audio",): at,
-        }
-        motion, motion_origins = _cascade("motion", [(recipe.motion, ("motion",)),
+        render = _Step(f"{name}.render", "render")
+        render_settings, render_origins = _cascade("render", [(self.recipe.render, ("render",)),
+                                                              (scene.render, (*at, "render"))])
+        render.fields.update(render_settings)
+        render.origins.update(_spread(render_origins, "render"))
+        if scene.image is not None:
+            render.set("image", scene.image, (*at, "image"))
+        else:
+            render.set("video", scene.video, (*at, "video"))
+        if audio_ref is not None:
+            render.set("audio", audio_ref, (*at, "audio") if scene.audio else at)
+        else:
+            render.set("duration", scene.duration, (*at, "duration"))
+        render.set("width", self.width, ("output", "size"))
+        render.set("height", self.height, ("output", "size"))
+        render.set("fps", self.fps, ("output", "fps"))
+        motion, motion_origins = _cascade("motion", [(self.recipe.motion, ("motion",)),
                                                      (scene.motion, (*at, "motion"))])
         if motion:
-            render_fields["motion"] = motion
-            render_origins.update(motion_origins)
-
-        if this_captions_on:
-            specs.append(StepSpec(f"{name}.captions", "captions",
-                                  {"words": f"${{{name}.tts.words}}", **packing}, at, packing_origins))
-            render_fields["captions"] = f"${{{name}.captions.captions}}"
+            render.fields["motion"] = motion
+            render.origins.update(motion_origins)
+        if captions_name is not None:
+            render.set("captions", f"${{{captions_name}.captions}}", at)
             if style:
-                render_fields["caption_style"] = style
-                render_origins.update({("caption_style", *key[2:]): origin
-                                       for key, origin in caption_origins.items()
-                                       if key[:2] == ("captions", "style")})
-                style_origin = caption_origins.get(("captions", "style"))
-                if style_origin:
-                    render_origins[("caption_style",)] = style_origin
-        specs.append(StepSpec(f"{name}.render", "render", render_fields, at, render_origins))
+                render.fields["caption_style"] = style
+                render.origins.update(style_origins)
+        if self.preview:
+            render.set("preview", True, at)
+        specs.append(render.spec(at))
+        return specs, render.name, captions_name
 
-    names = [scene.name or f"scene{i + 1}" for i, scene in enumerate(recipe.scenes)]
-    merge_fields: dict[str, Any] = {"scenes": [f"${{{n}.render.video}}" for n in names]}
-    merge_origins: dict[tuple[str | int, ...], Path_] = {("scenes",): ("scenes",)}
-    captioned = [n for n in names if any(s.name == f"{n}.captions" for s in specs)]
-    if captioned and len(captioned) == len(names):
-        merge_fields["captions"] = [f"${{{n}.captions.captions}}" for n in names]
-        merge_origins[("captions",)] = ("captions",)
-    music = Music(path=recipe.music) if isinstance(recipe.music, str) else recipe.music
-    if music is not None:
-        base: Path_ = ("music",)
-        merge_fields["music"] = music.path
-        merge_origins[("music",)] = base if isinstance(recipe.music, str) else (*base, "path")
-        for key in ("volume_db", "fade_in", "fade_out"):
-            value = getattr(music, key)
-            if value is not None:
-                merge_fields[f"music_{key}"] = value
-                merge_origins[(f"music_{key}",)] = (*base, key)
-    specs.append(StepSpec(MERGE_STEP, "merge", merge_fields, ("scenes",), merge_origins))
+    def merge(self, renders: list[str], captions: list[str | None]) -> StepSpec:
+        recipe = self.recipe
+        merge = _Step(MERGE_STEP, "merge")
+        merge.set("scenes", [f"${{{r}.video}}" for r in renders], ("scenes",))
+        with_captions = [i for i, c in enumerate(captions) if c is not None]
+        if with_captions:
+            merge.set("captions", [f"${{{captions[i]}.captions}}" for i in with_captions], ("captions",))
+            if len(with_captions) != len(captions):
+                merge.set("caption_scenes", with_captions, ("scenes",))
+            style = self.recipe_captions.get("style")
+            if style:
+                merge.set("caption_style", style, ("captions", "style"))
+        if isinstance(recipe.music, str):
+            merge.set("music", recipe.music, ("music",))
+        elif isinstance(recipe.music, dict):
+            if "path" not in recipe.music:
+                self.problem(("music",), "music needs `path:` (the music file)", "add path: music.ogg",
+                             "music")
+            for key, value in recipe.music.items():
+                merge.set("music" if key == "path" else f"music_{key}", value, ("music", key))
+        if recipe.transition is not None:
+            merge.set("transition", recipe.transition, ("transition",))
+        per_scene = [s.transition for s in recipe.scenes or []]
+        if per_scene and per_scene[0] is not None:
+            self.problem(("scenes", 0, "transition"), "the first scene has no scene before it to transition "
+                         "from", "move this transition to the second scene", "transition")
+        if any(t is not None for t in per_scene[1:]):
+            merge.set("transitions", per_scene[1:], ("scenes",))
+            for i, t in enumerate(per_scene[1:], start=1):
+                if t is not None:
+                    merge.origins[("transitions", i - 1)] = ("scenes", i, "transition")
+        if recipe.loudness:
+            names = {"target_lufs": "loudness_lufs", "true_peak_db": "true_peak_db"}
+            for key, value in recipe.loudness.items():
+                if key not in names:
+                    self.problem(("loudness", key), f"unknown loudness setting '{key}'",
+                                 f"use {', '.join(names)}", "loudness")
+                    continue
+                merge.set(names[key], value, ("loudness", key))
+        if self.preview:
+            merge.set("preview", True, ("output",))
+        return merge.spec(("scenes",))
 
-    video_path = recipe.output.path or f"out/{PurePosixPath(source.file.name).stem}.mp4"
-    captions_path = str(PurePosixPath(video_path).with_suffix(".srt"))
-    outputs = {video_path: f"${{{MERGE_STEP}.video}}", captions_path: f"${{{MERGE_STEP}.srt}}"}
-    return specs, outputs, problems
+    def outputs(self) -> dict[str, str]:
+        stem_path = self.recipe.output.path or f"out/{PurePosixPath(self.source.file.name).stem}.mp4"
+        video = PurePosixPath(stem_path)
+        if self.preview:
+            video = video.with_name(f"{video.stem}.preview{video.suffix or '.mp4'}")
+        outputs = {str(video): f"${{{MERGE_STEP}.video}}"}
+        merge_type = get_node_type("merge")
+        ports = merge_type.outputs if merge_type is not None else {}
+        for port, suffix in (("srt", ".srt"), ("vtt", ".vtt"), ("ass", ".ass")):
+            if port in ports:
+                outputs[str(video.with_suffix(suffix))] = f"${{{MERGE_STEP}.{port}}}"
+        return outputs
+
+
+def expand_scenes(recipe: Recipe, source: Source,
+                  preview: bool = False) -> tuple[list[StepSpec], dict[str, str], list[Problem]]:
+    """Steps, outputs (path -> reference) and problems for a scene-list recipe."""
+    assert recipe.scenes is not None
+    expander = _Expander(recipe, source, preview)
+    specs: list[StepSpec] = []
+    renders: list[str] = []
+    captions: list[str | None] = []
+    seen: set[str] = set()
+    for index, scene in enumerate(recipe.scenes):
+        name = scene.name or f"scene{index + 1}"
+        if not valid_step_name(name):
+            expander.problem(("scenes", index, "name"), f"scene name '{name}' has characters other than "
+                             f"{STEP_NAME_CHARS}", "rename the scene", "name")
+        if name in seen:
+            expander.problem(("scenes", index, "name"), f"two scenes are named '{name}'",
+                             "give each scene its own name", "name")
+        seen.add(name)
+        scene_specs, render, caption = expander.scene(index)
+        specs.extend(scene_specs)
+        renders.append(render)
+        captions.append(caption)
+    specs.append(expander.merge(renders, captions))
+    return specs, expander.outputs(), expander.problems

@@ -23,6 +23,7 @@ MAX_DEPTH = 64
 Path_ = tuple[str | int, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
 @dataclass
@@ -81,6 +82,8 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if node.tag in _NUMBER_TAGS and ":" in str(node.value):
+            return node.value  # YAML 1.1 reads 16:9 as 969 (base 60); YAML 1.2 and people read text
         return self.constructor.construct_object(node, deep=True)
 
     def _error(self, node: yaml.Node, message: str, hint: str) -> RecipeError:

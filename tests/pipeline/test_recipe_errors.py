@@ -101,3 +101,10 @@ def test_unquoted_reference_in_flow_style_gets_a_specific_hint(write_recipe):
     path = write_recipe("version: 1\nsteps:\n  a: {type: join, parts: [${b.out}]}\n")
     [problem] = problems(path)
     assert "must be quoted" in problem
+
+
+def test_colon_numbers_stay_text(write_recipe):
+    from pipeline.recipe.source import parse_yaml
+
+    data = parse_yaml("size: 16:9\nat: 1:30\nn: 12\n", Path("r.yaml")).data
+    assert data == {"size": "16:9", "at": "1:30", "n": 12}

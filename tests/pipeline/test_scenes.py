@@ -42,10 +42,12 @@ def test_steps_and_wiring():
     assert by_name["scene1.render"].fields["captions"] == "${scene1.captions.captions}"
     assert "captions" not in by_name["outro.render"].fields
     assert by_name["merge"].fields["scenes"] == ["${scene1.render.video}", "${outro.render.video}"]
-    assert "captions" not in by_name["merge"].fields  # not every scene has captions
+    assert by_name["merge"].fields["captions"] == ["${scene1.captions.captions}"]
+    assert by_name["merge"].fields["caption_scenes"] == [0]  # the outro has no captions
+    assert by_name["merge"].fields["caption_style"] == {"position": "top"}
     assert by_name["merge"].fields["music"] == "assets/music.ogg"
     assert by_name["merge"].fields["music_volume_db"] == -20
-    assert outputs == {"out/hello.mp4": "${merge.video}", "out/hello.srt": "${merge.srt}"}
+    assert outputs["out/hello.mp4"] == "${merge.video}" and outputs["out/hello.srt"] == "${merge.srt}"
 
 
 def test_settings_cascade_recipe_then_scene():
@@ -73,3 +75,58 @@ def test_duplicate_scene_names_are_problems():
     text = "version: 1\nscenes:\n  - {name: a, text: x, image: i.jpg}\n  - {name: a, text: y, image: i.jpg}\n"
     (_, _, problems), _ = expand(text)
     assert len(problems) == 1 and "two scenes are named 'a'" in str(problems[0])
+
+
+SHAPES = """\
+version: 1
+output: {size: 16:9}
+render: {fit: blur}
+transition: {type: crossfade, duration: 0.5}
+loudness: {target_lufs: -16}
+music: {path: m.ogg, duck: true, duck_depth_db: 14}
+scenes:
+  - {text: Spoken by TTS., image: a.jpg}
+  - {text: Words of my recording., audio: me.wav, video: clip.mp4, render: {video_audio: mix}}
+  - {audio: me.wav, image: b.jpg, transition: {type: fade}}
+  - {duration: 3, image: c.jpg, captions: true}
+"""
+
+
+def test_scene_shapes_narration_sources_and_merge_settings():
+    (specs, _, problems), _ = expand(SHAPES)
+    assert problems == []
+    by_name = {s.name: s for s in specs}
+    assert list(by_name) == ["scene1.tts", "scene1.captions", "scene1.render", "scene2.align",
+                             "scene2.captions", "scene2.render", "scene3.render", "scene4.render", "merge"]
+    assert by_name["scene2.align"].fields == {"audio": "me.wav", "text": "Words of my recording."}
+    assert by_name["scene2.render"].fields["video"] == "clip.mp4"
+    assert by_name["scene2.render"].fields["video_audio"] == "mix"
+    assert by_name["scene2.render"].fields["fit"] == "blur"
+    assert by_name["scene3.render"].fields["audio"] == "me.wav"  # a recording without text: no captions
+    assert by_name["scene4.render"].fields["duration"] == 3 and "audio" not in by_name["scene4.render"].fields
+    assert (by_name["scene1.render"].fields["width"], by_name["scene1.render"].fields["height"]) == (1920, 1080)
+    merge = by_name["merge"].fields
+    assert merge["caption_scenes"] == [0, 1]
+    assert merge["transition"] == {"type": "crossfade", "duration": 0.5}
+    assert merge["transitions"] == [None, {"type": "fade"}, None]
+    assert merge["loudness_lufs"] == -16
+    assert merge["music"] == "m.ogg" and merge["music_duck"] is True and merge["music_duck_depth_db"] == 14
+
+
+def test_preview_renders_small_and_elsewhere():
+    source = parse_yaml(TEXT, Path("/r/hello.yaml"))
+    (specs, outputs, _) = expand_scenes(Recipe.model_validate(source.data), source, preview=True)
+    render = next(s for s in specs if s.name == "scene1.render").fields
+    assert (render["width"], render["height"], render["fps"], render["preview"]) == (360, 640, 15, True)
+    assert next(s for s in specs if s.name == "merge").fields["preview"] is True
+    assert "out/hello.preview.mp4" in outputs
+
+
+def test_scene_needs_one_background_and_some_length():
+    from pydantic import ValidationError
+    import pytest
+
+    for bad in ("{text: x}", "{text: x, image: a.jpg, video: b.mp4}", "{image: a.jpg}",
+                "{text: x, image: a.jpg, duration: 3}"):
+        with pytest.raises(ValidationError):
+            Recipe.model_validate(parse_yaml(f"version: 1\nscenes:\n  - {bad}\n", Path("r.yaml")).data)
