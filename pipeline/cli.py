@@ -177,9 +177,9 @@ def cmd_nodes(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from pipeline.recipe.model import Recipe
+    from pipeline.schema import recipe_schema
 
-    print(json.dumps(Recipe.model_json_schema(), indent=2))
+    print(json.dumps(recipe_schema(), indent=2))
     return 0
 
 
@@ -262,7 +262,20 @@ def build_parser() -> argparse.ArgumentParser:
     command("doctor", cmd_doctor, "show device, threads, ffmpeg and usable TTS engines", recipe=False)
     command("nodes", cmd_nodes, "list node types with their ports and params", recipe=False)
     command("schema", cmd_schema, "print the recipe JSON Schema (for editor completion)", recipe=False)
+    _plugin_commands(sub)
     return parser
+
+
+def _plugin_commands(sub: argparse._SubParsersAction) -> None:
+    """Subcommands that node packages add through the ``pipeline.commands`` entry-point group (each entry
+    is a ``register(subparsers)`` function whose parser sets ``fn``)."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="pipeline.commands"):
+        try:
+            entry.load()(sub)
+        except Exception as exc:  # a broken plugin must not take the whole command line down
+            print(f"warning: command plugin '{entry.name}' failed to load: {exc}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
