@@ -93,6 +93,7 @@ class NodeType(ABC):
     resources: ClassVar[Resources] = Resources()
     deterministic: ClassVar[bool] = True
     volatile: ClassVar[bool] = False  # always reruns (reads something the engine cannot hash)
+    env: ClassVar[tuple[str, ...]] = ()  # environment variables that change the output: they enter the key
 
     def tools(self, params: Any) -> dict[str, str]:
         """Fingerprints of the external tools this run depends on (ffmpeg build, model weights...).

@@ -7,6 +7,7 @@ upstream rerun that produces identical bytes still lets it hit: early cutoff).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,8 +44,9 @@ def key_params(step: Step) -> dict[str, Any]:
 
 
 def build_manifest(step: Step, input_digests: dict[str, list[str]]) -> Manifest:
+    env = {name: os.environ.get(name, "") for name in step.node_type.env}
     return Manifest(node_type=step.node_type.name, version=step.node_type.version, params=key_params(step),
-                    inputs=input_digests, tools=step.node_type.tools(step.params))
+                    inputs=input_digests, tools=step.node_type.tools(step.params), env=env)
 
 
 def input_digests(step: Step, cache: Cache, produced: dict[tuple[str, str], str]) -> dict[str, list[str]] | None:
@@ -98,6 +100,10 @@ def explain_change(old: Manifest | None, new: Manifest, step: Step) -> list[str]
         if old.tools.get(tool) != new.tools.get(tool):
             reasons.append(f"tool '{tool}' changed: {_short(old.tools.get(tool), 32)} -> "
                            f"{_short(new.tools.get(tool), 32)}")
+    for name in sorted(set(old.env) | set(new.env)):
+        if old.env.get(name) != new.env.get(name):
+            reasons.append(f"environment variable {name} changed: {_short(old.env.get(name))} -> "
+                           f"{_short(new.env.get(name))}")
     return reasons or ["no cached result for the current inputs (cache cleared, or first run of this variant)"]
 
 

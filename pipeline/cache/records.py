@@ -28,6 +28,7 @@ class Manifest(BaseModel):
     params: dict[str, Any]
     inputs: dict[str, list[str]] = Field(description="Input port -> content digests, in order.")
     tools: dict[str, str] = {}
+    env: dict[str, str] = {}
 
     def key(self) -> str:
         return json_digest(self.model_dump(mode="json"))

@@ -44,6 +44,7 @@ class Norm(NodeType):
 
     name = "norm"
     version = "1"
+    env = ("FAKE_NORM_MODE",)
     params = NormParams
     outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
 

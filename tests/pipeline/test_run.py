@@ -205,3 +205,15 @@ def test_fail_fast_starts_nothing_new_after_a_failure(write_recipe, cache):
     # what finished is cached: the next run resumes from it
     plans = {p.node: p.action for p in plan(load_recipe(path), cache)}
     assert plans["good"] == "skip"
+
+
+def test_declared_environment_enters_the_key(write_recipe, cache, monkeypatch):
+    path = write_recipe(RECIPE)
+    monkeypatch.delenv("FAKE_NORM_MODE", raising=False)
+    run_pipeline(load_recipe(path), cache)
+    monkeypatch.setenv("UNDECLARED_VARIABLE", "x")
+    assert all(p.action == "skip" for p in plan(load_recipe(path), cache))
+    monkeypatch.setenv("FAKE_NORM_MODE", "strict")
+    plans = {p.node: p for p in plan(load_recipe(path), cache)}
+    assert plans["world"].reasons == ["environment variable FAKE_NORM_MODE changed: '' -> 'strict'"]
+    assert plans["hello"].action == "skip"
