@@ -10,6 +10,17 @@ from pipeline.node import NodeInputError, NodeType, Params, Port, Resources, Run
 RUNS: list[str] = []
 
 
+def note_run(node: str) -> None:
+    """Record a run in memory and, for runs in child processes, in the file $FAKE_RUNS_LOG."""
+    import os
+
+    RUNS.append(node)
+    log = os.environ.get("FAKE_RUNS_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(node + "\n")
+
+
 class TextParams(Params):
     text: str
     delay: float = 0.0
@@ -27,7 +38,7 @@ class Text(NodeType):
     def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
         import time
 
-        RUNS.append(ctx.node)
+        note_run(ctx.node)
         if params.delay:
             time.sleep(params.delay)
         if not params.text.strip():
@@ -49,7 +60,7 @@ class Norm(NodeType):
     outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
 
     def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
-        RUNS.append(ctx.node)
+        note_run(ctx.node)
         ctx.output("out").write_text(params.text.strip().lower(), encoding="utf-8")
 
 
@@ -68,7 +79,7 @@ class Join(NodeType):
     outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
 
     def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
-        RUNS.append(ctx.node)
+        note_run(ctx.node)
         paths: list[Path] = list(inputs["parts"]) + ([inputs["extra"]] if inputs["extra"] else [])
         text = params.sep.join(p.read_text(encoding="utf-8") for p in paths)
         ctx.output("out").write_text(text, encoding="utf-8")
