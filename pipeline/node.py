@@ -95,11 +95,13 @@ class NodeType(ABC):
     volatile: ClassVar[bool] = False  # always reruns (reads something the engine cannot hash)
     env: ClassVar[tuple[str, ...]] = ()  # environment variables that change the output: they enter the key
 
-    def tools(self, params: Any) -> dict[str, str]:
-        """Fingerprints of the external tools this run depends on (ffmpeg build, model weights...).
+    def tools(self, params: Any) -> dict[str, str | Path]:
+        """The external tools this run depends on (ffmpeg build, model weights, library versions).
 
-        They enter the cache key, so a new ffmpeg or a new voice model reruns the node. Implementations
-        should memoise: this is called for every plan.
+        They enter the cache key, so a new ffmpeg or a new voice model reruns the node. A ``Path`` value
+        stands for the file's content: the engine hashes it once and remembers the digest across runs by
+        the file's stat (so a 150 MB binary costs a stat per run, not a read). A ``str`` value is used as
+        it is (a version string). Called for every plan: keep it cheap.
         """
         return {}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.cache import Cache, Manifest, ResultRecord
@@ -43,10 +44,18 @@ def key_params(step: Step) -> dict[str, Any]:
     return step.params.model_dump(mode="json", exclude=set(step.params.not_in_key))
 
 
-def build_manifest(step: Step, input_digests: dict[str, list[str]]) -> Manifest:
+def tool_fingerprints(step: Step, cache: Cache) -> dict[str, str]:
+    """The node's declared tools, files replaced by their content digest (via the stat cache)."""
+    found = {}
+    for name, value in step.node_type.tools(step.params).items():
+        found[name] = f"sha256:{cache.stat.digest(value)}" if isinstance(value, Path) else str(value)
+    return found
+
+
+def build_manifest(step: Step, input_digests: dict[str, list[str]], cache: Cache) -> Manifest:
     env = {name: os.environ.get(name, "") for name in step.node_type.env}
     return Manifest(node_type=step.node_type.name, version=step.node_type.version, params=key_params(step),
-                    inputs=input_digests, tools=step.node_type.tools(step.params), env=env)
+                    inputs=input_digests, tools=tool_fingerprints(step, cache), env=env)
 
 
 def input_digests(step: Step, cache: Cache, produced: dict[tuple[str, str], str]) -> dict[str, list[str]] | None:
@@ -158,7 +167,7 @@ def _plan_once(pipeline: Pipeline, cache: Cache, force: frozenset[str], damaged:
             reasons = [f"upstream '{u}' will run" for u in running]
             plans[name] = NodePlan(name, node_type, "run", reasons, root_causes=causes)
             continue
-        manifest = build_manifest(step, digests)
+        manifest = build_manifest(step, digests, cache)
         key = manifest.key()
         record = cache.record(key)
         if name in force:

@@ -125,7 +125,7 @@ class Runner:
                 for port, path in outputs.items():
                     digest, size = self.cache.blobs.adopt(path)
                     refs[port] = OutputRef(digest=digest, size=size)
-            manifest = build_manifest(step, manifest_inputs)
+            manifest = build_manifest(step, manifest_inputs, self.cache)
             record = ResultRecord(key=key, manifest=manifest, outputs=refs, seconds=seconds)
             self.cache.put_record(record)
             return _Done(record, ran=True)
@@ -175,7 +175,7 @@ class Runner:
                         continue
                     digests = input_digests(step, self.cache, {k: v.digest for k, v in produced.items()})
                     assert digests is not None
-                    key = build_manifest(step, digests).key()
+                    key = build_manifest(step, digests, self.cache).key()
                     if self._reusable(step):
                         record = self.cache.record(key)
                         if record is not None and self.cache.usable(record):
