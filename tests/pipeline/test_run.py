@@ -217,3 +217,24 @@ def test_declared_environment_enters_the_key(write_recipe, cache, monkeypatch):
     plans = {p.node: p for p in plan(load_recipe(path), cache)}
     assert plans["world"].reasons == ["environment variable FAKE_NORM_MODE changed: '' -> 'strict'"]
     assert plans["hello"].action == "skip"
+
+
+def test_source_edited_while_the_node_runs_is_not_recorded(write_recipe, cache, tmp_path, monkeypatch):
+    (tmp_path / "part.txt").write_text("one")
+    path = write_recipe("version: 1\nsteps:\n  j:\n    type: join\n    parts: [part.txt]\n"
+                        "outputs:\n  out/j.txt: ${j.out}\n")
+    real_run = fakes.Join.run
+
+    def run_and_edit(self, ctx, params, inputs):
+        real_run(self, ctx, params, inputs)
+        (tmp_path / "part.txt").write_text("two, saved while the node ran")
+
+    monkeypatch.setattr(fakes.Join, "run", run_and_edit)
+    with pytest.raises(NodeFailed) as info:
+        run_pipeline(load_recipe(path), cache)
+    assert "changed while the node ran" in str(info.value)
+    monkeypatch.setattr(fakes.Join, "run", real_run)
+    [p] = plan(load_recipe(path), cache)
+    assert p.action == "run"  # nothing was cached for the old content
+    run_pipeline(load_recipe(path), cache)
+    assert (tmp_path / "out" / "j.txt").read_text() == "two, saved while the node ran"
