@@ -11,25 +11,31 @@ The small public API::
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pipeline.cache import Cache, default_cache_dir
-from pipeline.graph import Pipeline
-from pipeline.plan import NodePlan
-from pipeline.plan import plan as _plan
-from pipeline.progress import Reporter, Summary
-from pipeline.recipe.load import load_recipe
-from pipeline.run import run_pipeline
+if TYPE_CHECKING:
+    from pathlib import Path
 
-__all__ = ["load", "plan", "run", "Pipeline", "NodePlan", "Summary", "Cache"]
+    from pipeline.cache import Cache
+    from pipeline.graph import Pipeline
+    from pipeline.plan import NodePlan
+    from pipeline.progress import Reporter, Summary
+
+__all__ = ["load", "plan", "run"]
 
 
-def load(path: str | Path) -> Pipeline:
+def load(path: str | Path, variables: dict[str, str] | None = None) -> Pipeline:
     """Read, validate and compile a recipe (raises RecipeError listing every problem)."""
-    return load_recipe(path)
+    from pipeline.recipe.load import load_recipe
+
+    return load_recipe(path, variables)
 
 
 def _cache(cache: Cache | str | Path | None) -> Cache:
+    from pathlib import Path
+
+    from pipeline.cache import Cache, default_cache_dir
+
     if isinstance(cache, Cache):
         return cache
     return Cache(Path(cache) if cache is not None else default_cache_dir())
@@ -37,10 +43,15 @@ def _cache(cache: Cache | str | Path | None) -> Cache:
 
 def plan(recipe: Pipeline, cache: Cache | str | Path | None = None) -> list[NodePlan]:
     """Per node: run or skip, and why."""
-    return _plan(recipe, _cache(cache))
+    from pipeline.plan import plan as plan_nodes
+
+    return plan_nodes(recipe, _cache(cache))
 
 
 def run(recipe: Pipeline, cache: Cache | str | Path | None = None, *, reporter: Reporter | None = None,
-        force: frozenset[str] = frozenset(), keep_going: bool = False) -> Summary:
+        force: frozenset[str] = frozenset(), keep_going: bool = False, executor: Any = None) -> Summary:
     """Run what is stale, publish the outputs, return the summary."""
-    return run_pipeline(recipe, _cache(cache), reporter=reporter, force=force, keep_going=keep_going)
+    from pipeline.run import run_pipeline
+
+    return run_pipeline(recipe, _cache(cache), reporter=reporter, force=force, keep_going=keep_going,
+                        executor=executor)

@@ -12,12 +12,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.cache import ENV_CACHE_DIR, Cache, default_cache_dir
+from typing import TYPE_CHECKING
+
 from pipeline.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, PipelineError
-from pipeline.plan import plan
-from pipeline.progress import Reporter
-from pipeline.recipe.load import load_recipe
-from pipeline.run import run_pipeline
+
+if TYPE_CHECKING:
+    from pipeline.cache import Cache
+    from pipeline.graph import Pipeline
+
+# Heavy modules (pydantic models, networkx, node types) are imported inside the commands, so that
+# `pipeline --help` is instant and a Ctrl-C while they load still exits cleanly.
+ENV_CACHE_DIR = "PIPELINE_CACHE_DIR"
 
 
 def _variables(args: argparse.Namespace) -> dict[str, str]:
@@ -31,18 +36,32 @@ def _variables(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _cache(args: argparse.Namespace) -> Cache:
+    from pipeline.cache import Cache, default_cache_dir
+
     return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
 
 
+def _load(args: argparse.Namespace) -> Pipeline:
+    from pipeline.recipe.load import load_recipe
+
+    return load_recipe(args.recipe, _variables(args), getattr(args, "preview", False))
+
+
+def _plan(pipeline: Pipeline, cache: Cache) -> list:
+    from pipeline.plan import plan
+
+    return plan(pipeline, cache)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
+    pipeline = _load(args)
     print(f"{args.recipe}: ok ({len(pipeline.order)} nodes, {len(pipeline.outputs)} outputs)")
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
-    plans = plan(pipeline, _cache(args))
+    pipeline = _load(args)
+    plans = _plan(pipeline, _cache(args))
     if args.json:
         print(json.dumps([p.to_json() for p in plans], indent=2))
     else:
@@ -57,7 +76,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_why(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
+    pipeline = _load(args)
     if args.node not in pipeline.steps:
         from pipeline.recipe.diagnose import did_you_mean
 
@@ -65,7 +84,7 @@ def cmd_why(args: argparse.Namespace) -> int:
               f"nodes are: {', '.join(pipeline.order)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     cache = _cache(args)
-    plans = {p.node: p for p in plan(pipeline, cache)}
+    plans = {p.node: p for p in _plan(pipeline, cache)}
     node = plans[args.node]
     step = pipeline.steps[args.node]
     print(f"{node.node}  ({node.type}, version {step.node_type.version})  defined at "
@@ -96,7 +115,7 @@ def cmd_why(args: argparse.Namespace) -> int:
 def cmd_accept(args: argparse.Namespace) -> int:
     from pipeline.accept import accept
 
-    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
+    pipeline = _load(args)
     unknown = sorted(set(args.nodes) - set(pipeline.order))
     if unknown:
         print(f"error: unknown node(s) {', '.join(unknown)}; nodes are: {', '.join(pipeline.order)}",
@@ -110,8 +129,8 @@ def cmd_accept(args: argparse.Namespace) -> int:
 def cmd_graph(args: argparse.Namespace) -> int:
     from pipeline import draw
 
-    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
-    plans = plan(pipeline, _cache(args))
+    pipeline = _load(args)
+    plans = _plan(pipeline, _cache(args))
     if args.output and Path(args.output).suffix.lower() in (".svg", ".png"):
         try:
             draw.render_image(draw.dot(pipeline, plans), Path(args.output))
@@ -130,7 +149,10 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    pipeline = load_recipe(args.recipe, _variables(args), getattr(args, 'preview', False))
+    pipeline = _load(args)
+    from pipeline.progress import Reporter
+    from pipeline.run import run_pipeline
+
     reporter = Reporter(quiet=args.quiet)
     force = frozenset(pipeline.order) if args.force_all else frozenset((args.force or []) + (args.refresh or []))
     unknown = sorted(force - set(pipeline.order))
@@ -152,6 +174,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(f"device      {detect_device()} (torch {'installed' if torch_available() else 'not installed'})")
     print(f"threads     {cpu_threads()} (affinity {affinity_cpus()}, cgroup quota "
           f"{'none' if limit is None else f'{limit:g} CPUs'})")
+    from pipeline.cache import default_cache_dir
+
     print(f"cache       {(Path(args.cache_dir) if args.cache_dir else default_cache_dir()).resolve()}")
     for name, cls in sorted(node_types().items()):
         for key, value in cls.diagnostics().items():

@@ -70,6 +70,8 @@ class NodeFailed(PipelineError):
 
     def __init__(self, node: str, message: str, *, location: Location | None = None, field: str = "",
                  hint: str = "", detail: str = "", bad_input: bool = False) -> None:
+        self._args = (node, message)
+        self._kwargs = dict(location=location, field=field, hint=hint, detail=detail, bad_input=bad_input)
         self.node = node
         self.location = location
         self.field = field
@@ -86,6 +88,13 @@ class NodeFailed(PipelineError):
         if detail:
             text += "\n    " + "\n    ".join(detail.rstrip().splitlines()[-20:])
         super().__init__(text)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_failed, (self._args, self._kwargs))
+
+
+def _rebuild_failed(args: tuple[str, str], kwargs: dict[str, object]) -> NodeFailed:
+    return NodeFailed(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class CacheError(PipelineError):

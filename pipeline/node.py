@@ -131,6 +131,15 @@ class NodeError(Exception):
         self.hint = hint
         self.detail = detail
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # keyword-only fields survive pickling (errors travel back from cluster workers)
+        return (_rebuild_error, (type(self), self.message, self.field, self.hint, self.detail))
+
 
 class NodeInputError(NodeError):
     """The node's input is bad (unreadable file, empty text...): the user's to fix, exit code 2."""
+
+
+def _rebuild_error(cls: type[NodeError], message: str, field: str | None, hint: str | None,
+                   detail: str | None) -> NodeError:
+    return cls(message, field=field, hint=hint, detail=detail)

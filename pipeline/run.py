@@ -1,9 +1,9 @@
 """Running a compiled recipe: schedule stale nodes, cache what they make, publish the outputs.
 
 Order of writes, so that no crash leaves a wrong result: a node writes into a private work folder; its
-outputs move into the blob store (fsync, rename); only then is the result record written. Recipe outputs
-are published after every node succeeded, each by copy-to-temp and rename, so an earlier output stays
-intact until its replacement is complete.
+outputs move into the blob store (fsync, rename); only then is the result record written, by this
+(coordinating) process. Recipe outputs are published after the nodes they come from succeeded, each by
+copy-to-temp and rename, so an earlier output stays intact until its replacement is complete.
 """
 
 from __future__ import annotations
@@ -13,18 +13,20 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.cache import Cache, ResultRecord
-from pipeline.cache.blobs import fsync_file
+from pipeline.cache.blobs import BlobStore, fsync_file
 from pipeline.cache.records import OutputRef
 from pipeline.device import cpu_threads, detect_device
 from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, Problem, RecipeError
+from pipeline.execute import InputFile, Job, JobResult, execute
 from pipeline.executor import Executor, LocalExecutor, Slots
 from pipeline.graph import Pipeline, SourceFile, Step
-from pipeline.node import InputValue, NodeError, NodeInputError, RunContext
+from pipeline.node import NodeError, NodeInputError
 from pipeline.plan import NodePlan, build_manifest, input_digests, plan
 from pipeline.progress import Reporter, Summary
 
@@ -37,10 +39,32 @@ class Interrupted(PipelineError):
                          "run again to resume")
 
 
+class ExecutorLost(PipelineError):
+    """The cluster went away mid-run; what finished is cached."""
+
+
 @dataclass
-class _Done:
+class _Local:
     record: ResultRecord
     ran: bool
+
+
+@dataclass
+class _Running:
+    future: Future[JobResult | _Local]
+    key: str
+    manifest_inputs: dict[str, list[str]]
+
+
+@dataclass
+class RunState:
+    """What one run has produced so far."""
+
+    produced: dict[tuple[str, str], OutputRef] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+    blocked: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+    errors: list[PipelineError] = field(default_factory=list)
 
 
 def default_executor() -> LocalExecutor:
@@ -51,84 +75,77 @@ def default_executor() -> LocalExecutor:
 
 class Runner:
     def __init__(self, pipeline: Pipeline, cache: Cache, reporter: Reporter | None = None,
-                 executor: Executor | None = None, force: frozenset[str] = frozenset()) -> None:
+                 executor: Executor | Callable[[], Executor] | None = None,
+                 force: frozenset[str] = frozenset()) -> None:
         self.pipeline = pipeline
         self.cache = cache
         self.reporter = reporter or Reporter(quiet=True)
-        self.executor = executor
+        self._executor_source = executor
+        self._executor: Executor | None = None
+        self._owns_executor = executor is None or not hasattr(executor, "submit")
         self.force = force
         self.threads = cpu_threads()
         self.cancel = threading.Event()
         self._touched: dict[str, ResultRecord] = {}
+        self._uploaded: dict[Path, str] = {}
+
+    # -- the executor is made on first use: a run where everything is cached starts nothing ----------
+
+    def executor(self) -> Executor:
+        if self._executor is None:
+            source = self._executor_source
+            if source is None:
+                self._executor = default_executor()
+            elif hasattr(source, "submit"):
+                self._executor = source  # type: ignore[assignment]
+            else:
+                self._executor = source()  # type: ignore[operator]
+        return self._executor
 
     # -- one node -----------------------------------------------------------------------------------
-
-    def _inputs(self, step: Step, work: Path, produced: dict[tuple[str, str], OutputRef]) -> dict[str, InputValue]:
-        """Paths the node reads: source files as they are, upstream blobs linked in with their suffix."""
-        values: dict[str, InputValue] = {}
-        for port_name, port in step.node_type.inputs.items():
-            sources = step.inputs.get(port_name)
-            if not sources:
-                values[port_name] = [] if port.many else None
-                continue
-            paths = []
-            for index, source in enumerate(sources):
-                if isinstance(source, SourceFile):
-                    paths.append(source.path)
-                    continue
-                ref = source.ref
-                blob = self.cache.blobs.path(produced[(ref.step, ref.port)].digest)
-                suffix = self.pipeline.steps[ref.step].node_type.outputs[ref.port].suffix
-                link = work / "in" / f"{port_name}-{index}{suffix}"
-                link.parent.mkdir(exist_ok=True)
-                try:
-                    os.link(blob, link)
-                except OSError:
-                    link.symlink_to(blob)
-                paths.append(link)
-            values[port_name] = paths if port.many else paths[0]
-        return values
 
     def _reusable(self, step: Step) -> bool:
         return step.name not in self.force and not step.node_type.volatile
 
-    def _execute(self, step: Step, key: str, manifest_inputs: dict[str, list[str]],
-                 produced: dict[tuple[str, str], OutputRef]) -> _Done:
-        """Run one node under its key's lock, unless another run finished it meanwhile."""
+    def _job(self, step: Step, produced: dict[tuple[str, str], OutputRef], remote: bool) -> Job:
+        """The job for a step; for a cluster, user files go into the blob store so workers need no access
+        to this machine's disk."""
+        inputs: dict[str, list[InputFile]] = {}
+        for port, sources in step.inputs.items():
+            files = []
+            for source in sources:
+                if isinstance(source, SourceFile):
+                    if remote:
+                        if source.path not in self._uploaded:
+                            self._uploaded[source.path] = self.cache.blobs.put_copy(source.path)[0]
+                        files.append(InputFile(digest=self._uploaded[source.path], suffix=source.path.suffix))
+                    else:
+                        files.append(InputFile(path=str(source.path)))
+                else:
+                    ref = source.ref
+                    suffix = self.pipeline.steps[ref.step].node_type.outputs[ref.port].suffix
+                    files.append(InputFile(digest=produced[(ref.step, ref.port)].digest, suffix=suffix))
+            inputs[port] = files
+        resources = step.node_type.resources
+        return Job(node=step.name, node_type=type(step.node_type), params=step.params, inputs=inputs,
+                   store=self.cache.blobs, threads=max(1, min(self.threads, int(resources.cpu) or 1)),
+                   device=detect_device() if resources.gpu else "cpu")
+
+    def _run_locally(self, step: Step, key: str, manifest_inputs: dict[str, list[str]], job: Job) -> _Local:
+        """Run one node in this process under its key's lock, unless another run finished it meanwhile;
+        the record is written here, under the lock."""
         with self.cache.lock(key):
             record = self.cache.record(key) if self._reusable(step) else None
             if record is not None and self.cache.usable(record):
-                return _Done(record, ran=False)
-            sources = {s.path: self.cache.stat.signature(s.path) for ss in step.inputs.values() for s in ss
-                       if isinstance(s, SourceFile)}
-            with self.cache.work_dir(step.name.replace("/", "_")) as work:
-                out_dir = work / "out"
-                out_dir.mkdir()
-                outputs = {p: out_dir / f"{p}{port.suffix}" for p, port in step.node_type.outputs.items()}
-                device = detect_device() if step.node_type.resources.gpu else "cpu"
-                ctx = RunContext(node=step.name, work_dir=work, outputs=outputs,
-                                 threads=max(1, min(self.threads, int(step.node_type.resources.cpu) or 1)),
-                                 device=device, report=self.reporter.progress, warn=self.reporter.warning,
-                                 cancelled=self.cancel)
-                started = time.monotonic()
-                step.node_type.run(ctx, step.params, self._inputs(step, work, produced))
-                seconds = time.monotonic() - started
-                for path, signature in sources.items():
-                    if self.cache.stat.signature(path) != signature:
-                        raise NodeFailed(step.name, f"input file {path} changed while the node ran",
-                                         hint="run again once the file is saved", bad_input=True)
-                missing = [p for p, path in outputs.items() if not path.is_file()]
-                if missing:
-                    raise NodeFailed(step.name, f"node type '{step.node_type.name}' did not write its "
-                                     f"output(s) {', '.join(missing)} (a bug in the node type)")
-                refs = {}
-                for port, path in outputs.items():
-                    digest, size = self.cache.blobs.adopt(path)
-                    refs[port] = OutputRef(digest=digest, size=size)
-            manifest = build_manifest(step, manifest_inputs, self.cache)
-            record = ResultRecord(key=key, manifest=manifest, outputs=refs, seconds=seconds)
-            self.cache.put_record(record)
-            return _Done(record, ran=True)
+                return _Local(record, ran=False)
+            result = execute(job, report=self.reporter.progress, cancel=self.cancel, warn=self.reporter.warning)
+            return _Local(self._record(step, key, manifest_inputs, result), ran=True)
+
+    def _record(self, step: Step, key: str, manifest_inputs: dict[str, list[str]], result: JobResult) -> ResultRecord:
+        manifest = build_manifest(step, manifest_inputs, self.cache)
+        record = ResultRecord(key=key, manifest=manifest, outputs=result.outputs, seconds=result.seconds)
+        self.cache.put_record(record)
+        return record
 
     def _failure(self, step: Step, exc: BaseException) -> PipelineError:
         if isinstance(exc, PipelineError):
@@ -142,111 +159,143 @@ class Runner:
             return NodeFailed(step.name, f"no space left on device ({exc.filename or 'cache'})",
                               hint="free disk space, or point --cache-dir at a larger disk; "
                                    "nothing partial was kept")
+        if type(exc).__name__ == "KilledWorker":
+            return NodeFailed(step.name, "the node's run killed cluster workers repeatedly (out of memory, "
+                              "or a crash in native code)", detail=str(exc))
         detail = "".join(traceback.format_exception(exc)[-6:])
         return NodeFailed(step.name, f"unexpected {type(exc).__name__}: {exc}", detail=detail)
 
     # -- the whole run ------------------------------------------------------------------------------
 
-    def run(self, keep_going: bool = False) -> Summary:
+    def _start_ready(self, pending: list[str], running: dict[str, _Running], state: RunState,
+                     summary: Summary, keep_going: bool) -> None:
+        for name in list(pending):
+            step = self.pipeline.steps[name]
+            ups = step.upstream_steps()
+            if any(u in state.blocked for u in ups):
+                pending.remove(name)
+                state.blocked.add(name)
+                continue
+            if not all(u in state.done for u in ups):
+                continue
+            digests = input_digests(step, self.cache, {k: v.digest for k, v in state.produced.items()})
+            assert digests is not None
+            key = build_manifest(step, digests, self.cache).key()
+            if self._reusable(step):
+                record = self.cache.record(key)
+                if record is not None and self.cache.usable(record):
+                    pending.remove(name)
+                    self._finish(name, record, summary, state, ran=False)
+                    continue
+            if state.errors and not keep_going:
+                continue
+            executor = self.executor()
+            if not executor.can_start(step.node_type.resources):
+                continue
+            pending.remove(name)
+            self.reporter.started(name)
+            remote = getattr(executor, "remote", False)
+            job = self._job(step, state.produced, remote)
+            if remote:
+                future = executor.submit(f"pipeline-{key}", execute, job, resources=step.node_type.resources)
+            else:
+                future = executor.submit(f"pipeline-{key}", self._run_locally, step, key, digests, job,
+                                         resources=step.node_type.resources)
+            running[name] = _Running(future, key, digests)
+
+    def _collect(self, name: str, item: _Running, summary: Summary, state: RunState, pending: list[str],
+                 keep_going: bool) -> None:
+        step = self.pipeline.steps[name]
+        try:
+            outcome = item.future.result()
+        except BaseException as exc:  # noqa: BLE001 - every failure is reported, not raised
+            if _lost_cluster(exc):
+                raise ExecutorLost(f"lost the cluster while '{name}' ran ({type(exc).__name__}: {exc}); "
+                                   "finished nodes are cached: run again to resume") from None
+            if state.errors and self.cancel.is_set():
+                self.reporter.finished(name, "stopped")  # cancelled after another failure
+                state.blocked.add(name)
+                return
+            state.errors.append(self._failure(step, exc))
+            summary.failed.append(name)
+            state.failed.add(name)
+            state.blocked.add(name)
+            self.reporter.finished(name, "FAILED")
+            if not keep_going:
+                self.cancel.set()
+                pending.clear()
+            return
+        if isinstance(outcome, JobResult):
+            for warning in outcome.warnings:
+                self.reporter.warning(name, warning)
+            record = self._record(step, item.key, item.manifest_inputs, outcome)
+            self._finish(name, record, summary, state, ran=True)
+        else:
+            self._finish(name, outcome.record, summary, state, ran=outcome.ran)
+
+    def run(self, keep_going: bool = False, publish_partial: bool = False) -> tuple[Summary, RunState]:
+        """Run what is stale. Raises on failure unless ``publish_partial`` (batches), where outputs whose
+        nodes all succeeded are published and the state says what failed."""
         started = time.monotonic()
         summary = Summary()
-        plans = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
-        produced: dict[tuple[str, str], OutputRef] = {}
-        done: set[str] = set()
-        blocked: set[str] = set()
-        errors: list[PipelineError] = []
+        state = RunState()
+        plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
         for name in self.pipeline.order:
             node_plan = plans[name]
             if node_plan.action == "skip" and node_plan.record is not None:
-                self._finish(name, node_plan.record, summary, produced, done, ran=False)
-        pending = [n for n in self.pipeline.order if n not in done]
-        executor = self.executor or default_executor()
-        running: dict[Future[_Done], tuple[str, str]] = {}
+                self._finish(name, node_plan.record, summary, state, ran=False)
+        pending = [n for n in self.pipeline.order if n not in state.done]
+        running: dict[str, _Running] = {}
         try:
             while pending or running:
-                for name in list(pending):
-                    step = self.pipeline.steps[name]
-                    ups = step.upstream_steps()
-                    if any(u in blocked for u in ups):
-                        pending.remove(name)
-                        blocked.add(name)
-                        continue
-                    if not all(u in done for u in ups):
-                        continue
-                    digests = input_digests(step, self.cache, {k: v.digest for k, v in produced.items()})
-                    assert digests is not None
-                    key = build_manifest(step, digests, self.cache).key()
-                    if self._reusable(step):
-                        record = self.cache.record(key)
-                        if record is not None and self.cache.usable(record):
-                            pending.remove(name)
-                            self._finish(name, record, summary, produced, done, ran=False)
-                            continue
-                    if errors and not keep_going:
-                        continue
-                    if not executor.can_start(step.node_type.resources):
-                        continue
-                    pending.remove(name)
-                    self.reporter.started(name)
-                    snapshot = dict(produced)
-                    future = executor.submit(
-                        lambda s=step, k=key, d=digests, p=snapshot: self._execute(s, k, d, p),
-                        step.node_type.resources)
-                    running[future] = (name, key)
+                self._start_ready(pending, running, state, summary, keep_going)
                 if not running:
-                    if errors:
+                    if state.errors:
                         break
                     if pending:  # nothing can start and nothing runs: only when upstreams failed
-                        blocked.update(pending)
+                        state.blocked.update(pending)
                         pending.clear()
                     continue
-                for future in executor.wait(running, timeout=0.5):
-                    name, key = running.pop(future)
-                    step = self.pipeline.steps[name]
-                    try:
-                        outcome = future.result()
-                    except BaseException as exc:  # noqa: BLE001 - every failure is reported, not raised
-                        if errors and self.cancel.is_set():
-                            self.reporter.finished(name, "stopped")  # cancelled after another failure
-                            blocked.add(name)
-                            continue
-                        error = self._failure(step, exc)
-                        errors.append(error)
-                        summary.failed.append(name)
-                        blocked.add(name)
-                        self.reporter.finished(name, "FAILED")
-                        if not keep_going:
-                            self.cancel.set()
-                            pending.clear()
-                        continue
-                    self._finish(name, outcome.record, summary, produced, done, ran=outcome.ran)
+                futures = {item.future: name for name, item in running.items()}
+                for future in self.executor().wait(futures, timeout=0.5):
+                    for name in [n for n, item in running.items() if item.future is future]:
+                        self._collect(name, running.pop(name), summary, state, pending, keep_going)
         except KeyboardInterrupt:
             self.cancel.set()
-            for future in running:
-                future.cancel()
-            while any(not f.done() for f in running):
-                try:
-                    executor.wait([f for f in running if not f.done()], timeout=0.5)
-                except KeyboardInterrupt:
-                    continue
+            self._stop(running)
             raise Interrupted() from None
+        except ExecutorLost:
+            self._stop(running)
+            raise
         finally:
-            if self.executor is None:
-                executor.close()
+            if self._executor is not None and self._owns_executor:
+                self._executor.close()
             self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=False)
         summary.seconds = time.monotonic() - started
-        if errors:
-            interrupted = [e for e in errors if isinstance(e, Interrupted)]
-            raise interrupted[0] if interrupted else errors[0] if len(errors) == 1 else _Failures(errors)
-        summary.outputs = [str(p) for p in self._publish(produced)]
-        self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=True)
-        return summary
+        if state.errors and not publish_partial:
+            raise state.errors[0] if len(state.errors) == 1 else _Failures(state.errors)
+        summary.outputs = [str(p) for p in self._publish(state)]
+        if not state.errors:
+            self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=True)
+        return summary, state
 
-    def _finish(self, name: str, record: ResultRecord, summary: Summary,
-                produced: dict[tuple[str, str], OutputRef], done: set[str], ran: bool) -> None:
+    def _stop(self, running: dict[str, _Running]) -> None:
+        for item in running.values():
+            item.future.cancel()
+        if self._executor is None:
+            return
+        while any(not item.future.done() for item in running.values()):
+            try:
+                self._executor.wait([i.future for i in running.values() if not i.future.done()], timeout=0.5)
+            except KeyboardInterrupt:
+                continue
+            except Exception:  # noqa: BLE001 - a lost cluster cannot be waited on
+                break
+
+    def _finish(self, name: str, record: ResultRecord, summary: Summary, state: RunState, ran: bool) -> None:
         for port, ref in record.outputs.items():
-            produced[(name, port)] = ref
-        done.add(name)
+            state.produced[(name, port)] = ref
+        state.done.add(name)
         self._touched[name] = record
         if ran:
             summary.ran.append(name)
@@ -256,13 +305,21 @@ class Runner:
             summary.saved_seconds += record.seconds
             self.reporter.finished(name, "cached")
 
-    def _publish(self, produced: dict[tuple[str, str], OutputRef]) -> list[Path]:
+    def _publish(self, state: RunState) -> list[Path]:
         written = []
         for dest, ref in self.pipeline.outputs.items():
-            out = produced[(ref.step, ref.port)]
-            publish_file(self.cache.blobs.path(out.digest), dest, out.size)
+            out = state.produced.get((ref.step, ref.port))
+            if out is None:
+                continue
+            publish_file(self.cache.blobs, out.digest, dest, out.size)
             written.append(dest)
         return written
+
+
+def _lost_cluster(exc: BaseException) -> bool:
+    name = type(exc).__name__
+    return name in ("CommClosedError", "FutureCancelledError") or (
+        isinstance(exc, OSError) and "scheduler" in str(exc).lower())
 
 
 class _Failures(PipelineError):
@@ -271,17 +328,17 @@ class _Failures(PipelineError):
         super().__init__(f"{len(errors)} nodes failed:\n" + "\n".join(str(e) for e in errors))
 
 
-def publish_file(blob: Path, dest: Path, size: int) -> None:
+def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
     """Copy a blob to ``dest`` atomically (temp file in the same folder, fsync, rename)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, open(blob, "rb") as src:
-            while chunk := src.read(1 << 20):
-                out.write(chunk)
+        tmp.unlink()
+        store.fetch(digest, tmp, link=False)
         if tmp.stat().st_size != size:
-            raise OSError(f"copy of {blob} is incomplete")
+            raise OSError(f"copy of blob {digest[:12]} is incomplete")
         fsync_file(tmp)
         os.replace(tmp, dest)
     except BaseException:
@@ -294,8 +351,8 @@ def check_outputs(pipeline: Pipeline, cache: Cache) -> None:
     problems = []
     for dest in pipeline.outputs:
         if dest.is_relative_to(cache.root):
-            problems.append(Problem(pipeline.source.locate(("output", "path")) if "output" in
-                                    pipeline.source.data else pipeline.source.locate(("outputs",)),
+            where = ("output", "path") if "output" in pipeline.source.data else ("outputs",)
+            problems.append(Problem(pipeline.source.locate(where),
                                     f"output {dest} is inside the cache folder {cache.root}",
                                     field="output", hint="write outputs elsewhere, e.g. out/video.mp4"))
     if problems:
@@ -304,9 +361,10 @@ def check_outputs(pipeline: Pipeline, cache: Cache) -> None:
 
 def run_pipeline(pipeline: Pipeline, cache: Cache, reporter: Reporter | None = None,
                  force: frozenset[str] = frozenset(), keep_going: bool = False,
-                 executor: Executor | None = None) -> Summary:
+                 executor: Executor | Callable[[], Executor] | None = None) -> Summary:
     check_outputs(pipeline, cache)
-    return Runner(pipeline, cache, reporter, executor, force).run(keep_going=keep_going)
+    summary, _ = Runner(pipeline, cache, reporter, executor, force).run(keep_going=keep_going)
+    return summary
 
 
-__all__ = ["run_pipeline", "Runner", "Interrupted", "NodePlan", "publish_file"]
+__all__ = ["run_pipeline", "Runner", "Interrupted", "ExecutorLost", "NodePlan", "publish_file"]

@@ -2,7 +2,8 @@
 
 Layout under the cache folder::
 
-    blobs/ab/abcdef...   immutable output files, named by their SHA-256
+    blobs/ab/abcdef...   immutable output files, named by their SHA-256 (or a shared store elsewhere:
+                         a folder every worker mounts, or an fsspec URL; see ``--blob-store``)
     index/               diskcache (SQLite): result records, last manifest per step, stat cache
     tmp/                 work folders of running nodes (same filesystem, so outputs move in by rename)
     locks/               one lock file per cache key while a node computes it
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import diskcache
 
-from pipeline.cache.blobs import BlobStore
+from pipeline.cache.blobs import BlobStore, LocalBlobStore, open_store
 from pipeline.cache.records import CACHE_FORMAT, Manifest, OutputRef, ResultRecord
 from pipeline.cache.stat_cache import StatCache
 from pipeline.errors import CacheError
@@ -41,7 +42,9 @@ def default_cache_dir() -> Path:
 
 
 class Cache:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, blob_store: str | Path | None = None) -> None:
+        """``blob_store``: where blobs live when not in ``<root>/blobs`` (a shared folder or fsspec URL);
+        the index always stays on this machine (SQLite must not be shared over a network filesystem)."""
         self.root = root.resolve()
         try:
             for sub in ("blobs", "tmp", "locks"):
@@ -50,7 +53,8 @@ class Cache:
                                          eviction_policy="none", timeout=60)
         except OSError as exc:
             raise CacheError(_explain_os_error(exc, self.root)) from None
-        self.blobs = BlobStore(self.root / "blobs")
+        self.blobs: BlobStore = (open_store(blob_store) if blob_store is not None
+                                 else LocalBlobStore(self.root / "blobs", scratch=self.root / "tmp"))
         self.stat = StatCache(self.index)
 
     def close(self) -> None:
@@ -73,8 +77,11 @@ class Cache:
         return all(self.blobs.has(o.digest, o.size) for o in record.outputs.values())
 
     def blob_intact(self, digest: str) -> bool:
-        """The blob exists and its bytes hash to its name (a stat when unchanged since last checked)."""
-        path = self.blobs.path(digest)
+        """The blob exists and its bytes hash to its name (a stat when unchanged since last checked).
+        For a remote store, existence only: ``cache verify`` re-hashes those."""
+        path = self.blobs.local_path(digest)
+        if path is None:
+            return self.blobs.has(digest)
         try:
             return self.stat.digest(path) == digest
         except OSError:

@@ -1,13 +1,24 @@
-"""The content-addressed blob store: one immutable file per digest, ``blobs/ab/abcdef...``.
+"""The content-addressed blob store: one immutable file per digest, ``ab/abcdef...``.
 
-Blobs are written to a temp file on the same filesystem, fsynced, then renamed into place, so a reader
-never sees a partial blob and a crash leaves at most a stray temp file. Renaming over an existing identical
-blob is harmless, which makes concurrent writers safe.
+Two kinds, one interface, so that the local executor and a cluster share one cache format:
+
+- ``LocalBlobStore``: a folder (the default ``cache/blobs``, or a shared filesystem every worker mounts).
+  Blobs are written to a temp file on the same filesystem, fsynced, then renamed into place, so a reader
+  never sees a partial blob; renaming over an existing identical blob is harmless.
+- ``FsspecBlobStore``: any fsspec URL (``s3://bucket/prefix``, ``gs://...``, ``memory://...``). A PUT of
+  one object is atomic on object stores; blobs are uploaded under a temporary name and moved, or written
+  directly where the store has no rename.
+
+Both are small picklable values, so they travel to workers.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.cache.digest import file_digest
@@ -34,12 +45,34 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class BlobStore:
-    def __init__(self, root: Path) -> None:
-        self.root = root
+@dataclass(frozen=True)
+class BlobInfo:
+    digest: str
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class LocalBlobStore:
+    root: Path
+    scratch: Path | None = None  # work folders; default: <root>/.tmp (same filesystem as the blobs)
+
+    @property
+    def url(self) -> str:
+        return str(self.root)
 
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest
+
+    def local_path(self, digest: str) -> Path | None:
+        """Where the blob can be read in place (always, for a local store)."""
+        return self.path(digest)
+
+    def scratch_root(self) -> Path:
+        """A folder on the store's filesystem for work folders, so outputs move in by rename."""
+        path = self.scratch or self.root / ".tmp"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     def has(self, digest: str, size: int | None = None) -> bool:
         try:
@@ -49,7 +82,7 @@ class BlobStore:
         return size is None or st.st_size == size
 
     def adopt(self, src: Path) -> tuple[str, int]:
-        """Move ``src`` (on the cache's filesystem) into the store; returns (digest, size)."""
+        """Move ``src`` (ideally on the store's filesystem) into the store; returns (digest, size)."""
         digest = file_digest(src)
         size = src.stat().st_size
         dest = self.path(digest)
@@ -58,9 +91,41 @@ class BlobStore:
             return digest, size
         dest.parent.mkdir(parents=True, exist_ok=True)
         fsync_file(src)
-        os.replace(src, dest)
+        try:
+            os.replace(src, dest)
+        except OSError as exc:
+            if exc.errno != 18:  # EXDEV: another filesystem; copy to a temp name beside dest instead
+                raise
+            tmp = dest.with_name(f".{digest}.{os.getpid()}.tmp")
+            shutil.copyfile(src, tmp)
+            fsync_file(tmp)
+            os.replace(tmp, dest)
+            src.unlink()
         fsync_dir(dest.parent)
         return digest, size
+
+    def put_copy(self, src: Path) -> tuple[str, int]:
+        """Store a copy of a file that must stay where it is (a user's source file)."""
+        digest = file_digest(src)
+        size = src.stat().st_size
+        if not self.has(digest, size):
+            scratch = self.scratch_root()
+            fd, name = tempfile.mkstemp(dir=scratch, prefix="put-")
+            os.close(fd)
+            shutil.copyfile(src, name)
+            self.adopt(Path(name))
+        return digest, size
+
+    def fetch(self, digest: str, dest: Path, link: bool = True) -> None:
+        """Make ``dest`` a file with the blob's bytes: a hard link when allowed and possible (node inputs
+        in a work folder), else a copy (published outputs: a user editing one must not touch the blob)."""
+        if link:
+            try:
+                os.link(self.path(digest), dest)
+                return
+            except OSError:
+                pass
+        shutil.copyfile(self.path(digest), dest)
 
     def verify(self, digest: str) -> bool:
         """Re-hash a blob: False when it is missing or its bytes no longer match its name."""
@@ -74,3 +139,126 @@ class BlobStore:
             self.path(digest).unlink()
         except FileNotFoundError:
             pass
+
+    def blobs(self) -> Iterator[BlobInfo]:
+        if not self.root.is_dir():
+            return
+        for sub in self.root.iterdir():
+            if not sub.is_dir() or sub.name.startswith("."):
+                continue
+            for blob in sub.iterdir():
+                if blob.name.startswith("."):
+                    continue
+                try:
+                    st = blob.stat()
+                except FileNotFoundError:
+                    continue
+                yield BlobInfo(blob.name, st.st_size, st.st_mtime)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass(frozen=True)
+class FsspecBlobStore:
+    """Blobs in an object store or any fsspec filesystem, for workers that share no disk."""
+
+    url: str
+
+    def _fs(self):  # noqa: ANN202 - fsspec has no public type for this
+        import fsspec  # noqa: PLC0415 - optional: only for remote stores
+
+        fs, _, (root,) = fsspec.get_fs_token_paths(self.url)
+        return fs, root.rstrip("/")
+
+    def _key(self, digest: str) -> tuple[object, str]:
+        fs, root = self._fs()
+        return fs, f"{root}/{digest[:2]}/{digest}"
+
+    def local_path(self, digest: str) -> Path | None:
+        return None
+
+    def scratch_root(self) -> Path:
+        return Path(tempfile.gettempdir())
+
+    def has(self, digest: str, size: int | None = None) -> bool:
+        fs, key = self._key(digest)
+        try:
+            info = fs.info(key)  # type: ignore[attr-defined]
+        except (FileNotFoundError, OSError):
+            return False
+        return size is None or int(info.get("size", -1)) == size
+
+    def _upload(self, src: Path) -> tuple[str, int]:
+        digest = file_digest(src)
+        size = src.stat().st_size
+        if not self.has(digest, size):
+            fs, key = self._key(digest)
+            tmp = f"{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+            fs.put_file(str(src), tmp)  # type: ignore[attr-defined]
+            try:
+                fs.mv(tmp, key)  # type: ignore[attr-defined]
+            except NotImplementedError:
+                fs.put_file(str(src), key)  # type: ignore[attr-defined]
+                fs.rm(tmp)  # type: ignore[attr-defined]
+        return digest, size
+
+    def adopt(self, src: Path) -> tuple[str, int]:
+        result = self._upload(src)
+        src.unlink()
+        return result
+
+    def put_copy(self, src: Path) -> tuple[str, int]:
+        return self._upload(src)
+
+    def fetch(self, digest: str, dest: Path, link: bool = True) -> None:
+        fs, key = self._key(digest)
+        fs.get_file(key, str(dest))  # type: ignore[attr-defined]
+
+    def verify(self, digest: str) -> bool:
+        with tempfile.TemporaryDirectory() as tmp:
+            dest = Path(tmp) / "blob"
+            try:
+                self.fetch(digest, dest)
+            except (FileNotFoundError, OSError):
+                return False
+            return file_digest(dest) == digest
+
+    def discard(self, digest: str) -> None:
+        fs, key = self._key(digest)
+        try:
+            fs.rm(key)  # type: ignore[attr-defined]
+        except FileNotFoundError:
+            pass
+
+    def blobs(self) -> Iterator[BlobInfo]:
+        fs, root = self._fs()
+        try:
+            entries = fs.find(root, detail=True)  # type: ignore[attr-defined]
+        except FileNotFoundError:
+            return
+        for key, info in entries.items():
+            name = key.rsplit("/", 1)[-1]
+            if name.endswith(".tmp"):
+                continue
+            mtime = info.get("mtime") or info.get("LastModified") or info.get("created") or 0
+            yield BlobInfo(name, int(info.get("size", 0)), float(getattr(mtime, "timestamp", lambda: mtime)()))
+
+    def clear(self) -> None:
+        fs, root = self._fs()
+        try:
+            fs.rm(root, recursive=True)  # type: ignore[attr-defined]
+        except FileNotFoundError:
+            pass
+
+
+BlobStore = LocalBlobStore | FsspecBlobStore
+
+
+def open_store(spec: str | Path) -> BlobStore:
+    """A blob store from a folder path, a ``file://`` URL, or another fsspec URL."""
+    text = str(spec)
+    if "://" in text and not text.startswith("file://"):
+        return FsspecBlobStore(text)
+    return LocalBlobStore(Path(text.removeprefix("file://")).resolve())

@@ -8,14 +8,13 @@ its records. verify re-hashes every blob, drops damaged ones and the records tha
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.cache import Cache, ResultRecord
-from pipeline.cache.digest import file_digest
+from pipeline.cache.blobs import BlobInfo
 
 GRACE_SECONDS = 600
 
@@ -62,33 +61,24 @@ def _pinned(cache: Cache) -> set[str]:
     return pins
 
 
-def _blobs(cache: Cache) -> dict[str, os.stat_result]:
-    found = {}
-    root = cache.blobs.root
-    for sub in root.iterdir() if root.is_dir() else []:
-        if sub.is_dir():
-            for blob in sub.iterdir():
-                try:
-                    found[blob.name] = blob.stat()
-                except FileNotFoundError:
-                    continue
-    return found
+def _blobs(cache: Cache) -> dict[str, BlobInfo]:
+    return {info.digest: info for info in cache.blobs.blobs()}
 
 
 def usage(cache: Cache) -> Usage:
     blobs = _blobs(cache)
     records = _records(cache)
     pinned = _pinned(cache)
-    result = Usage(blobs=len(blobs), blob_bytes=sum(s.st_size for s in blobs.values()), records=len(records))
+    result = Usage(blobs=len(blobs), blob_bytes=sum(b.size for b in blobs.values()), records=len(records))
     by_type: dict[str, int] = defaultdict(int)
     pinned_digests = {o.digest for k in pinned if k in records for o in records[k].outputs.values()}
-    result.pinned_bytes = sum(blobs[d].st_size for d in pinned_digests if d in blobs)
+    result.pinned_bytes = sum(blobs[d].size for d in pinned_digests if d in blobs)
     seen: set[str] = set()
     for record in records.values():
         for out in record.outputs.values():
             if out.digest in blobs and out.digest not in seen:
                 seen.add(out.digest)
-                by_type[record.manifest.node_type] += blobs[out.digest].st_size
+                by_type[record.manifest.node_type] += blobs[out.digest].size
     result.by_node_type = dict(sorted(by_type.items()))
     return result
 
@@ -114,7 +104,7 @@ def gc(cache: Cache, max_bytes: int | None = None, max_age_seconds: float | None
 
     def live_bytes() -> int:
         digests = {o.digest for r in records.values() for o in r.outputs.values()}
-        return sum(blobs[d].st_size for d in digests if d in blobs)
+        return sum(blobs[d].size for d in digests if d in blobs)
 
     if max_bytes is not None:
         size = live_bytes()
@@ -127,12 +117,13 @@ def gc(cache: Cache, max_bytes: int | None = None, max_age_seconds: float | None
             size = live_bytes()
 
     referenced = {o.digest for r in records.values() for o in r.outputs.values()}
-    for digest, st in blobs.items():
-        if digest not in referenced and now - st.st_mtime > GRACE_SECONDS:
+    for digest, info in blobs.items():
+        if digest not in referenced and now - info.mtime > GRACE_SECONDS:
             cache.blobs.discard(digest)
             report.blobs_deleted += 1
-            report.bytes_freed += st.st_size
-    for stale in (cache.root / "tmp").iterdir():
+            report.bytes_freed += info.size
+    scratch = [cache.root / "tmp", cache.blobs.scratch_root()]
+    for stale in [p for folder in dict.fromkeys(scratch) if folder.is_dir() for p in folder.iterdir()]:
         try:
             if now - stale.stat().st_mtime > GRACE_SECONDS * 6:
                 shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
@@ -146,11 +137,7 @@ def verify(cache: Cache) -> VerifyReport:
     report = VerifyReport()
     for digest in _blobs(cache):
         report.blobs_checked += 1
-        try:
-            intact = file_digest(cache.blobs.path(digest)) == digest
-        except OSError:
-            intact = False
-        if not intact:
+        if not cache.blobs.verify(digest):
             report.damaged.append(digest)
             cache.blobs.discard(digest)
     damaged = set(report.damaged)
@@ -163,9 +150,10 @@ def verify(cache: Cache) -> VerifyReport:
 
 def clear(cache: Cache) -> int:
     """Remove every blob, record and temp folder; returns the bytes freed."""
-    freed = sum(s.st_size for s in _blobs(cache).values())
+    freed = sum(b.size for b in _blobs(cache).values())
     cache.index.clear()
-    for sub in ("blobs", "tmp", "locks"):
+    cache.blobs.clear()
+    for sub in ("tmp", "locks"):
         shutil.rmtree(cache.root / sub, ignore_errors=True)
         (cache.root / sub).mkdir(parents=True, exist_ok=True)
     return freed

@@ -18,7 +18,9 @@ class Executor(Protocol):
         """True when a run needing ``resources`` fits in the free slots now."""
         ...
 
-    def submit(self, fn: Callable[[], Any], resources: Resources) -> Future[Any]:
+    def submit(self, key: str, fn: Callable[..., Any], *args: Any, resources: Resources) -> Future[Any]:
+        """Run ``fn(*args)``. ``key`` names the work (derived from the cache key): a cluster runs work
+        submitted twice under one key once."""
         ...
 
     def wait(self, futures: Iterable[Future[Any]], timeout: float | None = None) -> set[Future[Any]]:

@@ -45,7 +45,9 @@ class LocalExecutor:
                     and self._used["gpu"] + need["gpu"] <= self.slots.gpu
                     and self._used["ffmpeg"] + need["ffmpeg"] <= self.slots.ffmpeg)
 
-    def submit(self, fn: Callable[[], Any], resources: Resources) -> Future[Any]:
+    remote = False
+
+    def submit(self, key: str, fn: Callable[..., Any], *args: Any, resources: Resources) -> Future[Any]:
         need = self._need(resources)
         with self._lock:
             for name, amount in need.items():
@@ -58,7 +60,7 @@ class LocalExecutor:
                     self._used[name] -= amount
                 self._running -= 1
 
-        future = self._pool.submit(fn)
+        future = self._pool.submit(fn, *args)
         future.add_done_callback(release)
         return future
 
