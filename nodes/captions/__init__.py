@@ -1,1 +1,2 @@
-"""Captions: packing timed words into caption segments, SRT and ASS writers, and the caption font."""
+"""Captions: word-level and sentence-level packing of timed words, SRT/WebVTT/ASS writers (with karaoke
+highlight and background boxes for burn-in), and the caption font."""

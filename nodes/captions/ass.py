@@ -12,12 +12,27 @@ Escaping, checked against libass by burning frames: libass reads ``{...}`` as an
 character into a space (one caption line stays one line of the file), (2) putting a WORD JOINER (U+2060,
 invisible, zero width) after every backslash, so no backslash sequence is ever recognised, then (3)
 writing braces as ``\\{`` and ``\\}``. Commas need nothing: the text is the last field of a Dialogue line.
+Escaping is per character, so escaping pieces of a line one by one gives the same text as escaping the
+whole line; the only override blocks in the file are the ones written here, from validated numbers and
+colours.
+
+Background box: ``box: line`` is BorderStyle 3 (a box behind each line, in OutlineColour, padded by the
+Outline width); ``box: block`` is libass's BorderStyle 4 (one box behind the whole caption, in BackColour,
+padded by the Shadow size; the text keeps its outline).
+
+Highlight (karaoke): with ``highlight`` set, a caption becomes one event per stretch of time in which the
+same word is being spoken, each showing the whole caption with that word in the highlight colour (the
+words come from ``Segment.words``, matched to the lines character by character). Between words that are
+close together the previous word stays lit; in a longer pause nothing is. Events of one caption touch
+and never overlap, so the text is never drawn twice.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -26,7 +41,8 @@ from PIL import ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
-from nodes.formats import CaptionTrack
+from nodes.captions.timing import GAP_CLOSE
+from nodes.formats import CaptionTrack, Segment, Word
 from nodes.media.ffmpeg import escape_filter_value
 
 WORD_JOINER = "\u2060"
@@ -54,11 +70,18 @@ class CaptionStyle(BaseModel):
     margin: float = Field(0.08, ge=0, le=0.4, description="Safe area: fraction of height (top/bottom) "
                           "and of width (sides) kept free of text.")
     uppercase: bool = False
+    highlight: str | None = Field(None, description="Colour of the word being spoken (karaoke); None: off.")
+    box: Literal["none", "line", "block"] = Field(
+        "none", description="Background box: none, one box per line, or one block behind the caption.")
+    box_colour: str = "#000000"
+    box_opacity: float = Field(0.6, ge=0, le=1, description="0 = invisible, 1 = opaque.")
+    box_padding: float | None = Field(None, ge=0, le=200, description="Box margin around the text; "
+                                      "default font_size / 4.")
 
-    @field_validator("primary_colour", "outline_colour", "shadow_colour")
+    @field_validator("primary_colour", "outline_colour", "shadow_colour", "box_colour", "highlight")
     @classmethod
-    def _colour(cls, value: str) -> str:
-        if not _HEX.match(value):
+    def _colour(cls, value: str | None) -> str | None:
+        if value is not None and not _HEX.fullmatch(value):
             raise ValueError(f"colour must look like #RRGGBB or #RGB, got {value!r}")
         return value
 
@@ -100,19 +123,45 @@ def escape_text(text: str) -> str:
     return text.replace("{", "\\{").replace("}", "\\}")
 
 
-def _style_line(style: CaptionStyle, font: ResolvedFont, size: int, width: int, height: int) -> str:
-    if "," in font.family:
-        raise ValueError(f"font family {font.family!r} contains a comma, which ASS styles cannot hold")
+@dataclass(frozen=True)
+class _Borders:
+    """The BorderStyle and the numbers and colours it reads, for one style and font size."""
+
+    border_style: int
+    outline: float
+    shadow: float
+    outline_colour: str
+    back_colour: str
+    padding: float  # extra room the box or outline takes on each side of the text
+
+
+def _borders(style: CaptionStyle, size: int) -> _Borders:
     outline = style.outline if style.outline is not None else round(size / 16, 1)
+    padding = style.box_padding if style.box_padding is not None else round(size / 4, 1)
+    box = ass_colour(style.box_colour, style.box_opacity)
+    shadow_colour = ass_colour(style.shadow_colour, style.shadow_opacity)
+    if style.box == "line":  # the box is drawn in OutlineColour, Outline wide; the shadow is the box's
+        shadow = style.shadow if style.shadow is not None else 0.0
+        return _Borders(3, padding, shadow, box, shadow_colour, padding)
+    if style.box == "block":  # the box is drawn in BackColour, Shadow wide; no drop shadow
+        return _Borders(4, outline, padding, ass_colour(style.outline_colour), box, max(padding, outline))
     shadow = style.shadow if style.shadow is not None else round(size / 24, 1)
+    return _Borders(1, outline, shadow, ass_colour(style.outline_colour), shadow_colour, outline)
+
+
+def _style_line(style: CaptionStyle, font: ResolvedFont, size: int, width: int, height: int) -> str:
+    if "," in font.family or _LINE_BREAKS.search(font.family) or _CONTROLS.search(font.family):
+        raise ValueError(f"font family {font.family!r} contains a comma or a control character, which ASS "
+                         "styles cannot hold")
+    borders = _borders(style, size)
     margin_h = round(width * style.margin)
     margin_v = round(height * style.margin)
     fields = [
         "Default", font.family, str(size),
         ass_colour(style.primary_colour), ass_colour(style.primary_colour),
-        ass_colour(style.outline_colour), ass_colour(style.shadow_colour, style.shadow_opacity),
+        borders.outline_colour, borders.back_colour,
         "-1" if style.bold else "0", "0", "0", "0", "100", "100", "0", "0",
-        "1", f"{outline:g}", f"{shadow:g}", str(_ALIGNMENT[style.position]),
+        str(borders.border_style), f"{borders.outline:g}", f"{borders.shadow:g}", str(_ALIGNMENT[style.position]),
         str(margin_h), str(margin_h), str(margin_v), "1",
     ]
     return "Style: " + ",".join(fields)
@@ -134,14 +183,142 @@ def _fitted_size(lines: list[str], font: ResolvedFont, size: int, available: flo
     return max(4, math.floor(size * available / widest))
 
 
+Run = tuple[str, int | None]  # a stretch of one line and the index of the word it shows (None: spaces)
+
+
+def _clean_line(line: str) -> str:
+    return " ".join(_LINE_BREAKS.sub(" ", line).split())
+
+
+def word_runs(lines: list[str], words: list[Word]) -> list[list[Run]] | None:
+    """Each line cut into runs that belong to one word of ``words`` (spaces belong to none), or None
+    when the words do not spell the lines (then a caption cannot be highlighted word by word). A
+    punctuation-only word's run goes to the word it touches, so ``word,`` lights up as one."""
+    found = _runs_and_groups(lines, words)
+    return found[0] if found is not None else None
+
+
+def _runs_and_groups(lines: list[str], words: list[Word]) -> tuple[list[list[Run]], dict[int, list[int]]] | None:
+    """``word_runs``, and each word that is lit (in order) with the words whose times it takes: itself
+    and the punctuation words it took over."""
+    owners = [(ch, i) for i, word in enumerate(words) for ch in "".join(_clean_line(word.text).split())]
+    at = 0
+    result: list[list[Run]] = []
+    groups: dict[int, set[int]] = {}
+    for line in lines:
+        raw: list[Run] = []
+        for ch in line:
+            if ch == " ":
+                owner = None
+            elif at < len(owners) and owners[at][0] == ch:
+                owner = owners[at][1]
+                at += 1
+            else:
+                return None
+            raw.append((ch, owner))
+        attached = _attach_punctuation(raw, words)
+        for (_, before), (_, after) in zip(_split(raw), _split(attached), strict=True):
+            if after is not None and before is not None:
+                groups.setdefault(after, set()).add(before)
+        result.append(_merge(attached))
+    if at != len(owners):
+        return None
+    return result, {key: sorted(groups[key]) for key in sorted(groups)}
+
+
+def _split(runs: list[Run]) -> list[Run]:
+    return [(ch, owner) for text, owner in runs for ch in text]
+
+
+def _attach_punctuation(runs: list[Run], words: list[Word]) -> list[Run]:
+    def punctuation(owner: int | None) -> bool:
+        return owner is not None and all(unicodedata.category(ch)[0] == "P" for ch in words[owner].text
+                                         if not ch.isspace())
+
+    owners = [owner for _, owner in _merge(runs)]
+    texts = [text for text, _ in _merge(runs)]
+    for k, owner in enumerate(owners):
+        if not punctuation(owner):
+            continue
+        if k > 0 and owners[k - 1] is not None and not punctuation(owners[k - 1]):
+            owners[k] = owners[k - 1]
+        elif k + 1 < len(owners) and owners[k + 1] is not None and not punctuation(owners[k + 1]):
+            owners[k] = owners[k + 1]
+    return list(zip(texts, owners, strict=True))
+
+
+def _merge(runs: list[Run]) -> list[Run]:
+    merged: list[Run] = []
+    for text, owner in runs:
+        if merged and merged[-1][1] == owner:
+            merged[-1] = (merged[-1][0] + text, owner)
+        else:
+            merged.append((text, owner))
+    return merged
+
+
+def highlight_spans(segment: Segment, groups: dict[int, list[int]]) -> list[tuple[float, float, int | None]]:
+    """``(start, end, lit word or None)`` covering the segment's time, one entry per stretch in which the
+    same word is lit. ``groups`` maps each word to light (index into ``segment.words``, in order) to the
+    words whose times it takes (itself and attached punctuation). Spans touch and never overlap."""
+    start, end = segment.start, max(segment.start, segment.end)
+    marks: list[tuple[float, float, int]] = []  # (lit from, spoken until, word), clamped and ordered
+    for key in sorted(groups):
+        members = [segment.words[i] for i in groups[key]]
+        lit = min(max(min(w.start for w in members), marks[-1][0] if marks else start, start), end)
+        marks.append((lit, min(max(max(w.end for w in members), lit), end), key))
+    spans: list[tuple[float, float, int | None]] = []
+    cursor = start
+    for k, (lit, spoken_until, key) in enumerate(marks):
+        following = marks[k + 1][0] if k + 1 < len(marks) else end
+        if lit > cursor:
+            spans.append((cursor, lit, None))
+        off = following if following - spoken_until < GAP_CLOSE else spoken_until
+        spans.append((lit, off, key))
+        cursor = off
+    if cursor < end or not spans:
+        spans.append((cursor, end, None))
+    return [span for span in spans if ass_time(span[0]) != ass_time(span[1])] or [(start, end, None)]
+
+
+def _event_text(runs: list[list[Run]], lit: int | None, style: CaptionStyle, prefix: str) -> str:
+    on = f"{{\\1c&H{ass_colour(style.highlight or style.primary_colour)[4:]}&}}"
+    off = f"{{\\1c&H{ass_colour(style.primary_colour)[4:]}&}}"
+    out: list[str] = []
+    for line in runs:
+        parts: list[str] = []
+        for text, owner in line:
+            shown = escape_text(text.upper() if style.uppercase else text)
+            parts.append(on + shown + off if owner is not None and owner == lit else shown)
+        out.append("".join(parts))
+    return prefix + "\\N".join(out)
+
+
+def _dialogue(start: float, end: float, text: str) -> str:
+    return f"Dialogue: 0,{ass_time(start)},{ass_time(end)},Default,,0,0,0,,{text}"
+
+
+def segment_events(segment: Segment, style: CaptionStyle, prefix: str = "") -> list[str]:
+    """The Dialogue lines that show one caption (several when the spoken word is highlighted)."""
+    lines = [line for line in (_clean_line(line) for line in segment.lines) if line]
+    if not lines:
+        return []
+    found = _runs_and_groups(lines, list(segment.words)) if style.highlight is not None else None
+    if found is None:
+        plain: list[list[Run]] = [[(line, None)] for line in lines]
+        return [_dialogue(segment.start, segment.end, _event_text(plain, None, style, prefix))]
+    runs, groups = found
+    return [_dialogue(start, end, _event_text(runs, lit, style, prefix))
+            for start, end, lit in highlight_spans(segment, groups)]
+
+
 def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, height: int) -> None:
     """Write the track as an ASS file for a ``width`` x ``height`` video."""
     if width <= 0 or height <= 0:
         raise ValueError(f"video size must be positive, got {width}x{height}")
     font = resolve_font(style.font, style.bold)
     size = style.size_for(height)
-    outline = style.outline if style.outline is not None else size / 16
-    available = width - 2 * round(width * style.margin) - 2 * outline
+    available = width - 2 * round(width * style.margin) - 2 * _borders(style, size).padding
     out = [
         "[Script Info]",
         "ScriptType: v4.00+",
@@ -161,14 +338,12 @@ def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, 
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
     for segment in track.segments:
-        lines = [" ".join(_LINE_BREAKS.sub(" ", line).split()) for line in segment.lines]
+        lines = [_clean_line(line) for line in segment.lines]
         lines = [line.upper() if style.uppercase else line for line in lines if line]
         if not lines:
             continue
         fitted = _fitted_size(lines, font, size, available)
-        prefix = f"{{\\fs{fitted}}}" if fitted is not None else ""
-        text = prefix + "\\N".join(escape_text(line) for line in lines)
-        out.append(f"Dialogue: 0,{ass_time(segment.start)},{ass_time(segment.end)},Default,,0,0,0,,{text}")
+        out.extend(segment_events(segment, style, f"{{\\fs{fitted}}}" if fitted is not None else ""))
     Path(path).write_text("\n".join(out) + "\n", encoding="utf-8", newline="\n")
 
 

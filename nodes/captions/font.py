@@ -100,6 +100,20 @@ def missing_glyphs(text: str, font_path: Path) -> list[str]:
     return missing
 
 
+def glyph_warning(text: str, font: ResolvedFont, limit: int = 12) -> str | None:
+    """A warning naming the characters of ``text`` the font cannot draw, or None when it covers them all
+    (or when the font is a system family whose file is unknown)."""
+    if font.file is None:
+        return None
+    missing = missing_glyphs(text, font.file)
+    if not missing:
+        return None
+    shown = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing[:limit])
+    more = f" and {len(missing) - limit} more" if len(missing) > limit else ""
+    return (f"caption font {font.family!r} has no glyph for {shown}{more}: they will be drawn with a "
+            f"fallback font or not at all; set the caption style's `font` to a font file that covers them")
+
+
 @lru_cache(maxsize=16)
 def _coverage(path: str) -> frozenset[int]:
     """The code points that map to a real glyph in the font's best Unicode cmap subtable."""

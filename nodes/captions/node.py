@@ -1,6 +1,7 @@
 """The ``captions`` node: word timings -> caption segments (JSON, for burn-in) and an SRT sidecar.
 
-Packing rules live in ``segment.py``; this node only reads, validates and writes.
+Packing rules live in ``segment.py`` (word level) and ``sentence.py`` (sentence level); ``pack.py`` picks
+one by language. This node only reads, validates and writes.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
-from nodes.captions.segment import segment_words
+from nodes.captions.language import LANGUAGE_PATTERN
+from nodes.captions.pack import pack
 from nodes.captions.srt import write_srt
 from nodes.formats import WordTimings
 from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
@@ -21,12 +23,17 @@ class CaptionsParams(Params):
     min_duration: float = Field(
         default=0.8, ge=0, le=10,
         description="Shortest time a caption stays on screen (seconds), when the next one leaves room.")
+    language: str = Field(
+        default="auto", pattern=LANGUAGE_PATTERN,
+        description="'en' packs word by word; any other code (ja, zh, th, de...) packs sentence by sentence, "
+                    "splitting CJK and Thai per character; 'auto' detects CJK/Thai-like text.")
 
 
 class Captions(NodeType):
     name = "captions"
-    doc = "Pack timed words into captions: whole words, punctuation attached, no overlaps; also an SRT."
-    version = "1"
+    doc = ("Pack timed words into captions: word-level for English, sentence-level (CJK per character) "
+           "for other languages, punctuation attached, no overlaps; also an SRT.")
+    version = "2"
     params = CaptionsParams
     inputs = {"words": Port("words", "Every script word with its time span (WordTimings).")}
     outputs = {
@@ -44,8 +51,8 @@ class Captions(NodeType):
         timings = _load(source)
         if not timings.words:
             ctx.warning("no words to caption: the caption track is empty")
-        track = segment_words(timings, max_chars=params.max_chars, lines=params.lines,
-                              min_duration=params.min_duration)
+        track = pack(timings, max_chars=params.max_chars, lines=params.lines,
+                     min_duration=params.min_duration, language=params.language)
         track.save(ctx.output("captions"))
         write_srt(track, ctx.output("srt"))
         ctx.progress(1.0, f"{len(track.segments)} captions")

@@ -14,11 +14,7 @@ The rules, in the order they apply:
    holds at least half of its capacity (``lines * max_chars`` columns), so a new sentence starts on a
    fresh caption when that does not leave a tiny one behind. A silence of ``PAUSE_BREAK`` seconds or
    more between two words also starts a new caption, so text never appears long before it is spoken.
-4. Timing. A caption starts at its first word's start and is never earlier than the previous caption's
-   start. It ends at its last word's end, then: if the gap to the next caption is shorter than
-   ``GAP_CLOSE`` it is extended to the next start (no flicker in short pauses); otherwise it lingers
-   ``TAIL`` seconds, never past the next start or the audio's end. A caption shorter than
-   ``min_duration`` is extended up to that, within the same limits. Captions never overlap.
+4. Timing: see ``timing.py`` (shared with the sentence packer). Captions never overlap.
 """
 
 from __future__ import annotations
@@ -26,14 +22,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
+from nodes.captions.timing import GAP_CLOSE, PAUSE_BREAK, TAIL, settle
 from nodes.formats import CaptionTrack, Segment, Word, WordTimings
 
-GAP_CLOSE = 0.5  # seconds: a shorter gap to the next caption is bridged
-TAIL = 0.3  # seconds a caption lingers after its last word before a long pause
-PAUSE_BREAK = 1.0  # seconds of silence between two words that start a new caption
+__all__ = ["GAP_CLOSE", "PAUSE_BREAK", "TAIL", "ends_sentence", "segment_words", "text_width"]
 
-_OPENING = frozenset("([{«‹“‘„‚¿¡「『（【〔《〈")
-_CLOSING = frozenset(".,!?;:…)]}»›”’\"'%‰。、，！？：；」』）】〕》〉")
+OPENING = frozenset("([{«‹“‘„‚¿¡「『（【〔《〈")
+CLOSING = frozenset(".,!?;:…)]}»›”’\"'%‰。、，！？：；」』）】〕》〉")
 _SENTENCE_END = frozenset(".!?…。！？‼⁇⁈⁉")
 _TRAILERS = frozenset(")]}»›”’\"'」』）】〕》〉")
 
@@ -81,10 +76,10 @@ def _units(words: list[Word]) -> list[_Unit]:
         text = _clean(word.text)
         if not text:
             (units[-1] if units and not pending.words else pending).words.append(word)
-        elif set(text) <= _CLOSING and units and not pending.words:
+        elif set(text) <= CLOSING and units and not pending.words:
             units[-1].text += text
             units[-1].words.append(word)
-        elif set(text) <= _OPENING | _CLOSING:
+        elif set(text) <= OPENING | CLOSING:
             pending.text += text
             pending.words.append(word)
         else:
@@ -138,27 +133,10 @@ def segment_words(timings: WordTimings, max_chars: int = 32, lines: int = 2,
     if max_chars < 1 or lines < 1 or min_duration < 0:
         raise ValueError("max_chars and lines must be at least 1, min_duration at least 0")
     groups = _pack(_units(list(timings.words)), max_chars, lines)
-    starts: list[float] = []
-    for group in groups:
-        first = group[0][0].start
-        starts.append(max(first, starts[-1]) if starts else first)
-    segments: list[Segment] = []
-    for i, group in enumerate(groups):
-        units = [u for line in group for u in line]
-        start = starts[i]
-        natural_end = max(start, max(u.end for u in units))
-        if i + 1 < len(groups):
-            limit = starts[i + 1]
-            end = limit if limit - natural_end < GAP_CLOSE else min(natural_end + TAIL, limit)
-        else:
-            limit = max(timings.duration, natural_end)
-            end = min(natural_end + TAIL, limit)
-        if end - start < min_duration:
-            end = min(start + min_duration, limit)
-        segments.append(Segment(
-            start=start,
-            end=end,
-            lines=[" ".join(u.text for u in line) for line in group],
-            words=[w for u in units for w in u.words],
-        ))
+    spans = [(min(u.start for line in g for u in line), max(u.end for line in g for u in line)) for g in groups]
+    segments = [
+        Segment(start=start, end=end, lines=[" ".join(u.text for u in line) for line in group],
+                words=[w for line in group for u in line for w in u.words])
+        for group, (start, end) in zip(groups, settle(spans, timings.duration, min_duration), strict=True)
+    ]
     return CaptionTrack(duration=timings.duration, segments=segments)

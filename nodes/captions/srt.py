@@ -2,8 +2,12 @@
 
 SRT is the sidecar format every player and upload form accepts. Times are rounded to the nearest
 millisecond (rounding is monotonic, so captions that touch or do not overlap before rounding still do not
-overlap after it). SRT has no escape mechanism; the only thing that can break the file's structure is a
-line break inside a caption line, so those become spaces and blank lines are dropped.
+overlap after it). SRT has no escape mechanism, yet players read markup in it: HTML-like tags (``<i>``,
+``<font color=...>``), ASS override blocks (``{\\an8}`` moves a cue to the top in ffmpeg, mpv, VLC) and
+backslash sequences (``\\N``), and a line holding ``-->`` with numbers around it can be taken for a new
+cue's timing line. So a line break inside a caption line becomes a space, blank lines are dropped, and a
+WORD JOINER (U+2060, invisible and zero width) goes after every ``{``, ``<`` and backslash and inside
+every ``-->``, which no parser then recognises, while the text still reads the same.
 
 ``shift`` and ``concat`` let the merge node build one track for the whole video from per-scene tracks.
 """
@@ -11,10 +15,14 @@ line break inside a caption line, so those become spaces and blank lines are dro
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from nodes.formats import CaptionTrack, Segment, Word
+
+WORD_JOINER = "\u2060"
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def srt_time(seconds: float) -> str:
@@ -26,8 +34,16 @@ def srt_time(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d},{ms:03d}"
 
 
+def escape_srt(text: str) -> str:
+    """One line of user text, on one line and with no markup any player would act on."""
+    text = " ".join(_CONTROLS.sub(" ", text).split())
+    for special in ("{", "<", "\\"):
+        text = text.replace(special, special + WORD_JOINER)
+    return text.replace("-->", "--" + WORD_JOINER + ">")
+
+
 def _srt_lines(segment: Segment) -> list[str]:
-    lines = (" ".join(line.split()) for line in segment.lines)
+    lines = (escape_srt(line) for line in segment.lines)
     return [line for line in lines if line]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from nodes.captions.ass import (
@@ -17,10 +20,12 @@ from nodes.captions.ass import (
     ass_time,
     burn_filter,
     escape_text,
+    highlight_spans,
+    word_runs,
     write_ass,
 )
 from nodes.captions.font import fonts_dir
-from nodes.formats import CaptionTrack, Segment
+from nodes.formats import CaptionTrack, Segment, Word
 
 W, H = 320, 180
 HOSTILE = [
@@ -96,6 +101,11 @@ def test_style_rejects_bad_values() -> None:
         CaptionStyle(colour="#fff")  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
         CaptionStyle(font="Evil\nStyle: x")
+    for colour in ("#fff\n", "#FFFFFF\n", "#ff", "#FFFFFF,x"):
+        with pytest.raises(ValidationError):
+            CaptionStyle(highlight=colour)
+        with pytest.raises(ValidationError):
+            CaptionStyle(primary_colour=colour)
 
 
 def test_escape_text_neutralises_overrides_and_breaks() -> None:
@@ -199,3 +209,183 @@ def test_braces_newlines_and_scripts_render(tmp_path: Path) -> None:
 def test_top_position_draws_at_the_top(tmp_path: Path) -> None:
     frame = burn(tmp_path, ["X"], CaptionStyle(font_size=20, position="top"))
     assert ink(frame)[0] < H // 3 and not (frame[2 * H // 3:] > 128).any()
+
+
+# --- background box ------------------------------------------------------------------------------------------
+
+
+def style_fields(path: Path) -> list[str]:
+    return next(line for line in path.read_text(encoding="utf-8").splitlines()
+                if line.startswith("Style:")).split(",")
+
+
+def test_box_styles_map_to_border_styles(tmp_path: Path) -> None:
+    path = tmp_path / "a.ass"
+    write_ass(track_of("hi"), path, CaptionStyle(font_size=40), W, H)
+    assert style_fields(path)[15:18] == ["1", "2.5", "1.7"]  # outline and shadow scale with the size
+    write_ass(track_of("hi"), path, CaptionStyle(font_size=40, box="line", box_colour="#102030",
+                                                 box_opacity=0.5), W, H)
+    fields = style_fields(path)
+    assert fields[15:18] == ["3", "10", "0"] and fields[5] == "&H80302010"  # box = OutlineColour
+    write_ass(track_of("hi"), path, CaptionStyle(font_size=40, box="block", box_padding=6, box_opacity=1), W, H)
+    fields = style_fields(path)
+    assert fields[15:18] == ["4", "2.5", "6"] and fields[6] == "&H00000000"  # box = BackColour
+    with pytest.raises(ValidationError):
+        CaptionStyle(box="round")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        CaptionStyle(box_colour="blue")
+
+
+# --- karaoke highlight ---------------------------------------------------------------------------------------
+
+YELLOW = "#FFFF00"
+OWN_TAGS = re.compile(r"\{\\1c&H[0-9A-F]{6}&\}|^\{\\fs\d+\}")
+
+
+def karaoke_track() -> CaptionTrack:
+    words = [Word(text="Hello", start=0.0, end=0.4), Word(text=",", start=0.4, end=0.4),
+             Word(text="big", start=0.5, end=0.9), Word(text="world.", start=2.0, end=2.5)]
+    return CaptionTrack(duration=4, segments=[Segment(start=0.0, end=2.8, lines=["Hello, big", "world."],
+                                                      words=words)])
+
+
+def event_times(line: str) -> tuple[str, str, str]:
+    fields = line.split(",", 9)
+    return fields[1], fields[2], fields[9]
+
+
+def test_highlight_gives_one_event_per_spoken_word(tmp_path: Path) -> None:
+    path = tmp_path / "a.ass"
+    write_ass(karaoke_track(), path, CaptionStyle(highlight=YELLOW), W, H)
+    lit, plain = "{\\1c&H00FFFF&}", "{\\1c&HFFFFFF&}"
+    assert [event_times(e) for e in dialogues(path)] == [
+        ("0:00:00.00", "0:00:00.50", f"{lit}Hello,{plain} big\\Nworld."),  # the comma belongs to "Hello"
+        ("0:00:00.50", "0:00:00.90", f"Hello, {lit}big{plain}\\Nworld."),
+        ("0:00:00.90", "0:00:02.00", "Hello, big\\Nworld."),  # a pause: nothing lit
+        ("0:00:02.00", "0:00:02.80", f"Hello, big\\N{lit}world.{plain}"),  # lit to the end of the caption
+    ]
+
+
+def test_highlight_events_partition_the_caption_time() -> None:
+    segment = karaoke_track().segments[0]
+    spans = highlight_spans(segment, {0: [0, 1], 2: [2], 3: [3]})
+    assert spans[0][0] == segment.start and spans[-1][1] == segment.end
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert [lit for _, _, lit in spans] == [0, 2, None, 3]
+
+
+def test_highlight_falls_back_to_plain_when_words_do_not_spell_the_lines(tmp_path: Path) -> None:
+    path = tmp_path / "a.ass"
+    track = CaptionTrack(duration=2, segments=[
+        Segment(start=0, end=1, lines=["edited text"], words=[Word(text="other", start=0, end=1)]),
+        Segment(start=1, end=2, lines=["no words"])])
+    write_ass(track, path, CaptionStyle(highlight=YELLOW), W, H)
+    assert [event_times(e)[2] for e in dialogues(path)] == ["edited text", "no words"]
+    assert word_runs(["a b"], [Word(text="a", start=0, end=1)]) is None
+    assert word_runs(["ab", "c"], [Word(text="a", start=0, end=1), Word(text="b c", start=1, end=2)]) == [
+        [("a", 0), ("b", 1)], [("c", 1)]]
+
+
+def test_highlight_with_uppercase_and_cjk_pieces(tmp_path: Path) -> None:
+    path = tmp_path / "a.ass"
+    words = [Word(text=ch, start=0.2 * i, end=0.2 * i + 0.2) for i, ch in enumerate("日本語")]
+    track = CaptionTrack(duration=1, segments=[
+        Segment(start=0, end=0.6, lines=["日本語"], words=words),
+        Segment(start=0.6, end=1, lines=["straße"], words=[Word(text="straße", start=0.6, end=1)])])
+    write_ass(track, path, CaptionStyle(highlight=YELLOW, uppercase=True), W, H)
+    texts = [event_times(e)[2] for e in dialogues(path)]
+    assert texts == ["{\\1c&H00FFFF&}日{\\1c&HFFFFFF&}本語", "日{\\1c&H00FFFF&}本{\\1c&HFFFFFF&}語",
+                     "日本{\\1c&H00FFFF&}語{\\1c&HFFFFFF&}", "{\\1c&H00FFFF&}STRASSE{\\1c&HFFFFFF&}"]
+
+
+def test_hostile_words_stay_inert_in_highlight_mode(tmp_path: Path) -> None:
+    path = tmp_path / "a.ass"
+    words = [Word(text=t, start=0.1 * i, end=0.1 * i + 0.1) for i, t in enumerate(HOSTILE)]
+    lines = [" ".join(t.split()) for t in HOSTILE]
+    track = CaptionTrack(duration=3, segments=[Segment(start=0, end=2, lines=lines, words=words)])
+    write_ass(track, path, CaptionStyle(highlight=YELLOW, uppercase=True), W, H)
+    events = dialogues(path)
+    assert len(events) == len(HOSTILE) + 1  # one per word, then the tail with nothing lit
+    for event in events:
+        text = OWN_TAGS.sub("", event_times(event)[2])
+        assert text.count("\\N") == len(HOSTILE) - 1
+        rest = text.replace("\\N", "").replace("\\{", "").replace("\\}", "").replace("\\" + WORD_JOINER, "")
+        assert "{" not in rest and "}" not in rest and "\\" not in rest
+    starts = [event_times(e)[0] for e in events]
+    ends = [event_times(e)[1] for e in events]
+    assert starts[1:] == ends[:-1]  # touching, never overlapping
+
+
+_piece = st.sampled_from(["a", "bc", "日", "本", ",", ".", "{\\an8}", "\\N", "ß", "😀", "שלום"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(_piece, st.floats(0, 5), st.floats(0, 2)), min_size=1, max_size=8),
+       st.floats(0, 5), st.floats(0, 5))
+def test_highlight_spans_are_ordered_and_touching(pieces: list[tuple[str, float, float]], start: float,
+                                                  length: float) -> None:
+    words = [Word(text=t, start=s, end=s + d) for t, s, d in pieces]
+    segment = Segment(start=start, end=start + length, lines=[" ".join(t for t, _, _ in pieces)], words=words)
+    runs = word_runs(segment.lines, words)
+    assert runs is not None
+    spans = highlight_spans(segment, {i: [i] for i in range(len(words))})
+    assert spans and all(a <= b for a, b, _ in spans)
+    assert all(a[1] == b[0] or ass_time(a[1]) == ass_time(b[0]) for a, b in zip(spans, spans[1:]))
+    lit = [i for _, _, i in spans if i is not None]
+    assert lit == sorted(lit) and len(set(lit)) == len(lit)
+
+
+# --- real burn-ins of the box and the highlight --------------------------------------------------------------
+
+
+def burn_rgb(tmp_path: Path, track: CaptionTrack, style: CaptionStyle, at: float) -> np.ndarray:
+    """One 320x180 RGB frame (grey background) at time ``at`` with the track burned in."""
+    ass = tmp_path / "k.ass"
+    write_ass(track, ass, style, W, H)
+    argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
+            "-f", "lavfi", "-i", f"color=c=gray:s={W}x{H}:d=4", "-vf", burn_filter(ass, fonts_dir()),
+            "-ss", f"{at}", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    result = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    return np.frombuffer(result.stdout, np.uint8).reshape(H, W, 3).astype(np.int16)
+
+
+def yellow_columns(frame: np.ndarray) -> np.ndarray:
+    mask = (frame[..., 0] > 200) & (frame[..., 1] > 200) & (frame[..., 2] < 80)
+    return np.flatnonzero(mask.any(axis=0))
+
+
+def test_burned_highlight_follows_the_spoken_word(tmp_path: Path) -> None:
+    style = CaptionStyle(font_size=24, highlight=YELLOW)
+    first = yellow_columns(burn_rgb(tmp_path, karaoke_track(), style, 0.2))
+    second = yellow_columns(burn_rgb(tmp_path, karaoke_track(), style, 0.7))
+    pause = yellow_columns(burn_rgb(tmp_path, karaoke_track(), style, 1.5))
+    assert first.size and second.size and not pause.size
+    assert first.max() < second.min()  # "Hello," then "big", to its right
+
+
+def test_burned_boxes(tmp_path: Path) -> None:
+    def blue(style: CaptionStyle) -> np.ndarray:
+        frame = burn_rgb(tmp_path, track_of("Box me", "two"), style, 0.5)
+        return (frame[..., 2] > 200) & (frame[..., 0] < 60) & (frame[..., 1] < 60)
+
+    assert not blue(CaptionStyle(font_size=20)).any()
+    for box in ("line", "block"):
+        mask = blue(CaptionStyle(font_size=20, box=box, box_colour="#0000FF", box_opacity=1))  # type: ignore[arg-type]
+        rows = np.flatnonzero(mask.any(axis=1))
+        assert mask.sum() > 500, box
+        assert rows.min() > H // 2 and rows.max() < H - round(H * 0.08) + 12, box  # bottom, in the safe area
+
+
+def test_burned_hostile_text_in_highlight_mode_stays_in_place(tmp_path: Path) -> None:
+    texts = ["{\\an8}X", "\\N", "{\\fs80}", "שלום", "日本"]
+    words = [Word(text=t, start=0.2 * i, end=0.2 * i + 0.2) for i, t in enumerate(texts)]
+    track = CaptionTrack(duration=2, segments=[Segment(start=0, end=1.5, lines=[" ".join(texts)], words=words)])
+    style = CaptionStyle(font_size=16, highlight=YELLOW)
+    for at in (0.1, 0.3, 0.5, 0.7):
+        frame = burn_rgb(tmp_path, track, style, at)
+        text = (frame.max(axis=2) > 200)
+        rows = np.flatnonzero(text.any(axis=1))
+        assert rows.size and rows.min() > H // 2, at  # not moved to the top by \an8, one line, no \fs80
+        assert rows.max() - rows.min() < 30, at
+        assert yellow_columns(frame).size, at

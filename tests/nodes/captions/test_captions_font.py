@@ -14,6 +14,7 @@ from nodes.captions.font import (
     _read_cmap,
     default_font_file,
     fonts_dir,
+    glyph_warning,
     missing_glyphs,
     resolve_font,
     user_font,
@@ -65,3 +66,15 @@ def test_cmap_format_12_is_read() -> None:
     cmap = struct.pack(">HH", 0, 1) + struct.pack(">HHI", 3, 10, 12) + sub
     header = struct.pack(">IHHHH", 0x00010000, 1, 16, 0, 0) + struct.pack(">4sIII", b"cmap", 0, 28, len(cmap))
     assert _read_cmap(header + cmap) == {0x41, 0x42, 0x43, 0x1F600}
+
+
+def test_glyph_warning_names_the_missing_characters() -> None:
+    default = resolve_font(DEFAULT_FAMILY)
+    assert glyph_warning("Hello, world! é Ж", default) is None
+    message = glyph_warning("日本 x 😀 語", default)
+    assert message is not None
+    assert "日 (U+65E5)" in message and "語 (U+8A9E)" in message and "DejaVu Sans" in message
+    assert "`font`" in message  # says what to do
+    many = glyph_warning("".join(chr(0x4E00 + i) for i in range(20)), default, limit=3)
+    assert many is not None and "and 17 more" in many
+    assert glyph_warning("日本", resolve_font("Some System Family")) is None  # no file to check

@@ -20,7 +20,7 @@ def make_ctx(tmp_path: Path, warnings: list[str]) -> RunContext:
 
 def test_declaration() -> None:
     node = Captions()
-    assert node.name == "captions" and node.version == "1"
+    assert node.name == "captions" and node.version == "2"
     assert node.inputs["words"].kind == "words"
     assert (node.outputs["captions"].kind, node.outputs["captions"].suffix) == ("captions", ".json")
     assert (node.outputs["srt"].kind, node.outputs["srt"].suffix) == ("subtitles", ".srt")
@@ -29,6 +29,10 @@ def test_declaration() -> None:
         CaptionsParams(lines=6)
     with pytest.raises(ValidationError):
         CaptionsParams(max_length=3)  # type: ignore[call-arg]
+    assert CaptionsParams().language == "auto" and CaptionsParams(language="pt-BR").language == "pt-BR"
+    for bad in ("", "english language", "ja\n", "x"):
+        with pytest.raises(ValidationError):
+            CaptionsParams(language=bad)
 
 
 def test_run_writes_track_and_srt(tmp_path: Path) -> None:
@@ -63,3 +67,13 @@ def test_bad_input_is_a_node_input_error_on_the_words_port(tmp_path: Path) -> No
     assert info.value.field == "words"
     with pytest.raises(NodeInputError):
         Captions().run(make_ctx(tmp_path, []), CaptionsParams(), {"words": tmp_path / "missing.json"})
+
+
+def test_language_switches_to_sentence_level_captions(tmp_path: Path) -> None:
+    source = tmp_path / "words.json"
+    WordTimings(duration=4.0, words=[Word(text="今日はいい天気ですね。", start=0.0, end=3.0)]).save(source)
+    for language, expected in (("auto", [["今日はいい天", "気ですね。"]]), ("ja", [["今日はいい天", "気ですね。"]]),
+                               ("en", [["今日はいい天気ですね。"]])):
+        ctx = make_ctx(tmp_path, [])
+        Captions().run(ctx, CaptionsParams(max_chars=12, language=language), {"words": source})
+        assert [s.lines for s in CaptionTrack.load(ctx.output("captions")).segments] == expected, language

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nodes.captions.ass import word_runs
 from nodes.captions.segment import GAP_CLOSE, PAUSE_BREAK, TAIL, ends_sentence, segment_words, text_width
 from nodes.formats import CaptionTrack, Word, WordTimings
 
@@ -29,6 +30,7 @@ def check_invariants(timings: WordTimings, track: CaptionTrack, max_chars: int, 
         assert 0 <= s.start <= s.end
         for line in s.lines:
             assert text_width(line) <= max_chars or " " not in line
+        assert word_runs(s.lines, list(s.words)) is not None  # the words can be highlighted one by one
     for a, b in zip(segs, segs[1:]):
         assert a.end <= b.start
 

@@ -39,7 +39,7 @@ def test_line_breaks_inside_text_cannot_break_the_cue_structure() -> None:
     blocks = to_srt(track).split("\n\n")
     assert len(blocks) == 2
     assert blocks[0].splitlines() == ["1", "00:00:00,000 --> 00:00:01,000",
-                                      "a 2 00:00:00,000 --> 00:00:09,000", "b c"]
+                                      "a 2 00:00:00,000 --\u2060> 00:00:09,000", "b c"]
     assert blocks[1].splitlines()[0] == "2"
 
 
