@@ -36,9 +36,12 @@ def _variables(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _cache(args: argparse.Namespace) -> Cache:
+    import os
+
     from pipeline.cache import Cache, default_cache_dir
 
-    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+    store = getattr(args, "blob_store", None) or os.environ.get("PIPELINE_BLOB_STORE") or None
+    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir(), blob_store=store)
 
 
 def _load(args: argparse.Namespace) -> Pipeline:
@@ -149,20 +152,40 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    pipeline = _load(args)
+    import os
+
+    from pipeline.executor.dask import ENV_EXECUTOR, executor_from_spec
     from pipeline.progress import Reporter
     from pipeline.run import run_pipeline
 
     reporter = Reporter(quiet=args.quiet)
+    executor = executor_from_spec(args.executor or os.environ.get(ENV_EXECUTOR, "local"))
+    if args.batch:
+        return _run_batch(args, reporter, executor)
+    pipeline = _load(args)
     force = frozenset(pipeline.order) if args.force_all else frozenset((args.force or []) + (args.refresh or []))
     unknown = sorted(force - set(pipeline.order))
     if unknown:
         print(f"error: --force names unknown node(s): {', '.join(unknown)}; "
               f"nodes are: {', '.join(pipeline.order)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    summary = run_pipeline(pipeline, _cache(args), reporter=reporter, force=force, keep_going=args.keep_going)
+    summary = run_pipeline(pipeline, _cache(args), reporter=reporter, force=force, keep_going=args.keep_going,
+                           executor=executor)
     reporter.summary(summary)
     return 0
+
+
+def _run_batch(args: argparse.Namespace, reporter: object, executor: object) -> int:
+    from pipeline.batch import run_batch
+
+    result = run_batch(Path(args.recipe), Path(args.batch), _cache(args), reporter,  # type: ignore[arg-type]
+                       _variables(args), executor)
+    reporter.summary(result.summary)  # type: ignore[attr-defined]
+    total = len(result.rendered) + len(result.failed)
+    print(f"batch: {len(result.rendered)} of {total} rows rendered", file=sys.stderr)
+    for number, error in result.failed.items():
+        print(f"  row {number} failed: {error}", file=sys.stderr)
+    return 0 if not result.failed else EXIT_BAD_INPUT if "fix:" in " ".join(result.failed.values()) else 1
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -244,6 +267,9 @@ def cmd_cache(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipeline", description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", help=f"cache folder (default: ${ENV_CACHE_DIR} or ./cache)")
+    parser.add_argument("--blob-store", help="where cached files live when shared by several machines: a "
+                                             "folder all mount, or an fsspec URL (s3://...); the index "
+                                             "stays in --cache-dir ($PIPELINE_BLOB_STORE)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, fn: Callable[[argparse.Namespace], int], help_text: str,
@@ -256,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--preview", action="store_true",
                            help="small, low-fps, fastest-preset render to <name>.preview.mp4 (cached apart)")
         p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
+        p.add_argument("--blob-store", default=argparse.SUPPRESS, help="shared blob store (folder or URL)")
         p.set_defaults(fn=fn)
         return p
 
@@ -266,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force-all", action="store_true", help="rerun every node")
     run.add_argument("--keep-going", action="store_true", help="after a failure, run everything not downstream")
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument("--executor", help="local (default), dask (a LocalCluster sized to this machine), or "
+                                        "dask://HOST:PORT (an existing scheduler); or $PIPELINE_EXECUTOR")
+    run.add_argument("--batch", metavar="ROWS", help="render one video per row of a CSV or JSONL file; each "
+                                                     "column is a recipe variable")
     p = command("plan", cmd_plan, "show which nodes would run and why")
     p.add_argument("--json", action="store_true", help="print a JSON array of {node, action, reasons, ...}")
     p.add_argument("--check", action="store_true", help="exit 1 if anything would run, 0 if all is cached")

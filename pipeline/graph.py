@@ -49,6 +49,7 @@ class Step:
     params: Params
     inputs: dict[str, list[InputSource]]
     spec: StepSpec
+    source: Source | None = None  # the recipe it came from (steps of a batch come from several)
 
     def upstream_steps(self) -> list[str]:
         return sorted({s.ref.step for sources in self.inputs.values() for s in sources
@@ -74,7 +75,8 @@ class Pipeline:
 
     def locate(self, step: str, field_path: tuple[str | int, ...] = ()) -> Location:
         spec = self.steps[step].spec
-        return self.source.locate(spec.source_path(field_path) if field_path else spec.origin)
+        source = self.steps[step].source or self.source
+        return source.locate(spec.source_path(field_path) if field_path else spec.origin)
 
 
 def _source_inputs(step: Step) -> dict[str, InputValue]:
@@ -174,7 +176,8 @@ class _Compiler:
             inputs[port_name] = self._input_sources(spec, port_name, port, spec.fields[port_name], names)
         if len(self.problems) > before or params is None:
             return None
-        return Step(name=spec.name, node_type=node_type, params=params, inputs=inputs, spec=spec)
+        return Step(name=spec.name, node_type=node_type, params=params, inputs=inputs, spec=spec,
+                    source=self.source)
 
     def _input_sources(self, spec: StepSpec, port_name: str, port: Port, value: Any,
                        names: list[str]) -> list[InputSource]:
