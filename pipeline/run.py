@@ -281,7 +281,10 @@ class Runner:
 
     def _stop(self, running: dict[str, _Running]) -> None:
         for item in running.values():
-            item.future.cancel()
+            try:
+                item.future.cancel()
+            except Exception:  # noqa: BLE001 - a closed cluster client cannot cancel; nothing runs there
+                pass
         if self._executor is None:
             return
         while any(not item.future.done() for item in running.values()):
@@ -318,7 +321,7 @@ class Runner:
 
 def _lost_cluster(exc: BaseException) -> bool:
     name = type(exc).__name__
-    return name in ("CommClosedError", "FutureCancelledError") or (
+    return name in ("CommClosedError", "FutureCancelledError", "CancelledError") or (
         isinstance(exc, OSError) and "scheduler" in str(exc).lower())
 
 

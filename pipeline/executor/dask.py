@@ -10,6 +10,7 @@ Workers write only content-addressed blobs; records are written by the coordinat
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any
@@ -98,15 +99,16 @@ class DaskExecutor:
                                   retries=1)
 
     def wait(self, futures: Iterable[Future[Any]], timeout: float | None = None) -> set[Future[Any]]:
-        from dask.distributed import wait  # noqa: PLC0415
-        from distributed.utils import TimeoutError as DaskTimeout  # noqa: PLC0415
-
+        """Poll the futures' states (kept locally by the client, so this costs no round trip)."""
         futures = list(futures)
-        try:
-            done, _ = wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
-        except (TimeoutError, DaskTimeout):
-            return set()
-        return set(done)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            done = {f for f in futures if f.done()}
+            if done or not futures or (deadline is not None and time.monotonic() >= deadline):
+                return done
+            if self.client.status in ("closed", "closing"):
+                raise ConnectionError("the Dask client lost its scheduler")
+            time.sleep(0.02)
 
     def close(self) -> None:
         try:

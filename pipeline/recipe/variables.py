@@ -32,8 +32,8 @@ def substitute(source: Source, overrides: dict[str, str] | None = None) -> list[
     problems: list[Problem] = []
 
     def visit(value: Any, path: Path_) -> Any:
-        if isinstance(value, dict):
-            return {k: visit(v, (*path, k)) for k, v in value.items()}
+        if isinstance(value, dict):  # keys too: `outputs:` maps file names, which may use variables
+            return {(str(visit(k, path)) if "${" in k else k): visit(v, (*path, k)) for k, v in value.items()}
         if isinstance(value, list):
             return [visit(v, (*path, i)) for i, v in enumerate(value)]
         if not isinstance(value, str) or "${" not in value:

@@ -85,6 +85,24 @@ class Join(NodeType):
         ctx.output("out").write_text(text, encoding="utf-8")
 
 
+class Gpu(NodeType):
+    """Declares a GPU slot, to test how GPU work is scheduled on a cluster."""
+
+    name = "gpu_text"
+    version = "1"
+    params = TextParams
+    outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
+    resources = Resources(cpu=1, gpu=1)
+
+    def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
+        import time
+
+        note_run(ctx.node)
+        if params.delay:
+            time.sleep(params.delay)
+        ctx.output("out").write_text(params.text.upper(), encoding="utf-8")
+
+
 class Count(NodeType):
     """Consumes a different kind, to test port type checks."""
 
@@ -98,4 +116,4 @@ class Count(NodeType):
         ctx.output("out").write_text("1")
 
 
-ALL = [Text, Norm, Join, Count]
+ALL = [Text, Norm, Join, Count, Gpu]
