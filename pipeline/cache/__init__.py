@@ -55,6 +55,9 @@ class Cache:
             raise CacheError(_explain_os_error(exc, self.root)) from None
         self.blobs: BlobStore = (open_store(blob_store) if blob_store is not None
                                  else LocalBlobStore(self.root / "blobs", scratch=self.root / "tmp"))
+        # With a shared store, records are also written there (after their blobs), so every machine
+        # sees every result; this machine's index stays a local copy, plus the stat cache.
+        self.shared = blob_store is not None
         self.stat = StatCache(self.index)
 
     def close(self) -> None:
@@ -64,6 +67,11 @@ class Cache:
 
     def record(self, key: str) -> ResultRecord | None:
         raw = self.index.get("rec:" + key)
+        if raw is None and self.shared:
+            data = self.blobs.read_record(key)
+            if data is not None:
+                raw = data.decode("utf-8")
+                self.index.set("rec:" + key, raw)
         if raw is None:
             return None
         try:
@@ -88,7 +96,10 @@ class Cache:
             return False
 
     def put_record(self, record: ResultRecord) -> None:
-        self.index.set("rec:" + record.key, record.model_dump_json())
+        data = record.model_dump_json()
+        if self.shared:
+            self.blobs.write_record(record.key, data.encode("utf-8"))
+        self.index.set("rec:" + record.key, data)
 
     def drop_record(self, key: str) -> None:
         self.index.delete("rec:" + key)

@@ -144,7 +144,7 @@ class LocalBlobStore:
         if not self.root.is_dir():
             return
         for sub in self.root.iterdir():
-            if not sub.is_dir() or sub.name.startswith("."):
+            if not sub.is_dir() or sub.name.startswith(".") or sub.name == "ac":
                 continue
             for blob in sub.iterdir():
                 if blob.name.startswith("."):
@@ -158,6 +158,21 @@ class LocalBlobStore:
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
+
+    def write_record(self, key: str, data: bytes) -> None:
+        """A result record shared with other machines (``ac/ab/<key>.json``), written atomically."""
+        dest = self.root / "ac" / key[:2] / f"{key}.json"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        tmp.write_bytes(data)
+        fsync_file(tmp)
+        os.replace(tmp, dest)
+
+    def read_record(self, key: str) -> bytes | None:
+        try:
+            return (self.root / "ac" / key[:2] / f"{key}.json").read_bytes()
+        except OSError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -240,7 +255,7 @@ class FsspecBlobStore:
             return
         for key, info in entries.items():
             name = key.rsplit("/", 1)[-1]
-            if name.endswith(".tmp"):
+            if name.endswith((".tmp", ".json")):
                 continue
             mtime = info.get("mtime") or info.get("LastModified") or info.get("created") or 0
             yield BlobInfo(name, int(info.get("size", 0)), float(getattr(mtime, "timestamp", lambda: mtime)()))
@@ -251,6 +266,19 @@ class FsspecBlobStore:
             fs.rm(root, recursive=True)  # type: ignore[attr-defined]
         except FileNotFoundError:
             pass
+
+    def write_record(self, key: str, data: bytes) -> None:
+        fs, root = self._fs()
+        with fs.open(f"{root}/ac/{key[:2]}/{key}.json", "wb") as f:  # type: ignore[attr-defined]
+            f.write(data)  # one PUT: atomic on object stores
+
+    def read_record(self, key: str) -> bytes | None:
+        fs, root = self._fs()
+        try:
+            with fs.open(f"{root}/ac/{key[:2]}/{key}.json", "rb") as f:  # type: ignore[attr-defined]
+                return f.read()
+        except (FileNotFoundError, OSError):
+            return None
 
 
 BlobStore = LocalBlobStore | FsspecBlobStore
