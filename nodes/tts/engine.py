@@ -1,11 +1,13 @@
 """The one interface every speech engine implements: text in, audio and word timings out.
 
 The node does the rest (normalising, sentence splitting, joining with pauses, writing files), so an engine
-is a small class that turns one sentence into sound and says when each of its words is spoken.
+is a small class that turns one chunk of text into sound and says when each of its words is spoken. An
+engine object is cheap to build from params; its model is loaded (once per process, shared) on first use.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -32,16 +34,65 @@ class Speech:
         return len(self.audio) / self.sample_rate
 
 
+class VoiceError(Exception):
+    """The voice or weights the user named are missing or unusable (theirs to fix)."""
+
+    def __init__(self, message: str, hint: str, field: str = "voice") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.field = field
+
+
 class Engine(ABC):
-    """A speech engine configured for one voice and style. Constructing it must be cheap: the voice is loaded
-    (once per process, shared) on the first ``synthesize``."""
+    """A speech engine configured for one voice and style."""
 
     name: ClassVar[str]
+    # Silence between chunks when the recipe does not say.
+    pause_ms: ClassVar[int] = 250
 
     @abstractmethod
     def synthesize(self, text: str) -> Speech:
-        """Speak ``text`` (one sentence, already normalised) and time its script words."""
+        """Speak ``text`` (one chunk, already normalised) and time its script words."""
 
     @abstractmethod
     def fingerprint(self) -> dict[str, str]:
         """Versions and weight digests that decide the output, for the cache key (memoised)."""
+
+    def unavailable(self) -> str | None:
+        """Why this engine cannot run here (package not installed, weights not found), or None if it can.
+
+        Cheap: no model is loaded. A fallback chain skips engines that give a reason.
+        """
+        return None
+
+    def chunks(self, sentences: list[str]) -> list[str]:
+        """The pieces to synthesize one call each; by default one sentence per call."""
+        return sentences
+
+    def configure(self, threads: int) -> None:
+        """Use at most ``threads`` compute threads (torch engines set their intra-op pool)."""
+        return None
+
+
+def missing_modules(*modules: str) -> list[str]:
+    """The modules of ``modules`` that cannot be imported, found without importing them."""
+    missing = []
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(module)
+    return missing
+
+
+def set_torch_threads(threads: int) -> None:
+    """torch's intra-op pool; more threads than the node's slot make autoregressive decoding far slower."""
+    try:
+        import torch
+    except ImportError:
+        return  # nothing to configure (a test engine standing in for a torch one)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(max(1, threads))

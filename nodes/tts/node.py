@@ -1,13 +1,14 @@
 """The ``tts`` node: narration text -> a mono WAV and the time span of every word it speaks.
 
-The text is lightly normalised (what is spoken is what the captions show), split into sentences, and each
-sentence is synthesized on its own so the words of every audio chunk are known; the chunks are joined with
-a fixed pause. Long narrations therefore cost one engine call per sentence and report progress per sentence.
+The text is normalised (numbers, money, dates and abbreviations become the words spoken, so the captions
+show what is said), split into sentences, and the engine speaks them chunk by chunk (one sentence per
+chunk for Piper and Kokoro, packed sentences for Chatterbox) so the words of every piece of audio are known;
+the pieces are joined with a pause. Long narrations cost one engine call per chunk and report progress per
+chunk. ``engine`` may be a fallback chain; the engine that runs is chosen the same way for the cache key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -16,11 +17,14 @@ import soundfile as sf
 from pydantic import Field
 
 from nodes.formats import WordTimings
-from nodes.tts.engine import Engine, Speech
+from nodes.tts.chatterbox_engine import ChatterboxOptions
+from nodes.tts.engine import Speech, VoiceError
+from nodes.tts.engines import Choice, NoEngine, choose
+from nodes.tts.kokoro_engine import KokoroOptions
 from nodes.tts.normalize import normalize
-from nodes.tts.piper_engine import PiperEngine, VoiceError, bundled_voice, piper_version
 from nodes.tts.sentences import split_sentences
 from nodes.tts.timing import Span, script_words, tidy
+from nodes.tts.weights import WeightsNotFound
 from pipeline.node import (
     InputValue,
     NodeError,
@@ -35,34 +39,58 @@ from pipeline.node import (
 _EMPTY_HINT = "write the narration in `text`; it must contain at least one word"
 
 
+EngineName = Literal["piper", "kokoro", "chatterbox"]
+
+
 class TTSParams(Params):
     text: str = Field(description="The narration to speak.")
-    engine: Literal["piper"] = Field(default="piper", description="Which speech engine speaks it.")
+    engine: EngineName | list[EngineName] = Field(
+        default="piper",
+        description="Which speech engine speaks it, or a fallback chain ([chatterbox, kokoro, piper]): the first "
+                    "that is installed and has its weights.")
     voice: str | None = Field(
         default=None,
-        description="Path of a Piper .onnx voice (its .onnx.json beside it); none = the bundled US voice.")
-    speed: float = Field(default=1.0, gt=0, le=4, description="Speaking rate; 2 is twice as fast.")
+        description="Piper: path of a .onnx voice (its .onnx.json beside it); none = the bundled US voice.")
+    speed: float = Field(default=1.0, gt=0, le=4, description="Speaking rate (Piper, Kokoro); 2 is twice as fast.")
     deterministic: bool = Field(
-        default=True, description="Turn sampling noise off so the same text always gives the same audio.")
-    sentence_pause_ms: int = Field(default=250, ge=0, le=10_000, description="Silence between sentences.")
+        default=True, description="Piper: turn sampling noise off so the same text always gives the same audio.")
+    kokoro: KokoroOptions = Field(default_factory=KokoroOptions, description="Kokoro voice and weights.")
+    chatterbox: ChatterboxOptions = Field(default_factory=ChatterboxOptions,
+                                          description="Chatterbox reference voice, sampling and weights.")
+    allow_download: bool = Field(
+        default=False, description="Let Kokoro/Chatterbox download missing weights from the Hugging Face hub "
+                                   "(HF_HUB_OFFLINE=1 still forbids it).")
+    sentence_pause_ms: int | None = Field(
+        default=None, ge=0, le=10_000,
+        description="Silence between chunks; default per engine (Piper and Kokoro 250 ms, Chatterbox 350 ms).")
 
 
-def _piper(params: TTSParams) -> Engine:
-    return PiperEngine(voice=params.voice, speed=params.speed, deterministic=params.deterministic)
+def _choose(params: TTSParams) -> Choice:
+    """The engine of the chain that runs here; input errors in the user's terms."""
+    try:
+        return choose(params)
+    except NoEngine as exc:
+        raise NodeInputError(f"no speech engine of {params.engine!r} can run here: {exc}", field="engine",
+                             hint="install one (`pipeline voices` shows what is missing) or add piper to the "
+                                  "chain") from exc
+    except VoiceError as exc:
+        raise NodeInputError(exc.message, field=exc.field, hint=exc.hint) from exc
 
 
-# Engine name -> factory from params. Adding an engine means one class and one entry here.
-ENGINES: dict[str, Callable[[TTSParams], Engine]] = {"piper": _piper}
-
-
-def make_engine(params: TTSParams) -> Engine:
-    return ENGINES[params.engine](params)
+def _fingerprint(choice: Choice) -> dict[str, str]:
+    try:
+        return {"tts-engine": choice.engine.name, **choice.engine.fingerprint()}
+    except VoiceError as exc:
+        raise NodeInputError(exc.message, field=exc.field, hint=exc.hint) from exc
+    except WeightsNotFound as exc:
+        raise NodeInputError(f"{choice.engine.name} weights not found: {exc}", field="engine",
+                             hint="`pipeline voices` shows where weights are looked for") from exc
 
 
 class TTS(NodeType):
     name = "tts"
     doc = "Speak narration text; gives the audio and every script word with its time span."
-    version = "1"
+    version = "2"
     params = TTSParams
     outputs = {
         "audio": Port("audio", "Mono 16-bit WAV at the voice's sample rate.", suffix=".wav"),
@@ -71,21 +99,13 @@ class TTS(NodeType):
     resources = Resources(cpu=1)
 
     def tools(self, params: TTSParams) -> dict[str, str]:
-        try:
-            return make_engine(params).fingerprint()
-        except VoiceError as exc:
-            raise NodeInputError(exc.message, field="voice", hint=exc.hint) from exc
+        return _fingerprint(_choose(params))
 
     @classmethod
     def diagnostics(cls) -> dict[str, str]:
-        facts: dict[str, str] = {}
-        try:
-            facts["tts.piper"] = f"yes: piper-tts {piper_version()}, bundled voice {bundled_voice()}"
-        except ImportError as exc:
-            facts["tts.piper"] = f"no: {exc}"
-        facts["tts.kokoro"] = "not installed"
-        facts["tts.chatterbox"] = "not installed"
-        return facts
+        from nodes.tts.cli import engine_report
+
+        return {f"tts.{row.engine}": ("yes: " if row.usable else "no: ") + row.detail for row in engine_report()}
 
     def check(self, params: TTSParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         errors: list[NodeInputError] = []
@@ -94,28 +114,36 @@ class TTS(NodeType):
         except NodeInputError as exc:
             errors.append(exc)
         try:
-            make_engine(params).fingerprint()
-        except VoiceError as exc:
-            errors.append(NodeInputError(exc.message, field="voice", hint=exc.hint))
+            _fingerprint(_choose(params))
+        except NodeInputError as exc:
+            errors.append(exc)
         return errors
 
     def run(self, ctx: RunContext, params: TTSParams, inputs: dict[str, InputValue]) -> None:
         sentences = speakable_sentences(params.text)
-        engine = make_engine(params)
+        choice = _choose(params)
+        for message in choice.warnings():
+            ctx.warning(message)
+        engine = choice.engine
+        engine.configure(ctx.threads)
+        chunks = engine.chunks(sentences)
+        pause = engine.pause_ms if params.sentence_pause_ms is None else params.sentence_pause_ms
 
-        with NarrationWriter(ctx.output("audio"), params.sentence_pause_ms) as writer:
-            for i, sentence in enumerate(sentences):
+        with NarrationWriter(ctx.output("audio"), pause) as writer:
+            for i, chunk in enumerate(chunks):
                 if ctx.cancelled.is_set():
                     raise NodeError("cancelled")
                 try:
-                    speech = engine.synthesize(sentence)
+                    speech = engine.synthesize(chunk)
                 except VoiceError as exc:
-                    raise NodeInputError(exc.message, field="voice", hint=exc.hint) from exc
+                    raise NodeInputError(exc.message, field=exc.field, hint=exc.hint) from exc
                 except Exception as exc:
-                    raise NodeError(f"{engine.name} could not speak sentence {i + 1}: {_clip(sentence)!r}",
-                                    field="text", detail=f"{type(exc).__name__}: {exc}") from exc
+                    raise NodeError(f"{engine.name} could not speak chunk {i + 1} of {len(chunks)}: "
+                                    f"{_clip(chunk)!r}", field="text",
+                                    hint="no audio was written; fix the cause and rerun (nothing is skipped)",
+                                    detail=f"{type(exc).__name__}: {exc}") from exc
                 writer.add(speech)
-                ctx.progress((i + 1) / len(sentences), f"sentence {i + 1}/{len(sentences)}")
+                ctx.progress((i + 1) / len(chunks), f"chunk {i + 1}/{len(chunks)}")
         writer.timings().save(ctx.output("words"))
 
 

@@ -1,40 +1,142 @@
-"""A small text normaliser: rewrites the few forms the phonemizer reads badly or out of order.
+"""Text normalisation: numbers, currency, dates, times and common abbreviations become the words spoken.
 
-What comes out is what is spoken and what the captions show, so every rewrite must read naturally as
-caption text too ("$40" becomes "40 dollars": the phonemizer would say "dollar forty").
+What comes out is what the engine says and what the captions show, so engines that read digits differently
+(espeak says "3/14/2024" as "three slash fourteen slash...", "$40" as "dollar forty"; Chatterbox guesses)
+all say the same words, and timings shared out by word length match the speech. Rewrites run from the most
+specific pattern (a date, an amount of money) to the most general (a bare number).
 """
 
 from __future__ import annotations
 
 import re
 
+from nodes.tts.numbers import cardinal, decimal, ordinal, year
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+_MONTH_ABBR = {m[:3].lower(): m for m in _MONTHS} | {"sept": "September"}
+_MONTH_NAME = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|" \
+              r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
-_DOLLARS = re.compile(rf"\$({_NUMBER})(?:\.(\d+))?(?:\s+(thousand|million|billion|trillion)\b)?(?![\d.,]*\d)")
+_SCALE = r"thousand|million|billion|trillion"
+_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "\u00a3": ("pound", "pounds", "penny", "pence"),
+               "\u20ac": ("euro", "euros", "cent", "cents")}
+
+_MONEY = re.compile(rf"([$\u00a3\u20ac])({_NUMBER})(?:\.(\d+))?(?:\s+({_SCALE})\b)?(?![\d.,]*\d)")
 _PERCENT = re.compile(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAME})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+(\d{{4}})\b)?")
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_DECADE = re.compile(r"\b(\d{2,3})0s\b")
+_YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
+_PLAIN_NUMBER = re.compile(rf"(?<![\w.-])(-?)({_NUMBER})(\.\d+)?(?![\w]|[.,]\d)")
 _AMPERSAND = re.compile(r"(?<=\s)&(?=\s)")
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 
+# Abbreviations read as words. Titles only before a capitalised name, so "Dr." at a street's end stays.
+_TITLES = {"Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Prof": "Professor", "St": "Saint",
+           "Gen": "General", "Capt": "Captain", "Sgt": "Sergeant", "Rev": "Reverend", "Gov": "Governor",
+           "Sen": "Senator", "Rep": "Representative"}
+_TITLE = re.compile(r"\b(" + "|".join(_TITLES) + r")\.(?=\s+[A-Z])")
+_ABBREVIATIONS = [
+    (re.compile(r"\be\.g\.,?"), "for example,"),
+    (re.compile(r"\bi\.e\.,?"), "that is,"),
+    (re.compile(r"\bvs\.?(?=\s)"), "versus"),
+    (re.compile(r"\betc\.(?=\s+[A-Z]|\s*$)"), "et cetera."),
+    (re.compile(r"\betc\.?"), "et cetera"),
+    (re.compile(r"\bapprox\.(?=\s)"), "approximately"),
+    (re.compile(r"\bNo\.(?=\s*\d)"), "number"),
+    (re.compile(r"\b(\d+(?:\.\d+)?)\s?km\b"), r"\1 kilometres"),
+    (re.compile(r"\b(\d+(?:\.\d+)?)\s?kg\b"), r"\1 kilograms"),
+]
 
-def _dollars(match: re.Match[str]) -> str:
-    """Dollar amounts in words: $40 -> 40 dollars, $3.50 -> 3 dollars 50 cents,
-    $2.5 million -> 2.5 million dollars."""
-    whole, fraction, scale = match.group(1), match.group(2), match.group(3)
+
+def _month(name: str) -> str:
+    return _MONTH_ABBR[name.rstrip(".").lower()[:4] if name.lower().startswith("sept") else
+                       name.rstrip(".").lower()[:3]]
+
+
+def _date(month: str, day: str, year_text: str | None) -> str:
+    spoken = f"{month} {ordinal(int(day))}"
+    return f"{spoken}, {year(int(year_text))}" if year_text else spoken
+
+
+def _numeric_date(m: re.Match[str]) -> str:
+    month, day = int(m.group(1)), int(m.group(2))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return m.group(0)
+    return _date(_MONTHS[month - 1], m.group(2), m.group(3))
+
+
+def _iso_date(m: re.Match[str]) -> str:
+    month, day = int(m.group(2)), int(m.group(3))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return m.group(0)
+    return _date(_MONTHS[month - 1], m.group(3), m.group(1))
+
+
+def _money(m: re.Match[str]) -> str:
+    """$40 -> forty dollars, $3.50 -> three dollars and fifty cents, $2.5 million -> two point five million
+    dollars."""
+    one, many, sub_one, sub_many = _CURRENCIES[m.group(1)]
+    whole, fraction, scale = m.group(2), m.group(3), m.group(4)
     if scale:
-        number = f"{whole}.{fraction}" if fraction else whole
-        return f"{number} {scale} dollars"
+        return f"{decimal(whole + ('.' + fraction if fraction else ''))} {scale} {many}"
     if fraction is not None and len(fraction) != 2:
-        return f"{whole}.{fraction} dollars"
-    unit = "dollar" if whole == "1" else "dollars"
-    if not fraction or fraction == "00":
-        return f"{whole} {unit}"
-    cent_unit = "cent" if fraction == "01" else "cents"
-    return f"{whole} {unit} {int(fraction)} {cent_unit}"
+        return f"{decimal(whole + '.' + fraction)} {many}"
+    amount = int(whole.replace(",", ""))
+    cents = int(fraction) if fraction else 0
+    if amount == 0 and cents:
+        return f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}"
+    spoken = f"{cardinal(amount)} {one if amount == 1 else many}"
+    if cents:
+        spoken += f" and {cardinal(cents)} {sub_one if cents == 1 else sub_many}"
+    return spoken
+
+
+def _clock(m: re.Match[str]) -> str:
+    hours, minutes = int(m.group(1)), int(m.group(2))
+    if hours > 23 or minutes > 59:
+        return m.group(0)
+    if minutes == 0:
+        return f"{cardinal(hours)} o'clock" if hours <= 12 else f"{cardinal(hours)} hundred"
+    if minutes < 10:
+        return f"{cardinal(hours)} oh {cardinal(minutes)}"
+    return f"{cardinal(hours)} {cardinal(minutes)}"
+
+
+def _decade(m: re.Match[str]) -> str:
+    digits = m.group(1)
+    spoken = year(int(digits + "0")) if len(digits) == 3 else cardinal(int(digits + "0"))
+    return (spoken[:-1] + "ies") if spoken.endswith("y") else spoken + "s"
+
+
+def _plain_number(m: re.Match[str]) -> str:
+    sign = "minus " if m.group(1) else ""
+    return sign + decimal(m.group(2) + (m.group(3) or ""))
 
 
 def normalize(text: str) -> str:
-    """Rewrite currency, percentages and '&' into words; tidy spaces (newlines are kept for paragraphs)."""
-    text = _DOLLARS.sub(_dollars, text)
-    text = _PERCENT.sub(r"\1 percent", text)
+    """The spoken form of ``text``; spaces tidied, newlines kept (a blank line is a paragraph break)."""
+    text = _TITLE.sub(lambda m: _TITLES[m.group(1)], text)
+    for pattern, spoken in _ABBREVIATIONS:
+        text = pattern.sub(spoken, text)
+    text = _MONEY.sub(_money, text)
+    text = _PERCENT.sub(lambda m: f"{decimal(m.group(1))} percent", text)
+    text = _NUMERIC_DATE.sub(_numeric_date, text)
+    text = _ISO_DATE.sub(_iso_date, text)
+    text = _MONTH_DAY.sub(lambda m: _date(_month(m.group(1)), m.group(2), m.group(3)), text)
+    text = _DAY_MONTH.sub(lambda m: "the " + _date(_month(m.group(2)), m.group(1), None)[len(_month(m.group(2))) + 1:]
+                          + f" of {_month(m.group(2))}" + (f" {year(int(m.group(3)))}" if m.group(3) else ""), text)
+    text = _CLOCK.sub(_clock, text)
+    text = _ORDINAL.sub(lambda m: ordinal(int(m.group(1))), text)
+    text = _DECADE.sub(_decade, text)
+    text = _YEAR.sub(lambda m: year(int(m.group(1))), text)
+    text = _PLAIN_NUMBER.sub(_plain_number, text)
     text = _AMPERSAND.sub("and", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
     return "\n".join(lines).strip()

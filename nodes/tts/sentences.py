@@ -55,3 +55,10 @@ def _pack(parts: list[str], limit: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+def pack_sentences(sentences: list[str], limit: int) -> list[str]:
+    """Whole sentences joined into chunks of at most ``limit`` characters (an engine that speaks better with
+    context, like Chatterbox, gets fewer, longer calls); a longer sentence is first cut at clauses."""
+    pieces = [piece for sentence in sentences for piece in _cap_length(sentence, limit)]
+    return _pack(pieces, limit)

@@ -9,9 +9,10 @@ import pytest
 import soundfile as sf
 
 from nodes.formats import WordTimings
-from nodes.tts import node as tts_node
+from nodes.tts import engines
 from nodes.tts.engine import Engine, Speech
 from nodes.tts.node import TTS, TTSParams
+from nodes.tts.normalize import normalize
 from nodes.tts.timing import proportional, script_words, tidy
 from pipeline.node import NodeError, NodeInputError, RunContext
 
@@ -40,7 +41,7 @@ class ToneEngine(Engine):
 @pytest.fixture
 def tone(monkeypatch: pytest.MonkeyPatch) -> ToneEngine:
     engine = ToneEngine()
-    monkeypatch.setitem(tts_node.ENGINES, "piper", lambda params: engine)
+    monkeypatch.setitem(engines.ENGINES, "piper", lambda params: engine)
     return engine
 
 
@@ -101,5 +102,29 @@ def test_engine_failure_names_the_sentence(tmp_path: Path, tone: ToneEngine, mon
     monkeypatch.setattr(tone, "synthesize", fail)
     with pytest.raises(NodeError) as caught:
         run(tmp_path, "First one. Second one.")
-    assert "sentence 1" in caught.value.message and "First one." in caught.value.message
+    assert "chunk 1 of 2" in caught.value.message and "First one." in caught.value.message
     assert caught.value.detail == "RuntimeError: phonemizer exploded"
+
+
+def test_ten_thousand_words_with_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A book-chapter narration: normalised, split and joined in seconds; every spoken word timed once."""
+
+    class Quick(ToneEngine):
+        def synthesize(self, text: str) -> Speech:
+            self.said.append(text)
+            n = 40 * len(text)  # 2.5 ms per character at 16 kHz
+            words = script_words(text)
+            audio = np.full(n, 0.1, dtype=np.float32)
+            return Speech(audio, RATE, tidy(words, proportional(words, 0.0, n / RATE), n / RATE))
+
+    engine = Quick()
+    monkeypatch.setitem(engines.ENGINES, "piper", lambda params: engine)
+    paragraph = ("On 3/14/2024 Dr. Lee paid $1,200 for 12 maps of the coast, and the crew sailed at 5:30 "
+                 "before the tide turned. ")  # 23 words, 34 once spoken
+    text = paragraph * 435  # 10,005 words
+    _, timings, progress = run(tmp_path, text, sentence_pause_ms=50)
+    spoken = script_words(normalize(paragraph))
+    assert len(timings.words) == 435 * len(spoken)
+    assert [w.text for w in timings.words[:len(spoken)]] == spoken
+    assert len(engine.said) == 435 and progress[-1] == 1.0
+    assert all(a.end <= b.start for a, b in zip(timings.words, timings.words[1:]))

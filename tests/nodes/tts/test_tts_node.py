@@ -62,18 +62,19 @@ def test_faster_speed_gives_shorter_audio(run_tts: Callable) -> None:
 
 
 def test_merged_and_split_words_keep_their_own_times(run_tts: Callable) -> None:
-    """espeak says "for the" as one word and "3/14/2024" as seven; each script word still gets its span."""
-    audio, rate, timings = run_tts(text="He paid for the book on 3/14/2024.")
-    assert [w.text for w in timings.words] == ["He", "paid", "for", "the", "book", "on", "3/14/2024."]
+    """espeak says "for the" as one word and "R2-D2" as several; each script word still gets its span."""
+    audio, rate, timings = run_tts(text="He paid for the book about R2-D2 today.")
+    assert [w.text for w in timings.words] == ["He", "paid", "for", "the", "book", "about", "R2-D2", "today."]
     assert_well_timed(timings, len(audio), rate)
-    date = timings.words[-1]
-    on = timings.words[-2]
-    assert date.end - date.start > 5 * (on.end - on.start)
+    assert all(w.end > w.start for w in timings.words)
+    droid, about = timings.words[6], timings.words[5]
+    assert droid.end - droid.start > about.end - about.start
 
 
 def test_normalised_text_is_what_the_words_say(run_tts: Callable) -> None:
-    _, _, timings = run_tts(text="It cost $40.")
-    assert [w.text for w in timings.words] == ["It", "cost", "40", "dollars."]
+    _, _, timings = run_tts(text="It cost $40 on 3/14/2024.")
+    assert [w.text for w in timings.words] == ["It", "cost", "forty", "dollars", "on", "March", "fourteenth,",
+                                               "twenty", "twenty-four."]
 
 
 def test_empty_text_is_an_input_error(tmp_path: Path) -> None:
@@ -143,5 +144,5 @@ def test_diagnostics_name_the_engines() -> None:
     facts = TTS.diagnostics()
     assert facts["tts.piper"].startswith("yes")
     assert "piper-tts" in facts["tts.piper"]
-    assert facts["tts.kokoro"] == "not installed"
-    assert facts["tts.chatterbox"] == "not installed"
+    assert facts["tts.kokoro"].startswith(("yes", "no: "))
+    assert facts["tts.chatterbox"].startswith(("yes", "no: "))

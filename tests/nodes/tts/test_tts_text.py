@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from nodes.tts.normalize import normalize
-from nodes.tts.sentences import MAX_CHARS, split_sentences
+from nodes.tts.numbers import cardinal, ordinal, year
+from nodes.tts.sentences import MAX_CHARS, pack_sentences, split_sentences
 from nodes.tts.timing import script_words
 
 
@@ -49,10 +50,56 @@ def test_punctuation_is_attached_never_a_word() -> None:
 
 
 def test_normalise_currency_percent_and_ampersand() -> None:
-    assert normalize("It cost $40, then $1,200.") == "It cost 40 dollars, then 1,200 dollars."
-    assert normalize("Only $1 or $3.50 or $2.00.") == "Only 1 dollar or 3 dollars 50 cents or 2 dollars."
-    assert normalize("About $25.4 billion, $7 million or $0.5.") == \
-        "About 25.4 billion dollars, 7 million dollars or 0.5 dollars."
-    assert normalize("Growth was 3.5% and 12 %.") == "Growth was 3.5 percent and 12 percent."
+    assert normalize("It cost $40, then $1,200.") == "It cost forty dollars, then one thousand two hundred dollars."
+    assert normalize("Only $1 or $3.50 or $2.00 or $0.05.") == \
+        "Only one dollar or three dollars and fifty cents or two dollars or five cents."
+    assert normalize("About $25.4 billion, $7 million.") == \
+        "About twenty-five point four billion dollars, seven million dollars."
+    assert normalize("\u00a35 and \u20ac3.20") == "five pounds and three euros and twenty cents"
+    assert normalize("Growth was 3.5% and 12 %.") == "Growth was three point five percent and twelve percent."
     assert normalize("Tom & Jerry, R&D") == "Tom and Jerry, R&D"
     assert normalize("  spaced\u00a0 out \r\n\r\nnext  ") == "spaced out\n\nnext"
+
+
+def test_normalise_numbers_dates_and_times() -> None:
+    assert normalize("We sold 1,500 units at -3 degrees.") == \
+        "We sold one thousand five hundred units at minus three degrees."
+    assert normalize("On 3/14/2024 and 2024-03-15.") == \
+        "On March fourteenth, twenty twenty-four and March fifteenth, twenty twenty-four."
+    assert normalize("Jan. 3, 2024 at 5:30, then 10:00 and 7:05.") == \
+        "January third, twenty twenty-four at five thirty, then ten o'clock and seven oh five."
+    assert normalize("the 21st floor, 4 July 1776, in the 1990s") == \
+        "the twenty-first floor, the fourth of July seventeen seventy-six, in the nineteen nineties"
+    assert normalize("In 1984, 2005 and 2010 there were 12 cats.") == \
+        "In nineteen eighty-four, two thousand five and twenty ten there were twelve cats."
+    assert normalize("pi is 3.14") == "pi is three point one four"
+    assert normalize("Version 2.0.1 and R2-D2") == "Version 2.0.1 and R2-D2"  # not numbers to read out
+
+
+def test_normalise_abbreviations() -> None:
+    assert normalize("Dr. Smith met Mr. Jones and Mrs. Lee in St. Louis.") == \
+        "Doctor Smith met Mister Jones and Missus Lee in Saint Louis."
+    assert normalize("It is on Elm St. near the park.") == "It is on Elm St. near the park."
+    assert normalize("Fruit, e.g. apples, etc. Then No. 7 vs. No. 8.") == \
+        "Fruit, for example, apples, et cetera. Then number seven versus number eight."
+    assert normalize("It weighs 2.5 kg.") == "It weighs two point five kilograms."
+
+
+def test_spoken_numbers_read_naturally() -> None:
+    assert [cardinal(n) for n in (0, 13, 21, 100, 101, 1200, 2_500_000)] == [
+        "zero", "thirteen", "twenty-one", "one hundred", "one hundred one", "one thousand two hundred",
+        "two million five hundred thousand"]
+    assert [ordinal(n) for n in (1, 2, 3, 12, 20, 22, 101)] == [
+        "first", "second", "third", "twelfth", "twentieth", "twenty-second", "one hundred first"]
+    assert [year(n) for n in (1066, 1900, 1905, 2000, 2009, 2024)] == [
+        "ten sixty-six", "nineteen hundred", "nineteen oh five", "two thousand", "two thousand nine",
+        "twenty twenty-four"]
+
+
+def test_pack_sentences_keeps_chunks_under_the_limit() -> None:
+    sentences = ["One short sentence.", "Another one here.", "A third.", ("and on, " * 60).strip() + "."]
+    chunks = pack_sentences(sentences, 60)
+    assert chunks[0] == "One short sentence. Another one here. A third."
+    assert all(len(c) <= 60 for c in chunks)
+    assert " ".join(chunks) == " ".join(sentences)
+    assert all(c.endswith((",", ".")) for c in chunks)  # the long sentence is cut after its commas

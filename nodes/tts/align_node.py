@@ -1,0 +1,98 @@
+"""The ``align`` node: narration audio the user brings + its text -> a mono WAV and every word's time span.
+
+It stands in for ``tts`` when a scene has its own recording, so captions and render take its outputs the
+same way. The audio may be any common format (WAV, FLAC, MP3, M4A, the sound of a video); it is written
+back as mono 16-bit WAV at its own rate (at most 48 kHz). Word times come from the forced aligner when it is
+installed and chosen, else from speech/silence segmentation with words shared out by length.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import soundfile as sf
+from pydantic import Field
+
+from nodes.formats import WordTimings
+from nodes.tts.align import ENERGY, AlignerError, aeneas_align, aeneas_version, energy_align
+from nodes.tts.audio import AudioReadError, read_mono
+from nodes.tts.timing import script_words, tidy
+from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
+
+MAX_RATE = 48000
+_TEXT_HINT = "write the words spoken in the recording in `text`"
+
+
+class AlignParams(Params):
+    text: str = Field(description="The words spoken in the recording, as the captions should show them.")
+    aligner: Literal["auto", "energy", "aeneas"] = Field(
+        default="auto", description="auto: aeneas when installed, else energy (speech/silence + word lengths).")
+    language: str = Field(default="eng", description="Language of the recording for aeneas (ISO 639-3).")
+
+
+def _aligner(params: AlignParams) -> str:
+    if params.aligner == "auto":
+        return "aeneas" if aeneas_version() else "energy"
+    return params.aligner
+
+
+class Align(NodeType):
+    name = "align"
+    doc = "Time the words of a narration you recorded; gives mono audio and word timings, like tts."
+    version = "1"
+    params = AlignParams
+    inputs = {"audio": Port("audio", "The narration recording (any common audio format).")}
+    outputs = {
+        "audio": Port("audio", "The narration as mono 16-bit WAV.", suffix=".wav"),
+        "words": Port("words", "Every script word in order with its time span (WordTimings).", suffix=".json"),
+    }
+    resources = Resources(cpu=1)
+
+    def tools(self, params: AlignParams) -> dict[str, str]:
+        aligner = _aligner(params)
+        if aligner == "aeneas":
+            found = aeneas_version()
+            if found is None:
+                raise NodeInputError("aligner aeneas is not installed", field="aligner",
+                                     hint="pip install aeneas-ng, or use aligner: energy")
+            return {"aligner": f"aeneas {found}", "fallback": ENERGY}
+        return {"aligner": ENERGY}
+
+    def check(self, params: AlignParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+        errors = []
+        if not script_words(params.text):
+            errors.append(NodeInputError("the narration text has no words", field="text", hint=_TEXT_HINT))
+        audio = inputs.get("audio")
+        if audio is not None and not isinstance(audio, list) and not audio.is_file():
+            errors.append(NodeInputError(f"narration audio not found: {audio}", field="audio",
+                                         hint="give the path of the recording"))
+        return errors
+
+    def run(self, ctx: RunContext, params: AlignParams, inputs: dict[str, InputValue]) -> None:
+        words = script_words(params.text)
+        if not words:
+            raise NodeInputError("the narration text has no words", field="text", hint=_TEXT_HINT)
+        source = inputs["audio"]
+        assert source is not None and not isinstance(source, list)
+        try:
+            audio, rate = read_mono(source)
+            if rate > MAX_RATE:
+                audio, rate = read_mono(source, MAX_RATE)
+        except AudioReadError as exc:
+            raise NodeInputError(f"cannot read the narration audio: {exc}", field="audio",
+                                 hint="give a WAV, FLAC, MP3, M4A or OGG recording") from exc
+        audio = np.clip(audio, -1.0, 1.0)
+        ctx.progress(0.2, "decoded")
+        spans = None
+        if _aligner(params) == "aeneas":
+            try:
+                spans = aeneas_align(audio, rate, words, params.language)
+            except AlignerError as exc:
+                ctx.warning(f"forced alignment failed, timing words by speech segments instead: {exc}")
+        if spans is None:
+            spans = energy_align(audio, rate, words)
+        duration = len(audio) / rate
+        sf.write(ctx.output("audio"), audio, rate, subtype="PCM_16", format="WAV")
+        WordTimings(duration=duration, words=tidy(words, spans, duration)).save(ctx.output("words"))
+        ctx.progress(1.0, f"{len(words)} words timed")
