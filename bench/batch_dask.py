@@ -24,6 +24,7 @@ ASSETS = ROOT / "recipes" / "assets"
 
 TEMPLATE = f"""\
 version: 1
+allow_outside_paths: true
 vars: {{name: demo, line: A short line.}}
 output: {{path: 'out/${{name}}.mp4', size: 540x960, fps: 30}}
 music: {{path: '{ASSETS / 'music.ogg'}', volume_db: -20}}

@@ -28,7 +28,7 @@ SNAKEMAKE_VENV = ROOT / "bench" / ".venv-snakemake"
 
 
 def scene_recipe(scenes: int, size: str, fps: int, edited: int | None = None, long: bool = False) -> str:
-    lines = ["version: 1", f"output: {{size: {size}, fps: {fps}}}", "captions: {max_chars: 24, lines: 2}",
+    lines = ["version: 1", "allow_outside_paths: true", f"output: {{size: {size}, fps: {fps}}}", "captions: {max_chars: 24, lines: 2}",
              f"music: {{path: '{ASSETS / 'music.ogg'}', volume_db: -20}}", "scenes:"]
     images = ["city.jpg", "harbour.jpg", "hills.jpg"]
     for i in range(scenes):

@@ -92,11 +92,13 @@ def _source_inputs(step: Step) -> dict[str, InputValue]:
 
 
 class _Compiler:
-    def __init__(self, specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path):
+    def __init__(self, specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path,
+                 allow_outside: bool = False):
         self.specs = specs
         self.raw_outputs = outputs
         self.source = source
         self.base_dir = base_dir
+        self.allow_outside = allow_outside
         self.problems: list[Problem] = []
         self.types: dict[str, NodeType] = {}
 
@@ -203,7 +205,11 @@ class _Compiler:
                              "write references as ${step.port}, for example ${narrate.audio}")
             elif isinstance(item, str) and item.strip():
                 path = (self.base_dir / item).resolve()
-                if not path.is_file():
+                if not self._inside(path):
+                    self.problem(spec, loc, f"{path} is outside the recipe's folder {self.base_dir}",
+                                 "move the file next to the recipe, or set `allow_outside_paths: true` "
+                                 "at the top of the recipe if you mean it")
+                elif not path.is_file():
                     what = "is a folder, not a file" if path.is_dir() else "not found"
                     self.problem(spec, loc, f"{port.kind} file {what}: {path}",
                                  "paths are relative to the recipe file; check the spelling")
@@ -257,6 +263,13 @@ class _Compiler:
                 self.problems.append(Problem(where, f"expected a ${{step.port}} reference, got {value!r}",
                                              field=f"outputs: {path_text}"))
                 continue
+            dest = (self.base_dir / path_text).resolve()
+            if not self._inside(dest):
+                self.problems.append(Problem(where, f"output {dest} is outside the recipe's folder "
+                                             f"{self.base_dir}", field=f"outputs: {path_text}",
+                                             hint="write outputs under the recipe's folder, or set "
+                                                  "`allow_outside_paths: true` if you mean it"))
+                continue
             step = steps.get(ref.step)
             if step is None:
                 if ref.step not in self.types:
@@ -269,8 +282,11 @@ class _Compiler:
                                              field=f"outputs: {path_text}",
                                              hint=f"its outputs: {', '.join(step.node_type.outputs)}"))
                 continue
-            outputs[(self.base_dir / path_text).resolve()] = ref
+            outputs[dest] = ref
         return outputs
+
+    def _inside(self, path: Path) -> bool:
+        return self.allow_outside or path.is_relative_to(self.base_dir)
 
     def _check_sources(self, step: Step) -> None:
         values = _source_inputs(step)
@@ -284,6 +300,8 @@ class _Compiler:
         self.problem(spec, loc, error.message, error.hint or "")
 
 
-def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path) -> Pipeline:
-    """Compile StepSpecs into a Pipeline, or raise RecipeError listing every problem."""
-    return _Compiler(specs, outputs, source, base_dir).compile()
+def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path,
+                  allow_outside: bool = False) -> Pipeline:
+    """Compile StepSpecs into a Pipeline, or raise RecipeError listing every problem. File paths must
+    stay inside ``base_dir`` (the recipe's folder) unless ``allow_outside``."""
+    return _Compiler(specs, outputs, source, base_dir, allow_outside).compile()

@@ -94,6 +94,9 @@ class Recipe(Strict):
     transition: Settings | None = Field(None, description="Transition between scenes (default: cut).")
     loudness: Settings | None = Field(None, description="Final loudness: {target_lufs, true_peak_db}.")
     vars: dict[str, Any] | None = Field(None, description="Variables, used as ${name} in any string.")
+    allow_outside_paths: bool = Field(False, description="Allow file paths outside the recipe's folder "
+                                                          "(absolute paths, ../); off so a shared recipe "
+                                                          "cannot read or overwrite other files.")
     defaults: dict[str, Settings] = Field(
         default_factory=dict, description="Steps form: default fields per node type, e.g. {tts: {speed: 1.1}}.")
     scenes: list[Scene] | None = None

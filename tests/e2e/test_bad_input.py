@@ -49,7 +49,7 @@ def test_malformed_yaml(project, capsys):
 def test_missing_image(project, capsys):
     code, err = run_bad(project, twin().replace("harbour.jpg", "harbor.jpg"), capsys)
     assert code == 2
-    assert "bad.yaml:10:" in err and "scene2.render: image" in err and "image file not found" in err
+    assert "bad.yaml:11:" in err and "scene2.render: image" in err and "image file not found" in err
 
 
 def test_unreadable_music(project, capsys):
@@ -57,15 +57,15 @@ def test_unreadable_music(project, capsys):
     fake = root / "music.ogg"
     fake.write_text("this is not audio")
     code, err = run_bad(project, twin().replace(str(ASSETS / "music.ogg"), str(fake)), capsys)
-    assert code == 2 and "bad.yaml:4:" in err and "music" in err
+    assert code == 2 and "bad.yaml:5:" in err and "music" in err
 
 
 def test_empty_text(project, capsys):
     code, err = run_bad(project, twin(scene2="'   '"), capsys)
-    assert code == 2 and "bad.yaml:9:" in err and "text" in err
+    assert code == 2 and "bad.yaml:10:" in err and "text" in err
 
 
 def test_unknown_field_with_suggestion(project, capsys):
     code, err = run_bad(project, twin().replace("motion: {zoom: out", "motion: {zooom: out"), capsys)
-    assert code == 2 and "bad.yaml:11:" in err and "did you mean 'zoom'" in err
+    assert code == 2 and "bad.yaml:12:" in err and "did you mean 'zoom'" in err
 

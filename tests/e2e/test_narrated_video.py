@@ -25,6 +25,7 @@ SCENE2 = "Listen closely, and it tells you where you are."
 def twin(scene2: str = SCENE2) -> str:
     return f"""\
 version: 1
+allow_outside_paths: true
 output: {{path: out/twin.mp4, size: 360x640, fps: 15}}
 captions: {{max_chars: 24, lines: 2}}
 music: {{path: "{ASSETS / 'music.ogg'}", volume_db: -20}}

@@ -108,3 +108,25 @@ def test_colon_numbers_stay_text(write_recipe):
 
     data = parse_yaml("size: 16:9\nat: 1:30\nn: 12\n", Path("r.yaml")).data
     assert data == {"size": "16:9", "at": "1:30", "n": 12}
+
+
+def test_paths_outside_the_recipe_folder_need_an_explicit_setting(write_recipe, tmp_path):
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_text("secret")
+    (tmp_path / "sub").mkdir()
+    text = ("version: 1\nsteps:\n  j:\n    type: join\n    parts: ['../../" + outside.name + "']\n"
+            "outputs:\n  ../escaped.txt: ${j.out}\n")
+    path = write_recipe(text, name="sub/recipe.yaml")
+    found = problems(path)
+    assert len(found) == 2 and all("outside the recipe's folder" in p for p in found)
+    assert "allow_outside_paths: true" in found[0]
+    load_recipe(write_recipe("allow_outside_paths: true\n" + text, name="sub/allowed.yaml"))
+
+
+def test_paths_with_spaces_and_unicode(write_recipe, tmp_path):
+    (tmp_path / "dossier é 文").mkdir()
+    (tmp_path / "dossier é 文" / "part one.txt").write_text("x")
+    pipeline = load_recipe(write_recipe("version: 1\nsteps:\n  j:\n    type: join\n"
+                                        "    parts: ['dossier é 文/part one.txt']\n"
+                                        "outputs:\n  'out/résumé 1.txt': ${j.out}\n"))
+    assert [p.name for p in pipeline.outputs] == ["résumé 1.txt"]
