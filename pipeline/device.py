@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import sys
 from pathlib import Path
 
 ENV_THREADS = "PIPELINE_THREADS"
@@ -70,9 +71,17 @@ def cpu_threads(root: Path = Path("/sys/fs/cgroup")) -> int:
     return max(1, count)
 
 
+def _may_have_accelerator() -> bool:
+    """Whether asking torch is worth its import time (a second or more): an NVIDIA device node, a ROCm
+    device, or a Mac."""
+    return sys.platform == "darwin" or any(os.path.exists(p) for p in ("/dev/nvidiactl", "/dev/kfd"))
+
+
 @functools.cache
 def detect_device() -> str:
     """``cuda`` if torch sees a GPU, else ``mps`` on Apple silicon, else ``cpu`` (also without torch)."""
+    if not _may_have_accelerator():
+        return "cpu"
     try:
         import torch  # noqa: PLC0415 - optional and slow to import: only when asked
     except ImportError:

@@ -64,7 +64,20 @@ def test_device_without_torch_is_cpu(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     device.detect_device.cache_clear()
+    monkeypatch.setattr(device, "_may_have_accelerator", lambda: True)
     monkeypatch.setattr(builtins, "__import__", fake_import)
+    try:
+        assert device.detect_device() == "cpu"
+    finally:
+        device.detect_device.cache_clear()
+
+
+def test_no_accelerator_means_no_torch_import(monkeypatch):
+    import sys
+
+    device.detect_device.cache_clear()
+    monkeypatch.setattr(device, "_may_have_accelerator", lambda: False)
+    monkeypatch.setitem(sys.modules, "torch", None)  # importing it would fail
     try:
         assert device.detect_device() == "cpu"
     finally:
