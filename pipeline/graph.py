@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import Location, Problem, RecipeError
-from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port
+from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, _RecipePath
 from pipeline.recipe.diagnose import did_you_mean, problems_from_validation
 from pipeline.recipe.refs import Ref, looks_like_ref, parse_ref
 from pipeline.recipe.source import Source
@@ -77,6 +77,31 @@ class Pipeline:
         spec = self.steps[step].spec
         source = self.steps[step].source or self.source
         return source.locate(spec.source_path(field_path) if field_path else spec.origin)
+
+
+def _is_recipe_path(metadata: list[Any], annotation: Any) -> bool:
+    """True for fields declared RecipePath, also inside ``RecipePath | None``."""
+    if any(isinstance(m, _RecipePath) for m in metadata):
+        return True
+    return any(isinstance(m, _RecipePath) for arg in getattr(annotation, "__args__", ())
+               for m in getattr(arg, "__metadata__", ()))
+
+
+def resolve_recipe_paths(params: BaseModel, base_dir: Path) -> BaseModel:
+    """Params with every RecipePath field that names something in the recipe's folder made absolute
+    (nested models included); plain names are left alone."""
+    updates: dict[str, Any] = {}
+    for name, info in type(params).model_fields.items():
+        value = getattr(params, name)
+        if isinstance(value, BaseModel):
+            resolved = resolve_recipe_paths(value, base_dir)
+            if resolved is not value:
+                updates[name] = resolved
+        elif isinstance(value, str) and _is_recipe_path(info.metadata, info.annotation):
+            candidate = Path(value).expanduser()
+            if not candidate.is_absolute() and (base_dir / candidate).exists():
+                updates[name] = str((base_dir / candidate).resolve())
+    return params.model_copy(update=updates) if updates else params
 
 
 def _source_inputs(step: Step) -> dict[str, InputValue]:
@@ -160,7 +185,7 @@ class _Compiler:
         before = len(self.problems)
         params: Params | None = None
         try:
-            params = params_model.model_validate(param_fields)
+            params = resolve_recipe_paths(params_model.model_validate(param_fields), self.base_dir)  # type: ignore[assignment]
         except ValidationError as exc:
             def locate(loc: tuple[Any, ...]) -> Location:
                 return self.source.locate(spec.source_path(loc))

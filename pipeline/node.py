@@ -13,9 +13,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
+
+
+class _RecipePath:
+    """Marks a param that may name a file or folder: the engine resolves it against the recipe's folder."""
+
+
+# A str param that is either a plain name (a voice name, a font family) or a path relative to the recipe.
+# When the recipe's folder holds something at that relative path, the node receives its absolute path.
+RecipePath = Annotated[str, _RecipePath()]
 
 
 class Params(BaseModel):

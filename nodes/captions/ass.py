@@ -44,6 +44,7 @@ from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
 from nodes.captions.timing import GAP_CLOSE
 from nodes.formats import CaptionTrack, Segment, Word
 from nodes.media.ffmpeg import escape_filter_value
+from pipeline.node import RecipePath
 
 WORD_JOINER = "\u2060"
 _ALIGNMENT = {"bottom": 2, "center": 5, "top": 8}
@@ -57,7 +58,7 @@ class CaptionStyle(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    font: str = Field(DEFAULT_FAMILY, description="Family name, or a path to a .ttf/.otf/.ttc file.")
+    font: RecipePath = Field(DEFAULT_FAMILY, description="Family name, or a path to a .ttf/.otf/.ttc file.")
     font_size: int | None = Field(None, ge=4, le=1000, description="Default: 4.5% of the video height.")
     primary_colour: str = Field("#FFFFFF", description="Text colour, #RRGGBB or #RGB.")
     outline_colour: str = "#000000"

@@ -33,7 +33,7 @@ from nodes.tts.sentences import pack_sentences
 from nodes.tts.timing import script_words, tidy
 from nodes.tts.weights import WeightsNotFound, find_file, hub_offline
 from pipeline.device import detect_device
-from pipeline.node import Params
+from pipeline.node import Params, RecipePath
 
 REPO = "ResembleAI/chatterbox"
 MODEL_FILES = ("ve.safetensors", "t3_cfg.safetensors", "s3gen.safetensors", "tokenizer.json")
@@ -44,7 +44,7 @@ _MODULES = ("torch", "chatterbox", "perth", "s3tokenizer", "librosa", "torchaudi
 
 
 class ChatterboxOptions(Params):
-    reference: str | None = Field(
+    reference: RecipePath | None = Field(
         default=None, description="A clip of the voice to clone (WAV, FLAC, MP3, M4A...; 5-10 s of clean "
                                   "speech); none = the built-in voice.")
     temperature: float = Field(default=0.8, gt=0, le=2, description="Sampling temperature.")
@@ -54,7 +54,7 @@ class ChatterboxOptions(Params):
     chunk_chars: int = Field(default=250, ge=40, le=400,
                              description="Longest chunk of text per model call (about 15 s of speech at 250; "
                                          "the model stops at about 40 s).")
-    weights: str | None = Field(default=None,
+    weights: RecipePath | None = Field(default=None,
                                 description="Directory with the model files; default: the Hugging Face cache "
                                             "of ResembleAI/chatterbox.")
 

@@ -34,7 +34,7 @@ from nodes.tts.piper_engine import file_digest
 from nodes.tts.timing import Span, fit, script_words, tidy
 from nodes.tts.weights import WeightsNotFound, find_file, hub_offline
 from pipeline.device import detect_device
-from pipeline.node import Params
+from pipeline.node import Params, RecipePath
 
 REPO = "hexgrad/Kokoro-82M"
 MODEL_FILE = "kokoro-v1_0.pth"
@@ -59,7 +59,7 @@ class KokoroOptions(Params):
     lang: str | None = Field(default=None,
                              description="Language code (a, b, e, f, h, i, j, p, z) or name (en-us, en-gb, es, "
                                          "fr, hi, it, ja, pt-br, zh); default from the voice name.")
-    weights: str | None = Field(default=None,
+    weights: RecipePath | None = Field(default=None,
                                 description="Directory with config.json, kokoro-v1_0.pth and voices/; default: the "
                                             "Hugging Face cache of hexgrad/Kokoro-82M.")
 

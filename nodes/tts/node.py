@@ -32,6 +32,7 @@ from pipeline.node import (
     NodeType,
     Params,
     Port,
+    RecipePath,
     Resources,
     RunContext,
 )
@@ -48,7 +49,7 @@ class TTSParams(Params):
         default="piper",
         description="Which speech engine speaks it, or a fallback chain ([chatterbox, kokoro, piper]): the first "
                     "that is installed and has its weights.")
-    voice: str | None = Field(
+    voice: RecipePath | None = Field(
         default=None,
         description="Piper: path of a .onnx voice (its .onnx.json beside it); none = the bundled US voice.")
     speed: float = Field(default=1.0, gt=0, le=4, description="Speaking rate (Piper, Kokoro); 2 is twice as fast.")

@@ -130,3 +130,23 @@ def test_paths_with_spaces_and_unicode(write_recipe, tmp_path):
                                         "    parts: ['dossier é 文/part one.txt']\n"
                                         "outputs:\n  'out/résumé 1.txt': ${j.out}\n"))
     assert [p.name for p in pipeline.outputs] == ["résumé 1.txt"]
+
+
+def test_recipe_path_params_resolve_against_the_recipe_folder(write_recipe, tmp_path):
+    from pydantic import Field
+
+    from pipeline.graph import resolve_recipe_paths
+    from pipeline.node import Params, RecipePath
+
+    class Inner(Params):
+        file: RecipePath | None = None
+
+    class Outer(Params):
+        font: RecipePath = "DejaVu Sans"
+        inner: Inner = Field(default_factory=Inner)
+
+    (tmp_path / "voices").mkdir()
+    (tmp_path / "voices" / "me.wav").write_bytes(b"x")
+    resolved = resolve_recipe_paths(Outer(font="DejaVu Sans", inner=Inner(file="voices/me.wav")), tmp_path)
+    assert resolved.font == "DejaVu Sans"  # a plain name stays a name
+    assert resolved.inner.file == str(tmp_path / "voices" / "me.wav")
