@@ -264,7 +264,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipeline", description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", help=f"cache folder (default: ${ENV_CACHE_DIR} or ./cache)")
     parser.add_argument("--blob-store", help="where cached files live when shared by several machines: a "
@@ -317,24 +317,29 @@ def build_parser() -> argparse.ArgumentParser:
     command("doctor", cmd_doctor, "show device, threads, ffmpeg and usable TTS engines", recipe=False)
     command("nodes", cmd_nodes, "list node types with their ports and params", recipe=False)
     command("schema", cmd_schema, "print the recipe JSON Schema (for editor completion)", recipe=False)
-    _plugin_commands(sub)
+    _plugin_commands(sub, sys.argv[1:] if argv is None else argv)
     return parser
 
 
-def _plugin_commands(sub: argparse._SubParsersAction) -> None:
+def _plugin_commands(sub: argparse._SubParsersAction, argv: list[str]) -> None:
     """Subcommands that node packages add through the ``pipeline.commands`` entry-point group (each entry
-    is a ``register(subparsers)`` function whose parser sets ``fn``)."""
+    is a ``register(subparsers)`` function whose parser sets ``fn``). Only the plugin the command line
+    names is imported; the others get a placeholder, so they cost nothing on every other command."""
     from importlib.metadata import entry_points
 
     for entry in entry_points(group="pipeline.commands"):
-        try:
-            entry.load()(sub)
-        except Exception as exc:  # a broken plugin must not take the whole command line down
-            print(f"warning: command plugin '{entry.name}' failed to load: {exc}", file=sys.stderr)
+        if entry.name in argv:
+            try:
+                entry.load()(sub)
+                continue
+            except Exception as exc:  # a broken plugin must not take the whole command line down
+                print(f"warning: command plugin '{entry.name}' failed to load: {exc}", file=sys.stderr)
+        sub.add_parser(entry.name, help=f"(from {entry.value.split(':')[0]}; "
+                                        f"'pipeline {entry.name} -h' for its options)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return args.fn(args)
     except PipelineError as exc:
