@@ -103,7 +103,8 @@ def execute(job: Job, report: Callable[[str, float | None, str], None] | None = 
             warnings.append(message)
 
     sources = {f.path: _signature(f.path) for fs in job.inputs.values() for f in fs if f.path is not None}
-    work = Path(tempfile.mkdtemp(prefix=f"{job.node[:40].replace('/', '_')}-", dir=job.store.scratch_root()))
+    label = job.node[:40].replace("/", "_")
+    work = Path(tempfile.mkdtemp(prefix=f"{label}-pid{os.getpid()}-", dir=job.store.scratch_root()))
     try:
         out_dir = work / "out"
         out_dir.mkdir()

@@ -239,6 +239,7 @@ class Runner:
         started = time.monotonic()
         summary = Summary()
         state = RunState()
+        self.cache.sweep_stale_temp()
         plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
         for name in self.pipeline.order:
             node_plan = plans[name]
@@ -333,8 +334,13 @@ class _Failures(PipelineError):
 
 def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
     """Copy a blob to ``dest`` atomically (temp file in the same folder, fsync, rename)."""
+    from pipeline.cache import owner_pid, process_alive
+
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    for stale in dest.parent.glob(f".{dest.name}.*.tmp"):  # left by a publish that was killed
+        if not process_alive(owner_pid(stale.name)):
+            stale.unlink(missing_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.pid{os.getpid()}.", suffix=".tmp", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -132,10 +133,21 @@ class Cache:
 
     # -- work folders and locks ----------------------------------------------------------------------
 
+    def sweep_stale_temp(self) -> int:
+        """Remove work folders left by runs that died (kill -9, power loss): their names carry the pid,
+        and that process no longer exists. Returns how many were removed."""
+        removed = 0
+        for folder in dict.fromkeys([self.root / "tmp", self.blobs.scratch_root()]):
+            for entry in folder.iterdir() if folder.is_dir() else []:
+                if not process_alive(owner_pid(entry.name)):
+                    shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
     @contextmanager
     def work_dir(self, label: str) -> Iterator[Path]:
         """A private scratch folder on the cache's filesystem, removed whatever happens."""
-        path = Path(tempfile.mkdtemp(prefix=f"{label[:40]}-", dir=self.root / "tmp"))
+        path = Path(tempfile.mkdtemp(prefix=f"{label[:40]}-pid{os.getpid()}-", dir=self.root / "tmp"))
         try:
             yield path
         finally:
@@ -152,6 +164,25 @@ class Cache:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+
+def owner_pid(name: str) -> int | None:
+    """The pid in a temp name that carries ``pid<N>`` (work folders, half-published outputs)."""
+    match = re.search(r"(?:^|[-.])pid(\d+)[-.]", name)
+    return int(match.group(1)) if match else None
+
+
+def process_alive(pid: int | None) -> bool:
+    """True when ``pid`` runs on this machine (or cannot be told: then the entry is left alone)."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _explain_os_error(exc: OSError, root: Path) -> str:
