@@ -137,7 +137,9 @@ class Cache:
         """Remove work folders left by runs that died (kill -9, power loss): their names carry the pid,
         and that process no longer exists. Returns how many were removed."""
         removed = 0
-        for folder in dict.fromkeys([self.root / "tmp", self.blobs.scratch_root()]):
+        # Only this machine's folder: a shared store's scratch holds other machines' live work too,
+        # whose pids mean nothing here (gc removes what is left there after a grace period).
+        for folder in [self.root / "tmp"]:
             for entry in folder.iterdir() if folder.is_dir() else []:
                 if not process_alive(owner_pid(entry.name)):
                     shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
