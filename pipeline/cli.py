@@ -265,7 +265,11 @@ def cmd_cache(args: argparse.Namespace) -> int:
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pipeline", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="pipeline", description="Narrated videos from YAML recipes: text-to-speech, captions, Ken Burns "
+                                     "motion and music, every step content-hash cached.",
+        epilog="Start with: pipeline run recipes/hello.yaml. Exit codes: 0 done, 1 failed (or plan --check "
+               "found work), 2 a problem in the recipe or its inputs, 130 interrupted.")
     parser.add_argument("--cache-dir", help=f"cache folder (default: ${ENV_CACHE_DIR} or ./cache)")
     parser.add_argument("--blob-store", help="where cached files live when shared by several machines: a "
                                              "folder all mount, or an fsspec URL (s3://...); the index "
