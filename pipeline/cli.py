@@ -185,7 +185,7 @@ def _run_batch(args: argparse.Namespace, reporter: object, executor: object) -> 
     print(f"batch: {len(result.rendered)} of {total} rows rendered", file=sys.stderr)
     for number, error in result.failed.items():
         print(f"  row {number} failed: {error}", file=sys.stderr)
-    return 0 if not result.failed else EXIT_BAD_INPUT if "fix:" in " ".join(result.failed.values()) else 1
+    return 0 if not result.failed else 1
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

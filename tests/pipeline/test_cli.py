@@ -91,3 +91,18 @@ def test_graph_mermaid_and_dot_colour_by_cache_state(write_recipe, tmp_path, cap
     assert main([*cache, "graph", "--format", "dot", str(path)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("digraph recipe {") and text.count('fillcolor="#c8e6c9"') == 3
+
+
+def test_batch_from_the_command_line(tmp_path, capsys):
+    template = tmp_path / "template.yaml"
+    template.write_text("version: 1\nvars: {who: x}\nsteps:\n  t: {type: text, text: 'Hi ${who}'}\n"
+                        "outputs:\n  'out/${who}.txt': ${t.out}\n")
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"who": "ana"}\n{"who": "bo"}\n{"who": " "}\n')
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "run", "-q", "--batch", str(rows), str(template)]) == 0
+    assert "batch: 3 of 3 rows rendered" in capsys.readouterr().err
+    assert (tmp_path / "out" / "ana.txt").read_text() == "Hi ana"
+    rows.write_text('{"who": "ana"}\n["not", "an", "object"]\n')
+    assert main([*cache, "run", "-q", "--batch", str(rows), str(template)]) == 2
+    assert "rows.jsonl:2:1" in capsys.readouterr().err
