@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from pipeline.cache import Cache
 from pipeline.errors import EXIT_BAD_INPUT, Location, PipelineError, Problem, RecipeError
-from pipeline.graph import Pipeline, Step, Upstream
+from pipeline.graph import Pipeline, Step, Upstream, topological_order
 from pipeline.progress import Reporter, Summary
 from pipeline.recipe.load import load_recipe
 from pipeline.recipe.refs import Ref
@@ -86,7 +84,7 @@ def _renamed(step: Step, prefix: str) -> Step:
 
 def combine(pipelines: dict[int, Pipeline], template: Pipeline) -> tuple[Pipeline, dict[int, set[str]]]:
     """One pipeline holding every row's steps as ``row<N>/<step>``; also each row's step names."""
-    graph = nx.DiGraph()
+    edges: list[tuple[str, str, str]] = []
     steps: dict[str, Step] = {}
     outputs: dict[Path, Ref] = {}
     owners: dict[Path, int] = {}
@@ -98,9 +96,7 @@ def combine(pipelines: dict[int, Pipeline], template: Pipeline) -> tuple[Pipelin
         for name in pipeline.order:
             step = _renamed(pipeline.steps[name], prefix)
             steps[step.name] = step
-            graph.add_node(step.name, step=step)
-        for up, down, data in pipeline.graph.edges(data=True):
-            graph.add_edge(prefix + up, prefix + down, **data)
+        edges += [(prefix + up, prefix + down, port) for up, down, port in pipeline.edges]
         for dest, ref in pipeline.outputs.items():
             if dest in outputs:
                 problems.append(Problem(Location(pipeline.file), f"rows {owners[dest]} and {number} both write "
@@ -110,8 +106,9 @@ def combine(pipelines: dict[int, Pipeline], template: Pipeline) -> tuple[Pipelin
             owners[dest] = number
     if problems:
         raise RecipeError(problems)
-    order = list(nx.lexicographical_topological_sort(graph))
-    return Pipeline(file=template.file, graph=graph, steps=steps, order=order, outputs=outputs,
+    order = topological_order(list(steps), [(a, b) for a, b, _ in edges])
+    assert order is not None  # each row's DAG is acyclic and rows share no steps
+    return Pipeline(file=template.file, edges=edges, steps=steps, order=order, outputs=outputs,
                     source=template.source), members
 
 

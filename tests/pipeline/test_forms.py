@@ -26,3 +26,7 @@ def test_scene_list_and_steps_form_give_the_same_dag():
     steps = load_recipe(RECIPES / "hello-steps.yaml")
     assert shape(scenes) == shape(steps)
     assert len(scenes.order) == 7
+    import networkx as nx
+
+    assert isinstance(scenes.graph, nx.DiGraph) and nx.is_directed_acyclic_graph(scenes.graph)
+    assert scenes.graph.nodes["merge"]["step"].node_type.name == "merge"
