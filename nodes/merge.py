@@ -1,36 +1,94 @@
-"""The ``merge`` node: scenes joined end to end, the music bed under the narration, and one SRT for all.
+"""The ``merge`` node: scenes joined with cuts or transitions, the final mix, and captions for the whole video.
 
-Video is joined without re-encoding (concat demuxer, stream copy): the render node made every scene with
-the same codec settings, so this is fast and loses nothing. The audio is rebuilt: each scene's narration
-cut to exactly its video length (in samples), concatenated, and the music looped, trimmed to the same
-total, faded and mixed under it at full voice level (``normalize=0``: amix's default would halve both).
-Every stream is bounded by a sample count and the output by ``-t``, so a looped music input can never
-make an endless encode.
+Video: when every boundary is a cut the scenes are joined without re-encoding (concat demuxer, stream
+copy): the render node made every scene with the same codec settings, so this is fast and loses nothing.
+A crossfade, fade through black or slide needs new pixels, so then the scenes are decoded, joined with
+ffmpeg's ``xfade`` (``concat`` at the cuts between them) and encoded once with the project's encoder
+policy. Times are whole frames: a transition of D seconds overlaps round(D * fps) frames of the two
+scenes, and the video is the sum of the scenes minus the overlaps.
+
+Audio is rebuilt in numpy (``nodes.audio``): each scene's sound cut to exactly its video length in
+samples, levelled, crossfaded where the video crossfades, the music bed ducked under it, and the sum
+normalised to the loudness target; ffmpeg only encodes the result to AAC. Every length is a sample or
+frame count fixed before ffmpeg runs, so nothing can make an endless encode.
+
+Captions: the scene tracks are placed at the scenes' start times in the joined video (earlier by the
+overlaps) and written as SRT, WebVTT and ASS.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from nodes.audio.mix import MusicSettings, mix
+from nodes.audio.pcm import fit_length, read_audio, silence, write_wav
+from nodes.captions.ass import CaptionStyle, write_ass
 from nodes.captions.srt import concat as concat_tracks
 from nodes.captions.srt import write_srt
+from nodes.captions.vtt import write_vtt
 from nodes.formats import CaptionTrack
-from nodes.media.encoder import audio_encoder_args
-from nodes.media.ffmpeg import ffmpeg_exe, ffmpeg_fingerprint, run_ffmpeg
-from nodes.media.filters import exact_length, samples_for, to_stereo_48k
+from nodes.media.encoder import (
+    DEFAULT_QUALITY,
+    audio_encoder_args,
+    choose_video_encoder,
+    encode_with_fallback,
+    video_encoder_args,
+)
+from nodes.media.ffmpeg import ProgressFn, ffmpeg_exe, ffmpeg_fingerprint, run_ffmpeg
+from nodes.media.filters import samples_for
 from nodes.media.probe import MediaInfo, VideoInfo, probe
 from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
 MUSIC_HINT = "use a music file ffmpeg can decode (OGG, MP3, WAV, FLAC, M4A) with an audio track"
 
+# Share of the progress bar taken by the audio work; the ffmpeg join/encode takes the rest.
+AUDIO_SHARE = 0.3
+
+TransitionType = Literal["cut", "crossfade", "fade", "slide"]
+Direction = Literal["left", "right", "up", "down"]
+
+
+class Transition(BaseModel):
+    """How one scene turns into the next. ``fade`` goes through black; ``slide`` pushes the next scene in
+    from the side opposite ``direction`` (``left``: it enters from the right, moving left)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: TransitionType = "cut"
+    duration: float = Field(0.5, gt=0, le=10, description="Seconds the two scenes overlap (not for cut).")
+    direction: Direction = Field("left", description="For slide: where the new scene moves to.")
+
 
 class MergeParams(Params):
-    music_volume_db: float = Field(-18.0, ge=-60.0, le=12.0, description="Music level relative to as-is, dB.")
+    music_volume_db: float = Field(-18.0, ge=-60.0, le=12.0, description="Music gain relative to the file "
+                                   "as-is, dB (before ducking and the final loudness gain).")
     music_fade_in: float = Field(1.0, ge=0.0, le=60.0, description="Seconds of music fade-in at the start.")
     music_fade_out: float = Field(2.0, ge=0.0, le=60.0, description="Seconds of music fade-out at the end.")
+    music_loop: bool = Field(True, description="Loop music shorter than the video (else silence after it).")
+    music_duck: bool = Field(True, description="Lower the music while the narration speaks.")
+    music_duck_depth_db: float = Field(12.0, ge=0.0, le=60.0, description="How far the music goes down "
+                                       "under speech, dB.")
+    music_duck_attack_ms: float = Field(80.0, ge=1.0, le=5000.0, description="Ramp down before speech, ms.")
+    music_duck_release_ms: float = Field(400.0, ge=1.0, le=10000.0, description="Ramp back up after "
+                                         "speech, ms.")
+    loudness_lufs: float = Field(-14.0, ge=-40.0, le=-5.0, description="Integrated loudness of the "
+                                 "final mix, LUFS (EBU R128).")
+    true_peak_db: float = Field(-1.0, ge=-12.0, le=0.0, description="Ceiling for the mix's true peak, dBTP.")
+    transition: Transition = Field(Transition(), description="Transition at every boundary (default cut).")
+    transitions: list[Transition | None] | None = Field(
+        None, description="Per boundary (scene i into scene i+1): a transition, or null for `transition`.")
+    caption_style: CaptionStyle = Field(CaptionStyle(), description="Look of the ASS caption file.")
+    caption_scenes: list[int] | None = Field(
+        None, description="Which scene (0-based) each caption track belongs to, when not every scene has "
+                          "captions (a music-only scene); default: one track per scene, in order.")
+    quality: int = Field(DEFAULT_QUALITY, ge=0, le=51, description="Video quality (x264 CRF scale) when "
+                         "transitions make the merge re-encode; cuts alone copy the scenes as they are.")
+    preview: bool = Field(False, description="Fastest encoder preset for a quick look.")
 
 
 @dataclass(frozen=True)
@@ -55,6 +113,96 @@ class Scene:
             duration = video.duration or info.duration or 0.0
         return cls(path, duration, info.audio.channels if info.audio else 0, video)
 
+    def frames(self, fps: Fraction) -> int:
+        """Frame count: from the container index, else from the duration."""
+        return self.video.frames or max(1, round(self.duration * fps))
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A resolved transition: its type, ffmpeg xfade name and overlap in frames (0 for a cut)."""
+
+    type: TransitionType
+    frames: int
+    direction: Direction = "left"
+
+    @property
+    def xfade(self) -> str:
+        if self.type == "crossfade":
+            return "fade"
+        if self.type == "fade":
+            return "fadeblack"
+        return f"slide{self.direction}"
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where each scene sits in the joined video, in frames."""
+
+    fps: Fraction
+    frames: list[int]
+    boundaries: list[Boundary]
+    starts: list[int]
+
+    @property
+    def total_frames(self) -> int:
+        return self.starts[-1] + self.frames[-1]
+
+    @property
+    def total(self) -> float:
+        return float(self.total_frames / self.fps)
+
+    @property
+    def all_cuts(self) -> bool:
+        return all(b.type == "cut" for b in self.boundaries)
+
+    def start_seconds(self, index: int) -> float:
+        return float(self.starts[index] / self.fps)
+
+    def sample_spans(self) -> tuple[list[int], list[int]]:
+        """Each scene's length in audio samples and each boundary's overlap, from the frame times, so the
+        sound is exactly as long as the picture and follows it through every transition."""
+        begin = [samples_for(float(s / self.fps)) for s in self.starts]
+        end = [samples_for(float((s + n) / self.fps)) for s, n in zip(self.starts, self.frames, strict=True)]
+        lengths = [e - b for b, e in zip(begin, end, strict=True)]
+        overlaps = [end[i] - begin[i + 1] for i in range(len(self.starts) - 1)]
+        return lengths, overlaps
+
+
+def resolve_transitions(params: MergeParams, n_scenes: int) -> list[Transition]:
+    """One transition per boundary: the per-boundary entry, or the default where it is null."""
+    n = max(0, n_scenes - 1)
+    if params.transitions is None:
+        return [params.transition] * n
+    if len(params.transitions) != n:
+        raise NodeInputError(f"{len(params.transitions)} transitions for {n} scene boundaries",
+                             field="transitions",
+                             hint=f"give one entry per boundary ({n}), null where the default applies")
+    return [t if t is not None else params.transition for t in params.transitions]
+
+
+def plan_timeline(frames: list[int], fps: Fraction, transitions: list[Transition],
+                  warn: list[str] | None = None) -> Timeline:
+    """Frame positions of the scenes. A transition takes at most half of either scene it joins, so two
+    transitions never overlap inside one scene; a shortened one is reported in ``warn``."""
+    boundaries: list[Boundary] = []
+    for index, transition in enumerate(transitions):
+        if transition.type == "cut":
+            boundaries.append(Boundary("cut", 0))
+            continue
+        wanted = max(1, round(transition.duration * fps))
+        limit = min(frames[index], frames[index + 1]) // 2
+        overlap = min(wanted, limit)
+        if overlap < wanted and warn is not None:
+            warn.append(f"the {transition.type} between scenes {index + 1} and {index + 2} is shortened to "
+                        f"{overlap} frames: it can take at most half of the shorter scene")
+        boundaries.append(Boundary(transition.type, overlap, transition.direction) if overlap > 0
+                          else Boundary("cut", 0))
+    starts = [0]
+    for index, boundary in enumerate(boundaries):
+        starts.append(starts[-1] + frames[index] - boundary.frames)
+    return Timeline(fps, frames, boundaries, starts)
+
 
 def _quote_concat_path(path: Path) -> str:
     """A path as a quoted string for an ffconcat ``file`` line ('...' with ' written as '\\'')."""
@@ -71,54 +219,12 @@ def concat_list(scenes: list[Scene]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fade_filters(total: float, fade_in: float, fade_out: float) -> list[str]:
-    """Fades that fit the video: each at most half of it."""
-    fade_in, fade_out = min(fade_in, total / 2), min(fade_out, total / 2)
-    out = []
-    if fade_in > 0:
-        out.append(f"afade=t=in:st=0:d={fade_in:.6f}")
-    if fade_out > 0:
-        out.append(f"afade=t=out:st={total - fade_out:.6f}:d={fade_out:.6f}")
-    return out
-
-
-def merge_args(*, concat_file: Path, scenes: list[Scene], music: Path | None, music_channels: int,
-               params: MergeParams, output: Path) -> list[str]:
-    """ffmpeg arguments: video copied from the concat list, narration rebuilt per scene, music mixed in."""
-    total = sum(scene.duration for scene in scenes)
-    total_samples = samples_for(total)
-    args = ["-f", "concat", "-safe", "0", "-i", str(concat_file)]
-    n_inputs = 1
-    graph: list[str] = []
-    labels: list[str] = []
-    start = 0.0
-    for index, scene in enumerate(scenes):
-        # Sample counts from the cumulative times, so the sum over scenes is exactly total_samples.
-        samples = samples_for(start + scene.duration) - samples_for(start)
-        start += scene.duration
-        label = f"[n{index}]"
-        if scene.audio_channels:
-            args += ["-i", str(scene.path)]
-            graph.append(f"[{n_inputs}:a]{to_stereo_48k(scene.audio_channels)},{exact_length(samples)}{label}")
-            n_inputs += 1
-        else:
-            graph.append(f"anullsrc=r=48000:cl=stereo,atrim=end_sample={samples}{label}")
-        labels.append(label)
-    graph.append(f"{''.join(labels)}concat=n={len(labels)}:v=0:a=1[voice]")
-    if music is not None:
-        args += ["-stream_loop", "-1", "-i", str(music)]
-        chain = [to_stereo_48k(music_channels), f"atrim=end_sample={total_samples}",
-                 f"volume={params.music_volume_db:g}dB",
-                 *_fade_filters(total, params.music_fade_in, params.music_fade_out)]
-        graph.append(f"[{n_inputs}:a]{','.join(chain)}[music]")
-        graph.append("[voice][music]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[mix]")
-        graph.append(f"[mix]{exact_length(total_samples)}[a]")
-    else:
-        graph.append(f"[voice]{exact_length(total_samples)}[a]")
+def copy_args(*, concat_file: Path, audio: Path, total: float, output: Path) -> list[str]:
+    """ffmpeg arguments for the cut-only join: video packets copied, the mixed WAV encoded to AAC."""
     return [
-        *args,
-        "-filter_complex", ";".join(graph),
-        "-map", "0:v:0", "-map", "[a]",
+        "-f", "concat", "-safe", "0", "-i", str(concat_file),
+        "-i", str(audio),
+        "-map", "0:v:0", "-map", "1:a:0",
         "-c:v", "copy", *audio_encoder_args(),
         "-movflags", "+faststart",
         "-t", f"{total:.6f}",
@@ -126,15 +232,58 @@ def merge_args(*, concat_file: Path, scenes: list[Scene], music: Path | None, mu
     ]
 
 
+def transition_graph(timeline: Timeline) -> str:
+    """The filter graph joining inputs 0..n-1 into ``[v]``: xfade at transitions, concat at cuts."""
+    tb = f"{timeline.fps.denominator}/{timeline.fps.numerator}"
+    graph = [f"[{i}:v]setpts=PTS-STARTPTS,settb={tb}[s{i}]" for i in range(len(timeline.frames))]
+    current = "[s0]"
+    for index, boundary in enumerate(timeline.boundaries):
+        following = f"[s{index + 1}]"
+        label = f"[j{index}]"
+        if boundary.type == "cut":
+            graph.append(f"{current}{following}concat=n=2:v=1:a=0{label}")
+        else:
+            offset = float(timeline.starts[index + 1] / timeline.fps)
+            duration = float(boundary.frames / timeline.fps)
+            graph.append(f"{current}{following}xfade=transition={boundary.xfade}:duration={duration:.6f}"
+                         f":offset={offset:.6f}{label}")
+        current = label
+    graph.append(f"{current}format=yuv420p[v]")
+    return ";".join(graph)
+
+
+def encode_args(*, scenes: list[Scene], timeline: Timeline, audio: Path, encoder_args: list[str],
+                output: Path) -> list[str]:
+    """ffmpeg arguments for a join with transitions: every scene decoded, joined, encoded once."""
+    inputs: list[str] = []
+    for scene in scenes:
+        inputs += ["-i", str(scene.path)]
+    n = len(scenes)
+    return [
+        *inputs, "-i", str(audio),
+        "-filter_complex", transition_graph(timeline),
+        "-map", "[v]", "-map", f"{n}:a:0",
+        *encoder_args, *audio_encoder_args(),
+        "-frames:v", str(timeline.total_frames),
+        str(output),
+    ]
+
+
+def _uses_encoder(params: MergeParams) -> bool:
+    candidates = [params.transition, *(params.transitions or [])]
+    return any(t is not None and t.type != "cut" for t in candidates)
+
+
 class Merge(NodeType):
     name = "merge"
-    doc = "Join scenes end to end (no video re-encode), lay music under the narration, write one SRT."
-    version = "1"
+    doc = ("Join scenes (stream copy at cuts; crossfade, fade or slide transitions), mix the narration with "
+           "ducked music at a loudness target, write SRT, WebVTT and ASS captions.")
+    version = "2"
     params = MergeParams
     inputs = {
         "scenes": Port("video", "The scene videos in order (from render nodes).", many=True),
-        "captions": Port("captions", "One caption track per scene, same order, for the SRT.", many=True,
-                         optional=True),
+        "captions": Port("captions", "One caption track per scene, same order, for the subtitle files.",
+                         many=True, optional=True),
         "music": Port("audio", "Background music (any format ffmpeg decodes); looped to length.",
                       optional=True),
     }
@@ -142,11 +291,17 @@ class Merge(NodeType):
         "video": Port("video", "The whole video: H.264 + AAC 48 kHz stereo MP4.", suffix=".mp4"),
         "srt": Port("subtitles", "Captions of all scenes at their place in the video (empty if none).",
                     suffix=".srt"),
+        "vtt": Port("subtitles-vtt", "The same captions as WebVTT.", suffix=".vtt"),
+        "ass": Port("subtitles-ass", "The same captions as styled ASS for the video's size.", suffix=".ass"),
     }
     resources = Resources(cpu=1, ffmpeg=1)
 
     def tools(self, params: MergeParams) -> dict[str, str]:
-        return {"ffmpeg": ffmpeg_fingerprint()}
+        exe = ffmpeg_exe()
+        found = {"ffmpeg": ffmpeg_fingerprint(exe)}
+        if _uses_encoder(params):
+            found["video_encoder"] = choose_video_encoder(exe)
+        return found
 
     def check(self, params: MergeParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         music = inputs.get("music")
@@ -166,37 +321,96 @@ class Merge(NodeType):
                                  hint="list the rendered scene videos under `scenes`")
         scenes = [Scene.read(path) for path in scene_paths]
         _check_compatible(scenes)
-        tracks = _load_tracks(inputs.get("captions"), len(scenes))
-
+        tracks = _load_tracks(inputs.get("captions"), len(scenes), params.caption_scenes)
         music = inputs.get("music")
-        music_channels = 0
         if isinstance(music, Path):
-            music_audio = _music_info(music).audio
-            assert music_audio is not None
-            music_channels = music_audio.channels
+            _music_info(music)
 
-        concat_file = ctx.work_dir / "scenes.ffconcat"
-        concat_file.write_text(concat_list(scenes), encoding="utf-8")
-        total = sum(scene.duration for scene in scenes)
-        args = merge_args(concat_file=concat_file, scenes=scenes,
-                          music=music if isinstance(music, Path) else None, music_channels=music_channels,
-                          params=params, output=ctx.output("video"))
-        run_ffmpeg(args, progress=ctx.progress, expected_duration=total, cancel=ctx.cancelled,
-                   exe=ffmpeg_exe())
+        fps = scenes[0].video.fps
+        assert fps is not None  # _check_compatible refuses scenes without a frame rate
+        warnings: list[str] = []
+        timeline = plan_timeline([scene.frames(fps) for scene in scenes], fps,
+                                 resolve_transitions(params, len(scenes)), warnings)
+        for message in warnings:
+            ctx.warning(message)
+        # Captions first: they are cheap, and a bad caption style then fails before any encoding.
+        self._captions(ctx, params, tracks, timeline, scenes[0].video)
 
-        offsets, start = [], 0.0
-        for scene in scenes:
-            offsets.append(start)
-            start += scene.duration
-        if tracks:
-            write_srt(concat_tracks(tracks, offsets, duration=total), ctx.output("srt"))
+        audio_path = ctx.work_dir / "mix.wav"
+        self._mix(ctx, params, scenes, timeline, music if isinstance(music, Path) else None, audio_path)
+
+        def video_progress(fraction: float | None, message: str) -> None:
+            ctx.progress(None if fraction is None else AUDIO_SHARE + (1 - AUDIO_SHARE) * fraction, message)
+
+        if timeline.all_cuts:
+            concat_file = ctx.work_dir / "scenes.ffconcat"
+            concat_file.write_text(concat_list(scenes), encoding="utf-8")
+            run_ffmpeg(copy_args(concat_file=concat_file, audio=audio_path, total=timeline.total,
+                                 output=ctx.output("video")),
+                       progress=video_progress, expected_duration=timeline.total, cancel=ctx.cancelled,
+                       exe=ffmpeg_exe())
         else:
-            ctx.output("srt").write_text("", encoding="utf-8")
-        ctx.progress(1.0, f"{len(scenes)} scenes, {total:.2f} s")
+            self._encode(ctx, params, scenes, timeline, audio_path, video_progress)
+        kind = "stream copy" if timeline.all_cuts else "re-encoded for transitions"
+        ctx.progress(1.0, f"{len(scenes)} scenes, {timeline.total:.2f} s ({kind})")
+
+    def _mix(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,
+             music: Path | None, output: Path) -> None:
+        lengths, overlaps = timeline.sample_spans()
+        parts = []
+        for scene, length in zip(scenes, lengths, strict=True):
+            if scene.audio_channels:
+                parts.append(fit_length(read_audio(scene.path, field="scenes", max_samples=length), length))
+            else:
+                parts.append(silence(length))
+        music_samples = None
+        if music is not None:
+            music_samples = read_audio(music, field="music", max_samples=sum(lengths) - sum(overlaps))
+            if music_samples.shape[1] == 0:
+                raise NodeInputError(f"music {music.name} holds no audio that decodes", field="music",
+                                     hint=MUSIC_HINT)
+        settings = MusicSettings(
+            volume_db=params.music_volume_db, fade_in=params.music_fade_in, fade_out=params.music_fade_out,
+            loop=params.music_loop, duck=params.music_duck, duck_depth_db=params.music_duck_depth_db,
+            duck_attack_ms=params.music_duck_attack_ms, duck_release_ms=params.music_duck_release_ms)
+        samples, report = mix(parts, overlaps, music_samples, settings=settings,
+                              target_lufs=params.loudness_lufs, true_peak_db=params.true_peak_db,
+                              work_dir=ctx.work_dir / "loudness",
+                              progress=lambda f, m: ctx.progress(None if f is None else f * AUDIO_SHARE, m))
+        write_wav(output, samples)
+        ctx.progress(AUDIO_SHARE, f"mix at {report.loudness:.1f} LUFS")
+
+    def _encode(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,
+                audio: Path, progress: ProgressFn) -> None:
+        exe = ffmpeg_exe()
+
+        def encode(encoder: str) -> None:
+            encoder_args = video_encoder_args(encoder, quality=params.quality, threads=ctx.threads,
+                                              preview=params.preview)
+            run_ffmpeg(encode_args(scenes=scenes, timeline=timeline, audio=audio, encoder_args=encoder_args,
+                                   output=ctx.output("video")),
+                       progress=progress, expected_duration=timeline.total, cancel=ctx.cancelled, exe=exe)
+
+        encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
+
+    def _captions(self, ctx: RunContext, params: MergeParams, tracks: list[CaptionTrack], timeline: Timeline,
+                  video: VideoInfo) -> None:
+        offsets = [timeline.start_seconds(i) for i in range(len(timeline.frames))]
+        if tracks:
+            track = concat_tracks(tracks, offsets, duration=timeline.total)
+        else:
+            track = CaptionTrack(duration=timeline.total, segments=[])
+        write_srt(track, ctx.output("srt"))
+        write_vtt(track, ctx.output("vtt"))
+        try:
+            write_ass(track, ctx.output("ass"), params.caption_style, video.width, video.height)
+        except ValueError as exc:  # includes a missing or unreadable user font file
+            raise NodeInputError(f"caption style: {exc}", field="caption_style",
+                                 hint="use the default font or a readable .ttf/.otf file") from exc
 
 
 def _check_compatible(scenes: list[Scene]) -> None:
-    """Stream copy needs every scene in the same format; say which one differs."""
+    """Joining needs every scene in the same format; say which one differs."""
     first = scenes[0].video
     reference = (first.codec, first.width, first.height, first.fps, first.pix_fmt)
     for scene in scenes[1:]:
@@ -209,21 +423,25 @@ def _check_compatible(scenes: list[Scene]) -> None:
                 f"{first.fps} fps {first.pix_fmt}", field="scenes",
                 hint="render every scene with the same width, height and fps")
     for scene in scenes:
-        if scene.duration <= 0:
-            raise NodeInputError(f"scene {scene.path.name} is empty", field="scenes")
+        if scene.duration <= 0 or not scene.video.fps:
+            raise NodeInputError(f"scene {scene.path.name} is empty or has no frame rate", field="scenes",
+                                 hint="connect the `video` outputs of render nodes")
 
 
-def _load_tracks(paths: InputValue, n_scenes: int) -> list[CaptionTrack]:
+def _load_tracks(paths: InputValue, n_scenes: int, owners: list[int] | None = None) -> list[CaptionTrack]:
+    """One track per scene; scenes without captions (per ``owners``) get an empty one."""
     if not paths:
         return []
     assert isinstance(paths, list)
-    if len(paths) != n_scenes:
-        raise NodeInputError(f"{len(paths)} caption tracks for {n_scenes} scenes", field="captions",
-                             hint="give one caption track per scene, in the same order, or none")
-    tracks = []
-    for path in paths:
+    owners = list(range(n_scenes)) if owners is None else owners
+    if len(paths) != len(owners) or len(set(owners)) != len(owners) or not all(0 <= o < n_scenes for o in owners):
+        raise NodeInputError(f"{len(paths)} caption tracks for scenes {owners} of {n_scenes}", field="captions",
+                             hint="give one caption track per scene, in the same order (or name their scenes "
+                                  "in caption_scenes)")
+    tracks = [CaptionTrack(duration=0, segments=[]) for _ in range(n_scenes)]
+    for owner, path in zip(owners, paths):
         try:
-            tracks.append(CaptionTrack.load(path))
+            tracks[owner] = CaptionTrack.load(path)
         except (OSError, ValidationError, ValueError) as exc:
             raise NodeInputError(f"{path.name} is not a caption track: {str(exc).splitlines()[0]}",
                                  field="captions",

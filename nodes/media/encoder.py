@@ -1,8 +1,13 @@
 """Video encoder policy: NVENC when it really works on this machine, libx264 otherwise.
 
 An ffmpeg build may list h264_nvenc without a GPU or driver to run it, so the choice rests on a one-frame
-test encode, done once per ffmpeg binary. Every output is yuv420p with BT.709 tags, so players agree on
-its colours, and the scenes of one run share their codec settings (the merge joins them without
+test encode, done once per ffmpeg binary. A test encode can pass and a real encode still fail (the GPU's
+session limit, memory, a driver hiccup): ``encode_with_fallback`` then retries on libx264 and
+``mark_encoder_broken`` remembers it, so the rest of the process does not try NVENC again.
+
+Quality is one number on x264's CRF scale (0 best .. 51 worst, 23 the default); NVENC gets the constant
+quality value that corresponds (``nvenc_cq``). Every output is yuv420p with BT.709 tags, so players agree
+on its colours, and the scenes of one run share their codec settings (the merge joins them without
 re-encoding).
 """
 
@@ -10,13 +15,28 @@ from __future__ import annotations
 
 import subprocess
 import threading
+from collections.abc import Callable
+
+from pipeline.node import NodeError
 
 LIBX264 = "libx264"
 NVENC = "h264_nvenc"
 DEFAULT_QUALITY = 23
+# NVENC's VBR constant-quality mode has no psychovisual tuning or macroblock tree, so at the same number it
+# looks a little worse than x264's CRF; one step lower is about the same. An approximation: calibrate on
+# a GPU machine (SSIM/VMAF at equal settings) before relying on it for size comparisons.
+NVENC_CQ_OFFSET = -1
+X264_PRESET, X264_PREVIEW_PRESET = "veryfast", "ultrafast"
+NVENC_PRESET, NVENC_PREVIEW_PRESET = "p5", "p1"
+# For input whose frames are all the same picture (a still with no motion and no captions): every frame
+# after the first is coded at the coarsest quantizer, where no residual survives, so each one repeats the
+# first exactly (x264 would otherwise keep refining the picture for a while, and it would shimmer), and no
+# further key frame is placed. Never use it for frames that change: they would be coded at the worst quality.
+STILL_X264_PARAMS = "zones=1,10000000,q=51:keyint=infinite"
 
 _choices: dict[str, str] = {}
 _usable: dict[tuple[str, str], bool] = {}
+_broken: set[str] = set()
 _lock = threading.Lock()
 
 
@@ -39,26 +59,57 @@ def encoder_usable(ffmpeg: str, encoder: str) -> bool:
     return ok
 
 
+def mark_encoder_broken(encoder: str) -> None:
+    """Remember for the rest of the process that ``encoder`` failed a real encode; it is not chosen again."""
+    with _lock:
+        _broken.add(encoder)
+
+
+def encoder_broken(encoder: str) -> bool:
+    with _lock:
+        return encoder in _broken
+
+
 def choose_video_encoder(ffmpeg: str) -> str:
-    """"h264_nvenc" when a test encode with it succeeds, else "libx264"."""
+    """"h264_nvenc" when a test encode with it succeeds and it has not failed since, else "libx264"."""
     with _lock:
-        if ffmpeg in _choices:
-            return _choices[ffmpeg]
-    choice = NVENC if encoder_usable(ffmpeg, NVENC) else LIBX264
-    with _lock:
-        _choices[ffmpeg] = choice
-    return choice
+        cached = _choices.get(ffmpeg)
+    if cached is None:
+        cached = NVENC if encoder_usable(ffmpeg, NVENC) else LIBX264
+        with _lock:
+            _choices[ffmpeg] = cached
+    return LIBX264 if encoder_broken(cached) else cached
+
+
+X264_THREADS = 2
+
+
+def nvenc_cq(quality: int) -> int:
+    """NVENC's ``-cq`` for a quality given on x264's CRF scale."""
+    return max(1, min(51, quality + NVENC_CQ_OFFSET))
 
 
 def video_encoder_args(encoder: str, *, quality: int = DEFAULT_QUALITY, threads: int | None = None,
-                       faststart: bool = True) -> list[str]:
-    """The output argv for H.264 with ``encoder`` at constant ``quality`` (CRF for x264, CQ for NVENC)."""
+                       faststart: bool = True, preview: bool = False, still: bool = False) -> list[str]:
+    """The output argv for H.264 with ``encoder`` at constant ``quality`` (x264 CRF scale).
+
+    ``preview`` picks the fastest preset; ``still`` is for frames that are all the same picture.
+    """
+    if not 0 <= quality <= 51:
+        raise ValueError(f"quality is on the CRF scale 0..51, got {quality}")
     if encoder == LIBX264:
-        args = ["-c:v", LIBX264, "-preset", "veryfast", "-crf", str(quality)]
-        if threads:
-            args += ["-threads", str(threads)]
+        preset = X264_PREVIEW_PRESET if preview else X264_PRESET
+        args = ["-c:v", LIBX264, "-preset", preset, "-crf", str(quality)]
+        if still:
+            args += ["-x264-params", STILL_X264_PARAMS]
+        # x264's output depends on its thread count; a fixed count makes renders byte-identical on every
+        # machine with the same ffmpeg build (golden files, shared caches). ``threads`` is accepted for
+        # callers' sake but does not change the bytes.
+        args += ["-threads", str(X264_THREADS)]
     elif encoder == NVENC:
-        args = ["-c:v", NVENC, "-preset", "p5", "-tune", "hq", "-rc", "vbr", "-cq", str(quality), "-b:v", "0"]
+        preset = NVENC_PREVIEW_PRESET if preview else NVENC_PRESET
+        args = ["-c:v", NVENC, "-preset", preset, "-tune", "hq", "-rc", "vbr", "-cq", str(nvenc_cq(quality)),
+                "-b:v", "0"]
     else:
         raise ValueError(f"unsupported video encoder {encoder!r}")
     args += ["-pix_fmt", "yuv420p", "-color_range", "tv",
@@ -66,6 +117,24 @@ def video_encoder_args(encoder: str, *, quality: int = DEFAULT_QUALITY, threads:
     if faststart:
         args += ["-movflags", "+faststart"]
     return args
+
+
+def encode_with_fallback(encode: Callable[[str], None], *, ffmpeg: str,
+                         warn: Callable[[str], None] = lambda message: None,
+                         cancelled: threading.Event | None = None) -> str:
+    """Run ``encode(encoder)`` with the chosen encoder; when NVENC fails, mark it broken and retry once on
+    libx264. Returns the encoder that succeeded; a libx264 failure (or a cancelled run) propagates."""
+    encoder = choose_video_encoder(ffmpeg)
+    try:
+        encode(encoder)
+        return encoder
+    except NodeError as exc:
+        if encoder == LIBX264 or (cancelled is not None and cancelled.is_set()):
+            raise
+        mark_encoder_broken(encoder)
+        warn(f"{encoder} failed ({exc.message}); encoding with {LIBX264} instead, for the rest of this run")
+    encode(LIBX264)
+    return LIBX264
 
 
 def audio_encoder_args(bitrate: str = "192k") -> list[str]:

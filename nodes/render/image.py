@@ -1,11 +1,17 @@
-"""Loading a user's image as plain RGB and fitting it to the frame ("cover").
+"""Loading a user's image as plain, upright 8-bit RGB, no bigger than the frame needs.
 
 Phone photos carry their rotation in EXIF, palettes and alpha break a JPEG save, CMYK and 16-bit images
 convert wrongly by default: all of it is handled here, once, so the renderer only ever sees 8-bit RGB.
+
+A huge picture (a 12000x8000 camera file) is shrunk while it is decoded where the format allows (JPEG's
+DCT scaling via ``draft``), else right after decoding with a cheap box ``reduce``, to the smallest size that
+still needs no upscaling; the one high-quality resample happens later, in the fit. Pictures above
+``MAX_PIXELS`` are refused before decoding, so memory stays bounded whatever the user passes in.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 
@@ -15,14 +21,22 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pipeline.node import NodeInputError
 
 IMAGE_HINT = "use a JPEG, PNG or WebP image file"
+# The largest picture accepted: 100 megapixels (12000x8000 fits). Decoding a 16-bit RGBA PNG of this size
+# takes about 800 MB; Pillow's own limit (about 179 megapixels) is never reached, and its warning above
+# about 89 megapixels is superseded by this check.
+MAX_PIXELS = 100_000_000
+# EXIF orientations that swap width and height when applied.
+_TRANSPOSING = {5, 6, 7, 8}
+_SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N")
+_REDUCIBLE = {"L", "LA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F"}
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
     """Any Pillow mode as 8-bit RGB; transparency is laid over black."""
     if image.mode == "RGB":
         return image
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        values = np.asarray(image, dtype=np.float64)
+    if image.mode in (*_SIXTEEN_BIT, "I", "F"):
+        values = np.asarray(image, dtype=np.float32)
         if image.mode == "F" and values.size and values.max() <= 1.0:
             values = values * 255.0
         elif image.mode != "F" and values.size and values.max() > 255:
@@ -40,41 +54,64 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # L, 1, CMYK, YCbCr, LAB, HSV
 
 
-def load_image(path: Path, *, field: str = "image", min_size: tuple[int, int] | None = None) -> Image.Image:
+def needed_size(size: tuple[int, int], target: tuple[int, int], fit: str) -> tuple[int, int]:
+    """The smallest size of an image of ``size`` that fits ``target`` (by ``fit``) without upscaling."""
+    width, height = size
+    ratios = (target[0] / width, target[1] / height)
+    scale = min(1.0, max(ratios) if fit == "cover" else min(ratios))
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
+
+
+def _too_big(name: str, pixels: int | None, field: str) -> NodeInputError:
+    size = f" ({pixels / 1e6:.0f} megapixels)" if pixels else ""
+    return NodeInputError(f"{name} is too large{size}: the limit is {MAX_PIXELS // 1_000_000} megapixels",
+                          field=field, hint="downscale the picture first (12000x8000 is accepted); the "
+                          "video never shows more than a few megapixels of it")
+
+
+def _shrunk(image: Image.Image, target: tuple[int, int] | None, fit: str) -> Image.Image:
+    """Decode ``image`` at (about) the smallest size that still covers ``target``."""
+    orientation = image.getexif().get(0x0112, 1)
+    if target is not None and orientation in _TRANSPOSING:
+        target = (target[1], target[0])  # the file is stored sideways
+    if target is not None and image.format == "JPEG":
+        image.draft(None, needed_size(image.size, target, fit))  # type: ignore[arg-type]
+    image.load()
+    if target is not None:
+        need_w, need_h = needed_size(image.size, target, fit)
+        factor = min(image.width // need_w, image.height // need_h)
+        if factor >= 2:
+            if image.mode in _SIXTEEN_BIT:
+                image = image.convert("I")
+            elif image.mode not in _REDUCIBLE:
+                image = to_rgb(image)
+            image = image.reduce(factor)
+    return image
+
+
+def load_image(path: Path, *, field: str = "image", min_size: tuple[int, int] | None = None,
+               fit: str = "cover") -> Image.Image:
     """Open ``path`` upright and as RGB; NodeInputError(field) when it is not a readable image.
 
-    ``min_size`` lets a large JPEG decode at a reduced scale that still covers that size (much faster).
+    ``min_size`` (the size the picture will be fitted to, by ``fit``) lets a large picture be shrunk while
+    decoding; the result is never smaller than the fit needs.
     """
+    name = Path(path).name
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image: Image.Image = Image.open(path)
-            if min_size is not None and image.format == "JPEG":
-                image.draft("RGB", min_size)  # type: ignore[attr-defined]
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            return to_rgb(image)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS is the limit
+            with Image.open(path) as opened:
+                if opened.width * opened.height > MAX_PIXELS:
+                    raise _too_big(name, opened.width * opened.height, field)
+                image = _shrunk(opened, min_size, fit)
+                image = ImageOps.exif_transpose(image)
+                return to_rgb(image)
     except FileNotFoundError as exc:
         raise NodeInputError(f"image {path} does not exist", field=field, hint="check the path") from exc
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise NodeInputError(f"{Path(path).name} is not an image that can be read: {exc}", field=field,
+    except Image.DecompressionBombError as exc:
+        raise _too_big(name, None, field) from exc
+    except UnidentifiedImageError as exc:
+        raise NodeInputError(f"{name} is not an image that can be read: {exc}", field=field,
                              hint=IMAGE_HINT) from exc
     except (OSError, ValueError, SyntaxError) as exc:
-        raise NodeInputError(f"{Path(path).name} could not be decoded: {exc}", field=field,
-                             hint=IMAGE_HINT) from exc
-
-
-def cover_fit(image: Image.Image, width: int, height: int, focus: tuple[float, float] = (0.5, 0.5)) -> Image.Image:
-    """Scale ``image`` to fill ``width`` x ``height`` and crop the overflow, keeping ``focus`` in view.
-
-    The crop is taken in the original's pixels first (fractional box), then resampled once with Lanczos.
-    """
-    src_w, src_h = image.size
-    target_aspect = width / height
-    if src_w / src_h > target_aspect:  # too wide: crop the sides
-        box_w, box_h = src_h * target_aspect, float(src_h)
-    else:  # too tall: crop top and bottom
-        box_w, box_h = float(src_w), src_w / target_aspect
-    x0 = focus[0] * (src_w - box_w)
-    y0 = focus[1] * (src_h - box_h)
-    return image.resize((width, height), Image.Resampling.LANCZOS, box=(x0, y0, x0 + box_w, y0 + box_h))
+        raise NodeInputError(f"{name} could not be decoded: {exc}", field=field, hint=IMAGE_HINT) from exc

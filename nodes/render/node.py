@@ -1,49 +1,72 @@
-"""The ``render`` node: one scene = a still image with Ken Burns motion + the narration (+ burned captions).
+"""The ``render`` node: one scene = a still image with Ken Burns motion (or a background clip), the
+narration (or silence) and burned-in captions, as one MP4.
 
-The narration's length sets the scene: exactly ceil(duration * fps) frames, and the audio padded with
-silence to the same length, so video and audio agree within a frame and the merge can join scenes
-end to end. Frames are made in Python (see ``frames.py`` for why) and piped to ffmpeg, which burns the
-captions in with libass and encodes.
+The scene's length is the ``duration`` param when given, else the narration's, else the clip's: exactly
+ceil(length * fps) frames and the audio padded or cut to the same length, so video and audio agree within
+a frame and the merge can join scenes end to end. Still frames are made in Python (see ``frames.py`` for
+why) and piped to ffmpeg, which burns the captions in with libass and encodes.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 from PIL import Image, UnidentifiedImageError
 from pydantic import Field, ValidationError, field_validator
 
 from nodes.captions.ass import CaptionStyle, burn_filter, write_ass
-from nodes.captions.font import resolve_font
+from nodes.captions.font import FontError, missing_glyphs, resolve_font
 from nodes.formats import CaptionTrack
 from nodes.media.encoder import (
+    DEFAULT_QUALITY,
     LIBX264,
     NVENC,
-    audio_encoder_args,
     choose_video_encoder,
+    encode_with_fallback,
     encoder_usable,
     video_encoder_args,
 )
-from nodes.media.ffmpeg import ffmpeg_exe, ffmpeg_fingerprint, ffmpeg_version, run_ffmpeg
-from nodes.media.filters import exact_length, frames_for, samples_for, to_stereo_48k
+from nodes.media.ffmpeg import FeedFn, ffmpeg_exe, ffmpeg_fingerprint, ffmpeg_version, run_ffmpeg
+from nodes.media.filters import frames_for
 from nodes.media.probe import probe
+from nodes.render.auto import content_digest, resolve_auto
+from nodes.render.command import Pictures, Sound, render_args
+from nodes.render.fit import Fit, fit_image
 from nodes.render.frames import YuvSource, frames
-from nodes.render.image import cover_fit, load_image
+from nodes.render.image import IMAGE_HINT, load_image
 from nodes.render.motion import Motion, Rect, crop_rect, max_zoom
+from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
+__all__ = ["Render", "RenderParams", "render_args"]
+
 MAX_SIDE = 4096
+MAX_DURATION = 4 * 3600.0
+# The fitted source is at most this many times the output size: deeper zooms upscale a little instead of
+# holding (and resampling) a huge source in memory.
+MAX_SOURCE_ZOOM = 2.0
 
 
 class RenderParams(Params):
     width: int = Field(1080, ge=16, le=MAX_SIDE, description="Output width in pixels (even).")
     height: int = Field(1920, ge=16, le=MAX_SIDE, description="Output height in pixels (even).")
     fps: int = Field(30, ge=1, le=120, description="Frames per second.")
-    motion: Motion = Field(Motion(), description="Ken Burns zoom and pan.")
+    motion: Motion = Field(Motion(), description="Ken Burns zoom and pan (stills only).")
+    fit: Fit = Field("cover", description="cover: fill and crop; contain: whole picture, black bars; "
+                     "blur: whole picture over a blurred, darkened copy of itself.")
     caption_style: CaptionStyle = Field(CaptionStyle(), description="Look of burned captions.")
+    duration: float | None = Field(None, gt=0, le=MAX_DURATION,
+                                   description="Scene length in seconds; default: the narration's (or the "
+                                   "clip's). Needed when there is no narration.")
+    video_audio: Literal["drop", "mix"] = Field("drop", description="A background clip's own sound: drop "
+                                                "it, or mix it under the narration.")
+    video_audio_db: float = Field(-18.0, ge=-60.0, le=12.0, description="Level of the clip's sound, dB.")
+    quality: int = Field(DEFAULT_QUALITY, ge=0, le=51, description="Video quality, x264 CRF scale.")
+    preview: bool = Field(False, description="Fastest encoder preset, for a quick look.")
 
     @field_validator("width", "height")
     @classmethod
@@ -53,45 +76,27 @@ class RenderParams(Params):
         return value
 
 
-def _source_size(params: RenderParams) -> tuple[int, int]:
-    """The fitted source: the output size times the largest zoom, so no frame is upscaled."""
-    zoom = max_zoom(params.motion)
-    return _even_ceil(params.width * zoom), _even_ceil(params.height * zoom)
-
-
 def _even_ceil(value: float) -> int:
     return 2 * math.ceil(round(value, 6) / 2)
 
 
-def render_args(*, width: int, height: int, fps: int, n_frames: int, audio: Path, audio_channels: int,
-                output: Path, encoder_args: list[str], subtitles: str | None = None) -> list[str]:
-    """ffmpeg arguments: raw yuv420p frames on stdin + the narration -> H.264/AAC MP4 of n_frames."""
-    samples = samples_for(n_frames / fps)
-    video_chain = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
-    if subtitles:
-        video_chain += "," + subtitles
-    graph = (f"[0:v]{video_chain}[v];"
-             f"[1:a]{to_stereo_48k(audio_channels)},{exact_length(samples)}[a]")
-    return [
-        "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", f"{width}x{height}", "-framerate", str(fps),
-        "-i", "pipe:0",
-        "-i", str(audio),
-        "-filter_complex", graph,
-        "-map", "[v]", "-map", "[a]",
-        *encoder_args, *audio_encoder_args(),
-        "-frames:v", str(n_frames),
-        str(output),
-    ]
+def source_size(params: RenderParams, motion: Motion) -> tuple[int, int]:
+    """The fitted source: the output size times the largest zoom (capped), so frames are not upscaled."""
+    zoom = min(max_zoom(motion), MAX_SOURCE_ZOOM)
+    return _even_ceil(params.width * zoom), _even_ceil(params.height * zoom)
 
 
 class Render(NodeType):
     name = "render"
-    doc = "A still image with smooth Ken Burns motion, the narration as sound and the captions burned in."
-    version = "1"
+    doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
+           "and the captions burned in.")
+    version = "2"
     params = RenderParams
     inputs = {
-        "image": Port("image", "The picture (JPEG, PNG, WebP...); fitted to the frame by cover."),
-        "audio": Port("audio", "The narration; its length sets the scene's length."),
+        "image": Port("image", "The picture (JPEG, PNG, WebP...); give this or `video`.", optional=True),
+        "video": Port("video", "A background clip, looped or cut to the scene; give this or `image`.",
+                      optional=True),
+        "audio": Port("audio", "The narration; its length sets the scene's length.", optional=True),
         "captions": Port("captions", "Caption track (JSON) to burn in.", optional=True),
     }
     outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene.", suffix=".mp4")}
@@ -117,63 +122,102 @@ class Render(NodeType):
         }
 
     def check(self, params: RenderParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+        try:
+            _one_picture(inputs)
+        except NodeInputError as exc:
+            return [exc]
         image = inputs.get("image")
         if not isinstance(image, Path) or not image.is_file():
             return []
         try:
-            with Image.open(image) as handle:
-                handle.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # image.MAX_PIXELS decides
+                with Image.open(image) as handle:
+                    handle.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             return [NodeInputError(f"{image.name} is not an image that can be read: {exc}", field="image",
-                                   hint="use a JPEG, PNG or WebP image file")]
+                                   hint=IMAGE_HINT)]
         return []
 
     def run(self, ctx: RunContext, params: RenderParams, inputs: dict[str, InputValue]) -> None:
-        image_path, audio_path, captions_path = inputs["image"], inputs["audio"], inputs.get("captions")
-        assert isinstance(image_path, Path) and isinstance(audio_path, Path)
-        width, height, fps = params.width, params.height, params.fps
+        image_path, clip_path = _one_picture(inputs)
+        audio_path, captions_path = inputs.get("audio"), inputs.get("captions")
+        clip = Clip.read(clip_path) if clip_path is not None else None
 
-        audio = probe(audio_path, field="audio")
-        if audio.audio is None:
-            raise NodeInputError(f"{audio_path.name} has no audio stream", field="audio",
-                                 hint="connect the narration (a WAV from the tts node)")
-        duration = audio.audio.duration or audio.duration or 0.0
-        if duration <= 0:
-            raise NodeInputError(f"{audio_path.name} is empty (0 s of audio)", field="audio",
-                                 hint="check the narration text is not empty")
-        n_frames = frames_for(duration, fps)
+        narration_channels, narration_length = 1, None
+        if isinstance(audio_path, Path):
+            narration_channels, narration_length = _narration(audio_path)
+        seconds = _scene_length(params, narration_length, clip)
+        if narration_length is not None and params.duration is not None and narration_length > seconds + 1e-3:
+            ctx.warning(f"the narration ({narration_length:.2f} s) is cut to the scene's duration "
+                        f"({seconds:.2f} s)")
+        n_frames = frames_for(seconds, params.fps)
 
         subtitles = None
         if isinstance(captions_path, Path):
             subtitles = self._subtitles(ctx, params, captions_path)
 
-        src_w, src_h = _source_size(params)
-        ctx.progress(0.0, "fitting the image")
-        picture = load_image(image_path, field="image", min_size=(src_w, src_h))
-        source = YuvSource(cover_fit(picture, src_w, src_h, params.motion.focus))
-        del picture
-
-        def feed(stdin: IO[bytes]) -> None:
-            rects = (crop_rect(i, n_frames, params.motion, src_w, src_h) for i in range(n_frames))
-            for frame in frames(source, _until_cancelled(rects, ctx), width, height):
-                stdin.write(frame)
+        sound = Sound(narration=audio_path if isinstance(audio_path, Path) else None,
+                      narration_channels=narration_channels, clip_gain_db=params.video_audio_db)
+        feed: FeedFn | None = None
+        still = False
+        if clip is not None:
+            if params.video_audio == "mix":
+                if clip.audio_channels:
+                    sound = Sound(sound.narration, sound.narration_channels, clip.audio_channels,
+                                  params.video_audio_db)
+                else:
+                    ctx.warning(f"{clip.path.name} has no sound to mix (video_audio: mix)")
+            if "motion" in params.model_fields_set:
+                ctx.warning("motion applies to still images; the background clip plays as it is")
+            pictures = Pictures(clip_input(clip, n_frames / params.fps),
+                                clip_chain(params.fit, params.width, params.height, params.fps))
+            ctx.progress(0.0, "looping the clip" if clip.needs_loop(n_frames / params.fps) else "cutting the clip")
+        else:
+            assert image_path is not None
+            pictures = Pictures.raw(params.width, params.height, params.fps)
+            feed, unmoving = self._still_frames(ctx, params, image_path, n_frames)
+            still = unmoving and subtitles is None  # captions change the picture
 
         exe = ffmpeg_exe()
-        encoder = choose_video_encoder(exe)
-        for attempt in (encoder, LIBX264) if encoder != LIBX264 else (encoder,):
-            args = render_args(width=width, height=height, fps=fps, n_frames=n_frames, audio=audio_path,
-                               audio_channels=audio.audio.channels, output=ctx.output("video"),
-                               encoder_args=video_encoder_args(attempt, threads=ctx.threads),
+
+        def encode(encoder: str) -> None:
+            args = render_args(pictures=pictures, sound=sound, fps=params.fps, n_frames=n_frames,
+                               output=ctx.output("video"),
+                               encoder_args=video_encoder_args(encoder, quality=params.quality,
+                                                               threads=ctx.threads, preview=params.preview,
+                                                               still=still),
                                subtitles=subtitles)
-            try:
-                run_ffmpeg(args, progress=ctx.progress, expected_duration=n_frames / fps,
-                           cancel=ctx.cancelled, feed=feed, exe=exe)
-                break
-            except NodeError as exc:
-                if attempt == LIBX264 or ctx.cancelled.is_set():
-                    raise
-                ctx.warning(f"{attempt} failed ({exc.message}); encoding with libx264 instead")
+            run_ffmpeg(args, progress=ctx.progress, expected_duration=n_frames / params.fps,
+                       cancel=ctx.cancelled, feed=feed, exe=exe)
+
+        encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
         ctx.progress(1.0, f"{n_frames} frames")
+
+    def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
+                      n_frames: int) -> tuple[FeedFn, bool]:
+        """The stdin feeder for a still with motion, and whether every frame is the same."""
+        motion = params.motion
+        if motion.auto:
+            try:
+                motion = resolve_auto(motion, content_digest(image_path.read_bytes()))
+            except OSError as exc:
+                raise NodeInputError(f"cannot read {image_path.name}: {exc}", field="image",
+                                     hint="check the path") from exc
+        src_w, src_h = source_size(params, motion)
+        ctx.progress(0.0, "fitting the image")
+        picture = load_image(image_path, field="image", min_size=(src_w, src_h), fit=params.fit)
+        source = YuvSource(fit_image(picture, src_w, src_h, params.fit, motion.focus))
+        del picture
+        width, height = params.width, params.height
+
+        def feed(stdin: IO[bytes]) -> None:
+            rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(n_frames))
+            for planes in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
+                for plane in planes:
+                    stdin.write(plane)
+
+        return feed, motion.is_still
 
     def _subtitles(self, ctx: RunContext, params: RenderParams, captions_path: Path) -> str | None:
         """Write the ASS file for the captions and return the burn-in filter (None when nothing to show)."""
@@ -188,12 +232,67 @@ class Render(NodeType):
         ass_path = ctx.work_dir / "captions.ass"
         style = params.caption_style
         try:
-            fontsdir = resolve_font(style.font, style.bold).fontsdir
+            font = resolve_font(style.font, style.bold)
             write_ass(track, ass_path, style, params.width, params.height)
         except ValueError as exc:  # includes a missing or unreadable user font file
             raise NodeInputError(f"caption style: {exc}", field="caption_style",
                                  hint="use the default font or a readable .ttf/.otf file") from exc
-        return burn_filter(ass_path, fontsdir)
+        _warn_missing_glyphs(ctx, track, style, font.family, font.file)
+        return burn_filter(ass_path, font.fontsdir)
+
+
+def _warn_missing_glyphs(ctx: RunContext, track: CaptionTrack, style: CaptionStyle, family: str,
+                         font_file: Path | None) -> None:
+    """Name the caption characters the font cannot draw (they would turn into boxes or another font)."""
+    if font_file is None:
+        return
+    text = "".join(line for segment in track.segments for line in segment.lines)
+    if style.uppercase:
+        text = text.upper()
+    try:
+        missing = missing_glyphs(text, font_file)
+    except FontError:
+        return
+    if missing:
+        shown = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        ctx.warning(f"the caption font {family} has no glyph for {shown}{more}: they will show as boxes or "
+                    "in a fallback font; set caption_style.font to a font that covers them")
+
+
+def _one_picture(inputs: dict[str, InputValue]) -> tuple[Path | None, Path | None]:
+    image, video = inputs.get("image"), inputs.get("video")
+    image = image if isinstance(image, Path) else None
+    video = video if isinstance(video, Path) else None
+    if (image is None) == (video is None):
+        raise NodeInputError("a scene needs exactly one picture: an `image` or a `video`, "
+                             + ("not both" if image else "and it has neither"), field="image",
+                             hint="give the scene `image: picture.jpg` or `video: clip.mp4`")
+    return image, video
+
+
+def _narration(path: Path) -> tuple[int, float]:
+    """Channels and length of the narration file."""
+    info = probe(path, field="audio")
+    if info.audio is None:
+        raise NodeInputError(f"{path.name} has no audio stream", field="audio",
+                             hint="connect the narration (a WAV from the tts node)")
+    length = info.audio.duration or info.duration or 0.0
+    if length <= 0:
+        raise NodeInputError(f"{path.name} is empty (0 s of audio)", field="audio",
+                             hint="check the narration text is not empty")
+    return info.audio.channels, length
+
+
+def _scene_length(params: RenderParams, narration: float | None, clip: Clip | None) -> float:
+    if params.duration is not None:
+        return params.duration
+    if narration is not None:
+        return narration
+    if clip is not None:
+        return clip.duration
+    raise NodeInputError("a scene without narration needs a length", field="duration",
+                         hint="give the scene `duration: <seconds>`, or narration text or audio")
 
 
 def _until_cancelled(items: Iterator[Rect], ctx: RunContext) -> Iterator[Rect]:

@@ -1,7 +1,9 @@
-"""The merge node: stream-copied join, exact total length, music looped and bounded, voice not halved, SRT."""
+"""The merge node: stream copy at cuts, transitions with exact lengths, the mix at its loudness target with
+the music ducked under speech, captions shifted onto the joined timeline."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from fractions import Fraction
@@ -11,67 +13,92 @@ import av
 import numpy as np
 import pytest
 import soundfile as sf
-from PIL import Image
 
+from nodes.audio.loudness import measure_file
 from nodes.formats import CaptionTrack, Segment
+from nodes.media.encoder import LIBX264, audio_encoder_args, video_encoder_args
+from nodes.media.ffmpeg import run_ffmpeg
 from nodes.media.probe import VideoInfo, probe
-from nodes.merge import Merge, MergeParams, Scene, concat_list, merge_args
-from nodes.render.node import Render, RenderParams
+from nodes.merge import (
+    Merge,
+    MergeParams,
+    Scene,
+    Transition,
+    concat_list,
+    copy_args,
+    encode_args,
+    plan_timeline,
+)
 from pipeline.node import NodeInputError, RunContext
 
 W, H, FPS = 160, 284, 15
-RATE = 22050
+RATE = 48000
+MUSIC_HZ = 1500.0
+PORTS = {"video": ".mp4", "srt": ".srt", "vtt": ".vtt", "ass": ".ass"}
 
 
-def _tone(path: Path, seconds: float, freq: float, silent_after: float | None = None) -> Path:
-    t = np.arange(int(seconds * RATE)) / RATE
-    wave = 0.3 * np.sin(2 * np.pi * freq * t)
-    if silent_after is not None:
-        wave[t >= silent_after] = 0.0
-    sf.write(path, wave.astype(np.float32), RATE)
+def _narration(path: Path, seconds: float, speech: tuple[float, float] | None) -> Path:
+    """A tone burst (220 Hz, 0.3) where the narration speaks, silence elsewhere: known speech spans."""
+    t = np.arange(int(seconds * 22050)) / 22050
+    wave = np.zeros_like(t)
+    if speech is not None:
+        inside = (t >= speech[0]) & (t < speech[1])
+        wave[inside] = 0.3 * np.sin(2 * np.pi * 220 * t[inside])
+    sf.write(path, wave.astype(np.float32), 22050)
     return path
 
 
+def _scene(folder: Path, name: str, seconds: float, speech: tuple[float, float] | None,
+           with_audio: bool = True, width: int = W, source: str = "testsrc2") -> Path:
+    """A scene as the render node makes it: H.264 (project encoder settings) + AAC 48 kHz stereo."""
+    frames = math.ceil(seconds * FPS)
+    video = folder / f"{name}.mp4"
+    options = f"s={width}x{H}:r={FPS}"
+    args = ["-f", "lavfi", "-i", f"{source}:{options}" if "=" in source else f"{source}={options}"]
+    if with_audio:
+        samples = round(frames / FPS * RATE)
+        args += ["-i", str(_narration(folder / f"{name}.wav", seconds, speech)),
+                 "-filter_complex", f"[1:a]aresample={RATE},apad=whole_len={samples},"
+                                    f"atrim=end_sample={samples}[a]",
+                 "-map", "0:v", "-map", "[a]", *audio_encoder_args()]
+    args += [*video_encoder_args(LIBX264, threads=2), "-frames:v", str(frames), str(video)]
+    run_ffmpeg(args)
+    return video
+
+
 @pytest.fixture(scope="module")
-def scenes(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Two rendered scenes: 1.0 s (15 frames) and 1.2 s (18 frames) whose last 0.5 s is silent."""
+def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("scenes")
-    picture = folder / "p.png"
-    Image.fromarray(np.random.default_rng(1).integers(0, 255, (90, 120, 3), dtype=np.uint8)).save(picture)
-    out = []
-    for index, (seconds, silent_after) in enumerate([(1.0, None), (1.2, 0.7)]):
-        narration = _tone(folder / f"n{index}.wav", seconds, 220 * (index + 1), silent_after)
-        video = folder / f"scene{index}.mp4"
-        ctx = RunContext(node=f"scene{index}", work_dir=folder, outputs={"video": video}, threads=2)
-        Render().run(ctx, RenderParams(width=W, height=H, fps=FPS),
-                     {"image": picture, "audio": narration, "captions": None})
-        out.append(video)
+    out = {
+        "a": _scene(folder, "a", 2.4, (0.2, 1.2)),  # 36 frames
+        "b": _scene(folder, "b", 2.0, (0.3, 1.0)),  # 30 frames
+        "silent": _scene(folder, "silent", 1.0, None),  # 15 frames, silent track
+        "mute": _scene(folder, "mute", 1.0, None, with_audio=False),  # no audio stream at all
+    }
+    for name, seconds, fmt in (("short_music", 0.5, "WAV"), ("long_music", 10.0, "OGG")):
+        t = np.arange(int(seconds * 44100)) / 44100
+        wave = 0.5 * np.sin(2 * np.pi * MUSIC_HZ * t)
+        path = folder / f"{name}.{fmt.lower()}"
+        sf.write(path, np.stack([wave, wave], axis=1), 44100, format=fmt)
+        out[name] = path
     return out
 
 
-@pytest.fixture(scope="module")
-def music(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """0.5 s of stereo 880 Hz at 44.1 kHz, much shorter than the video: it must loop."""
-    t = np.arange(int(0.5 * 44100)) / 44100
-    wave = 0.5 * np.sin(2 * np.pi * 880 * t)
-    path = tmp_path_factory.mktemp("music") / "music.ogg"
-    sf.write(path, np.stack([wave, wave], axis=1), 44100, format="OGG", subtype="VORBIS")
-    return path
-
-
 def _merge(tmp_path: Path, scenes: list[Path], music: Path | None = None,
-           captions: list[Path] | None = None, **params: object) -> tuple[Path, Path, float]:
-    video, srt = tmp_path / "final.mp4", tmp_path / "final.srt"
-    ctx = RunContext(node="final", work_dir=tmp_path, outputs={"video": video, "srt": srt}, threads=1)
+           captions: list[Path] | None = None, warnings: list[str] | None = None,
+           **params: object) -> dict[str, Path]:
+    outputs = {port: tmp_path / f"final{suffix}" for port, suffix in PORTS.items()}
+    ctx = RunContext(node="final", work_dir=tmp_path, outputs=outputs, threads=2,
+                     warn=lambda node, message: warnings.append(message) if warnings is not None else None)
     # Guard: an endless encode is cancelled (and fails the test) instead of hanging it.
-    timer = threading.Timer(30, ctx.cancelled.set)
+    timer = threading.Timer(60, ctx.cancelled.set)
     timer.start()
-    started = time.monotonic()
     try:
-        Merge().run(ctx, MergeParams(**params), {"scenes": scenes, "captions": captions, "music": music})
+        Merge().run(ctx, MergeParams.model_validate(params),
+                    {"scenes": scenes, "captions": captions, "music": music})
     finally:
         timer.cancel()
-    return video, srt, time.monotonic() - started
+    return outputs
 
 
 def _audio(path: Path) -> np.ndarray:
@@ -79,81 +106,203 @@ def _audio(path: Path) -> np.ndarray:
         return np.concatenate([frame.to_ndarray() for frame in container.decode(audio=0)], axis=1)
 
 
-def _rms(samples: np.ndarray, start: float, end: float) -> float:
-    return float(np.sqrt(np.mean(samples[:, int(start * 48000):int(end * 48000)] ** 2)))
+def _tone_db(samples: np.ndarray, start: float, end: float, freq: float = MUSIC_HZ) -> float:
+    """Level of the band around one frequency in a span (Hann-windowed spectrum, +-100 Hz), dB."""
+    span = samples[0, int(start * RATE):int(end * RATE)].astype(np.float64)
+    spectrum = np.fft.rfft(span * np.hanning(span.size))
+    bins = np.fft.rfftfreq(span.size, 1 / RATE)
+    band = np.abs(spectrum[(bins > freq - 100) & (bins < freq + 100)]) ** 2
+    return 10 * math.log10(max(float(band.sum()) / span.size ** 2, 1e-20))  # a sine's |X| grows with N
 
 
-def test_two_scenes_with_music(tmp_path: Path, scenes: list[Path], music: Path) -> None:
-    video, srt, elapsed = _merge(tmp_path, scenes, music, music_fade_in=0.1, music_fade_out=0.1)
-    assert elapsed < 30
-    total = 15 / FPS + 18 / FPS  # ceil(1.0 * 15) + ceil(1.2 * 15) frames
-    info = probe(video)
+def _slices(packet: bytes) -> bytes:
+    """The packet's NAL units (4-byte lengths, as in MP4) without parameter sets (SPS 7, PPS 8): the
+    concat demuxer repeats those in-band at keyframes, which changes no picture."""
+    out, position = b"", 0
+    while position + 4 <= len(packet):
+        size = int.from_bytes(packet[position:position + 4], "big")
+        unit = packet[position:position + 4 + size]
+        if unit[4] & 0x1F not in (7, 8):
+            out += unit
+        position += 4 + size
+    return out
+
+
+def _video_packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [_slices(bytes(p)) for p in container.demux(video=0) if p.size]
+
+
+def test_cut_only_join_copies_the_video_packets(tmp_path: Path, media: dict[str, Path]) -> None:
+    started = time.monotonic()
+    out = _merge(tmp_path, [media["a"], media["b"]])
+    assert time.monotonic() - started < 20
+    assert _video_packets(out["video"]) == _video_packets(media["a"]) + _video_packets(media["b"])
+    info = probe(out["video"])
     assert info.video is not None and info.audio is not None
-    assert info.video.frames == 33
-    assert info.video.duration == pytest.approx(total, abs=1e-6)
-    assert info.audio.duration == pytest.approx(total, abs=1 / FPS)
+    assert info.video.frames == 66
+    assert info.audio.duration == pytest.approx(66 / FPS, abs=1 / FPS)
     assert (info.audio.codec, info.audio.sample_rate, info.audio.channels) == ("aac", 48000, 2)
-    samples = _audio(video)
-    assert samples.shape[1] == pytest.approx(total * 48000, abs=1024)
-    # Voice at full level (amix's default would halve it): sine 0.3 -> RMS 0.212, plus a little music.
-    assert _rms(samples, 0.2, 0.9) == pytest.approx(0.212, abs=0.03)
-    # Where the narration is silent the looped music is still there (0.5 * 10^(-18/20) -> RMS ~0.045).
-    music_only = _rms(samples, 1.0 + 0.8, 1.0 + 1.1)
-    assert 0.02 < music_only < 0.07
-    assert srt.read_text(encoding="utf-8") == ""
-
-
-def test_music_volume_is_in_db(tmp_path: Path, scenes: list[Path], music: Path) -> None:
-    video, _, _ = _merge(tmp_path, scenes, music, music_volume_db=-38.0, music_fade_in=0.0,
-                         music_fade_out=0.0)
-    assert _rms(_audio(video), 1.8, 2.1) == pytest.approx(0.0045, rel=0.35)
-
-
-def test_without_music_the_video_is_copied(tmp_path: Path, scenes: list[Path]) -> None:
-    video, _, _ = _merge(tmp_path, scenes)
-    with av.open(str(video)) as merged, av.open(str(scenes[0])) as first:
-        assert merged.streams.video[0].codec_context.extradata == first.streams.video[0].codec_context.extradata
-    samples = _audio(video)
-    assert _rms(samples, 1.8, 2.1) < 0.005  # silence stays silent
-    with open(video, "rb") as handle:  # +faststart: the index comes before the media data
+    with open(out["video"], "rb") as handle:  # +faststart: the index comes before the media data
         head = handle.read(4096)
     assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
 
 
-def test_srt_tracks_are_shifted_by_scene_starts(tmp_path: Path, scenes: list[Path]) -> None:
+def test_argv_goldens(media: dict[str, Path]) -> None:
+    scenes = [Scene.read(media["a"]), Scene.read(media["b"])]
+    copy = copy_args(concat_file=Path("/w/list"), audio=Path("/w/mix.wav"), total=4.4, output=Path("/o.mp4"))
+    assert copy[copy.index("-c:v") + 1] == "copy"
+    assert "libx264" not in copy and "h264_nvenc" not in copy and "-filter_complex" not in copy
+    assert copy[copy.index("-t") + 1] == "4.400000"
+    timeline = plan_timeline([36, 30], Fraction(FPS), [Transition(type="slide", duration=0.4, direction="up")])
+    encode = encode_args(scenes=scenes, timeline=timeline, audio=Path("/w/mix.wav"),
+                         encoder_args=video_encoder_args(LIBX264), output=Path("/o.mp4"))
+    graph = encode[encode.index("-filter_complex") + 1]
+    assert "xfade=transition=slideup:duration=0.400000:offset=2.000000" in graph
+    assert encode[encode.index("-frames:v") + 1] == "60"
+    assert encode[encode.index("-c:v") + 1] == "libx264"
+
+
+def test_loudness_target_and_true_peak(tmp_path: Path, media: dict[str, Path]) -> None:
+    out = _merge(tmp_path, [media["a"], media["b"]], media["short_music"])
+    loudness = measure_file(out["video"], tmp_path / "m")
+    assert loudness.integrated == pytest.approx(-14.0, abs=1.0)
+    assert loudness.true_peak <= -1.0
+    quieter = _merge(tmp_path, [media["a"], media["b"]], media["short_music"], loudness_lufs=-23,
+                     true_peak_db=-2)
+    loudness = measure_file(quieter["video"], tmp_path / "m")
+    assert loudness.integrated == pytest.approx(-23.0, abs=1.0)
+    assert loudness.true_peak <= -2.0
+
+
+def test_music_is_ducked_under_speech(tmp_path: Path, media: dict[str, Path]) -> None:
+    out = _merge(tmp_path, [media["a"], media["b"]], media["short_music"], music_fade_in=0, music_fade_out=0)
+    samples = _audio(out["video"])
+    # Scene a speaks 0.2-1.2 s, scene b (from 2.4 s) 2.7-3.4 s; gaps in between.
+    under = max(_tone_db(samples, 0.3, 1.1), _tone_db(samples, 2.8, 3.3))
+    gaps = min(_tone_db(samples, 1.7, 2.3), _tone_db(samples, 3.9, 4.3))
+    assert gaps - under >= 10.0
+    flat = _audio(_merge(tmp_path, [media["a"], media["b"]], media["short_music"], music_fade_in=0,
+                         music_fade_out=0, music_duck=False)["video"])
+    assert abs(_tone_db(flat, 0.3, 1.1) - _tone_db(flat, 1.7, 2.3)) < 1.0
+
+
+@pytest.mark.parametrize("transition", [
+    {"type": "crossfade", "duration": 0.4},
+    {"type": "fade", "duration": 0.4},
+    {"type": "slide", "duration": 0.4, "direction": "right"},
+])
+def test_transition_length_is_sum_minus_overlap(tmp_path: Path, media: dict[str, Path],
+                                                transition: dict[str, object]) -> None:
+    out = _merge(tmp_path, [media["a"], media["b"]], transition=transition)
+    info = probe(out["video"])
+    assert info.video is not None and info.audio is not None
+    expected = (36 + 30 - 6) / FPS  # 0.4 s = 6 frames of overlap
+    assert info.video.frames == 60
+    assert info.video.duration == pytest.approx(expected, abs=1 / FPS)
+    assert info.audio.duration == pytest.approx(expected, abs=1 / FPS)
+    assert (info.video.width, info.video.height, info.video.pix_fmt) == (W, H, "yuv420p")
+
+
+def _frames_rgb(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="rgb24").astype(int) for frame in container.decode(video=0)]
+
+
+def test_crossfade_and_fade_through_black_frames(tmp_path: Path) -> None:
+    red = _scene(tmp_path, "red", 2.0, None, source="color=c=red")
+    blue = _scene(tmp_path, "blue", 2.0, None, source="color=c=blue")
+    mean = [f.mean(axis=(0, 1)) for f in _frames_rgb(_merge(tmp_path, [red, blue],
+                                                           transition={"type": "crossfade", "duration": 0.4})["video"])]
+    assert len(mean) == 54  # 30 + 30 - 6, the overlap starting at frame 24
+    assert mean[23][0] > 200 and mean[23][2] < 40  # still red
+    assert 80 < mean[27][0] < 180 and 80 < mean[27][2] < 180  # half way: both
+    assert mean[30][2] > 200 and mean[30][0] < 40  # blue
+    mean = [f.mean(axis=(0, 1)) for f in _frames_rgb(_merge(tmp_path, [red, blue],
+                                                           transition={"type": "fade", "duration": 0.4})["video"])]
+    assert min(max(m) for m in mean[24:30]) < 40  # through black
+    assert mean[23][0] > 200 and mean[30][2] > 200
+
+
+def test_mixed_transitions_shift_the_captions(tmp_path: Path, media: dict[str, Path]) -> None:
     tracks = []
-    for index, text in enumerate(["First scene.", "Second scene."]):
+    for index, text in enumerate(["First <scene>.", "Second scene.", "Third scene."]):
         path = tmp_path / f"c{index}.json"
-        CaptionTrack(duration=1.0, segments=[Segment(start=0.1, end=0.9, lines=[text])]).save(path)
+        CaptionTrack(duration=1.0, segments=[Segment(start=0.1, end=0.5, lines=[text])]).save(path)
         tracks.append(path)
-    _, srt, _ = _merge(tmp_path, scenes, captions=tracks)
-    text = srt.read_text(encoding="utf-8")
-    assert "00:00:00,100 --> 00:00:00,900\nFirst scene." in text
-    assert "00:00:01,100 --> 00:00:01,900\nSecond scene." in text
+    out = _merge(tmp_path, [media["a"], media["b"], media["silent"]], captions=tracks,
+                 transitions=[{"type": "crossfade", "duration": 0.4}, None])
+    info = probe(out["video"])
+    assert info.video is not None and info.video.frames == 36 + 30 + 15 - 6
+    # Scene b starts at (36 - 6) / 15 = 2.0 s, scene c at 2.0 + 30 / 15 = 4.0 s.
+    srt = out["srt"].read_text(encoding="utf-8")
+    assert "00:00:00,100 --> 00:00:00,500\nFirst" in srt
+    assert "00:00:02,100 --> 00:00:02,500\nSecond scene." in srt
+    assert "00:00:04,100 --> 00:00:04,500\nThird scene." in srt
+    vtt = out["vtt"].read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT")
+    assert "00:00:02.100 --> 00:00:02.500" in vtt and "<scene>" not in vtt
+    ass = out["ass"].read_text(encoding="utf-8")
+    assert f"PlayResX: {W}" in ass and f"PlayResY: {H}" in ass
+    assert "0:00:04.10,0:00:04.50" in ass
 
 
-def test_undecodable_music_is_an_input_error(tmp_path: Path, scenes: list[Path]) -> None:
+def test_music_longer_and_shorter_than_the_video(tmp_path: Path, media: dict[str, Path]) -> None:
+    for name in ("short_music", "long_music"):
+        out = _merge(tmp_path, [media["a"], media["silent"]], media[name], music_fade_in=0, music_fade_out=0)
+        info = probe(out["video"])
+        assert info.audio is not None and info.audio.duration == pytest.approx(51 / FPS, abs=1 / FPS)
+        samples = _audio(out["video"])
+        # The music plays to the end (looped when short): present in the final, speechless second.
+        assert _tone_db(samples, 2.6, 3.3) > -40
+
+
+def test_silent_scenes_without_music(tmp_path: Path, media: dict[str, Path]) -> None:
+    out = _merge(tmp_path, [media["silent"], media["mute"]])
+    info = probe(out["video"])
+    assert info.video is not None and info.audio is not None and info.video.frames == 30
+    assert info.audio.duration == pytest.approx(2.0, abs=1 / FPS)
+    assert np.abs(_audio(out["video"])).max() < 1e-3
+    assert out["srt"].read_text(encoding="utf-8") == ""
+    assert out["vtt"].read_text(encoding="utf-8").startswith("WEBVTT")
+
+
+def test_music_only_scenes_reach_the_target(tmp_path: Path, media: dict[str, Path]) -> None:
+    out = _merge(tmp_path, [media["silent"], media["mute"]], media["short_music"])
+    assert measure_file(out["video"], tmp_path / "m").integrated == pytest.approx(-14.0, abs=1.0)
+
+
+def test_transition_too_long_is_shortened_with_a_warning(tmp_path: Path, media: dict[str, Path]) -> None:
+    warnings: list[str] = []
+    out = _merge(tmp_path, [media["silent"], media["a"]], warnings=warnings,
+                 transition={"type": "crossfade", "duration": 5})
+    info = probe(out["video"])
+    assert info.video is not None and info.video.frames == 15 + 36 - 7  # half of the 15-frame scene
+    assert warnings and "shortened" in warnings[0]
+
+
+def test_transitions_list_must_match_the_boundaries(tmp_path: Path, media: dict[str, Path]) -> None:
+    with pytest.raises(NodeInputError) as caught:
+        _merge(tmp_path, [media["a"], media["b"]], transitions=[None, None])
+    assert caught.value.field == "transitions" and caught.value.hint
+
+
+def test_undecodable_music_is_an_input_error(tmp_path: Path, media: dict[str, Path]) -> None:
     bad = tmp_path / "music.mp3"
     bad.write_bytes(b"ID3 but not really an mp3 file" * 20)
     with pytest.raises(NodeInputError) as caught:
-        _merge(tmp_path, scenes, bad)
+        _merge(tmp_path, [media["a"]], bad)
     assert caught.value.field == "music" and caught.value.hint
-    assert [e.field for e in Merge().check(MergeParams(), {"scenes": scenes, "music": bad})] == ["music"]
+    assert [e.field for e in Merge().check(MergeParams(), {"scenes": [media["a"]], "music": bad})] == ["music"]
 
 
-def test_mismatched_scenes_are_refused(tmp_path: Path, scenes: list[Path]) -> None:
-    other = tmp_path / "other.mp4"
-    ctx = RunContext(node="x", work_dir=tmp_path, outputs={"video": other}, threads=2)
-    narration = _tone(tmp_path / "n.wav", 0.3, 330)
-    picture = tmp_path / "p.png"
-    Image.new("RGB", (64, 64), (90, 20, 20)).save(picture)
-    Render().run(ctx, RenderParams(width=W + 2, height=H, fps=FPS),
-                 {"image": picture, "audio": narration, "captions": None})
+def test_mismatched_scenes_are_refused(tmp_path: Path, media: dict[str, Path]) -> None:
+    other = _scene(tmp_path, "wide", 0.4, (0.0, 0.3), width=W + 2)
     with pytest.raises(NodeInputError, match="162x284") as caught:
-        _merge(tmp_path, [scenes[0], other])
+        _merge(tmp_path, [media["a"], other])
     assert caught.value.field == "scenes"
     with pytest.raises(NodeInputError) as caught:
-        _merge(tmp_path, scenes, captions=[tmp_path / "only-one.json"])
+        _merge(tmp_path, [media["a"], media["b"]], captions=[tmp_path / "only-one.json"])
     assert caught.value.field == "captions"
 
 
@@ -166,15 +315,19 @@ def test_concat_list_quotes_paths(tmp_path: Path) -> None:
     assert text.splitlines()[2] == "duration 1.500000"
 
 
-def test_merge_args_bound_the_looped_music(tmp_path: Path, scenes: list[Path], music: Path) -> None:
-    parsed = [Scene.read(path) for path in scenes]
-    args = merge_args(concat_file=Path("/w/list"), scenes=parsed, music=music, music_channels=2,
-                      params=MergeParams(), output=Path("/o/final.mp4"))
-    graph = args[args.index("-filter_complex") + 1]
-    assert args[args.index("-stream_loop") + 1] == "-1"
-    assert args[args.index("-t") + 1] == "2.200000"
-    assert "atrim=end_sample=105600" in graph  # 2.2 s at 48 kHz
-    assert "normalize=0" in graph and "volume=-18dB" in graph
-    assert "afade=t=in:st=0:d=1.000000" in graph
-    assert "afade=t=out:st=1.100000:d=1.100000" in graph  # 2 s fade-out clamped to half the video
-    assert args[args.index("-c:v") + 1] == "copy"
+def test_encoder_tools_only_when_a_transition_needs_them() -> None:
+    assert "video_encoder" not in Merge().tools(MergeParams())
+    assert "video_encoder" in Merge().tools(MergeParams(transitions=[None, Transition(type="fade")]))
+
+
+def test_caption_tracks_can_name_their_scenes(tmp_path):
+    from nodes.formats import CaptionTrack, Segment
+    from nodes.merge import _load_tracks
+
+    track = CaptionTrack(duration=1.0, segments=[Segment(start=0.1, end=0.9, lines=["Hi"])])
+    path = tmp_path / "c.json"
+    track.save(path)
+    tracks = _load_tracks([path], 3, [1])
+    assert [len(t.segments) for t in tracks] == [0, 1, 0]
+    with pytest.raises(NodeInputError):
+        _load_tracks([path], 3, [5])

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 
 import pytest
 
 from nodes.media import encoder as enc
-from nodes.media.encoder import choose_video_encoder, encoder_usable, video_encoder_args
+from nodes.media.encoder import (
+    choose_video_encoder,
+    encode_with_fallback,
+    encoder_broken,
+    encoder_usable,
+    nvenc_cq,
+    video_encoder_args,
+)
 from nodes.media.ffmpeg import ffmpeg_exe
+from pipeline.node import NodeError
 
 TAGS = ["-pix_fmt", "yuv420p", "-color_range", "tv", "-color_primaries", "bt709", "-color_trc", "bt709",
         "-colorspace", "bt709"]
@@ -22,7 +31,70 @@ def test_libx264_args() -> None:
 
 def test_nvenc_args_without_faststart() -> None:
     assert video_encoder_args("h264_nvenc", quality=20, faststart=False) == [
-        "-c:v", "h264_nvenc", "-preset", "p5", "-tune", "hq", "-rc", "vbr", "-cq", "20", "-b:v", "0", *TAGS]
+        "-c:v", "h264_nvenc", "-preset", "p5", "-tune", "hq", "-rc", "vbr", "-cq", "19", "-b:v", "0", *TAGS]
+
+
+def test_quality_is_mapped_between_encoders() -> None:
+    assert [nvenc_cq(q) for q in (0, 1, 23, 51)] == [1, 1, 22, 50]
+    with pytest.raises(ValueError):
+        video_encoder_args("libx264", quality=60)
+
+
+def test_preview_uses_the_fastest_presets() -> None:
+    x264 = video_encoder_args("libx264", preview=True)
+    nvenc = video_encoder_args("h264_nvenc", preview=True)
+    assert x264[x264.index("-preset") + 1] == "ultrafast"
+    assert nvenc[nvenc.index("-preset") + 1] == "p1"
+    assert x264[x264.index("-crf") + 1] == "23"  # same quality setting, only speed changes
+
+
+def test_still_tuning_is_x264_only() -> None:
+    args = video_encoder_args("libx264", still=True)
+    assert args[args.index("-x264-params") + 1] == "zones=1,10000000,q=51:keyint=infinite"
+    assert "-x264-params" not in video_encoder_args("h264_nvenc", still=True)
+
+
+def _fresh_policy(monkeypatch: pytest.MonkeyPatch, nvenc_works: bool) -> None:
+    monkeypatch.setattr(enc, "_choices", {})
+    monkeypatch.setattr(enc, "_usable", {("/fake/ffmpeg", "h264_nvenc"): nvenc_works,
+                                         ("/fake/ffmpeg", "libx264"): True})
+    monkeypatch.setattr(enc, "_broken", set())
+
+
+def test_nvenc_failure_retries_on_libx264_and_is_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh_policy(monkeypatch, nvenc_works=True)
+    tried: list[str] = []
+    warnings: list[str] = []
+
+    def encode(encoder: str) -> None:
+        tried.append(encoder)
+        if encoder == "h264_nvenc":
+            raise NodeError("ffmpeg failed (exit status 1): OpenEncodeSessionEx failed: out of memory")
+
+    assert choose_video_encoder("/fake/ffmpeg") == "h264_nvenc"
+    assert encode_with_fallback(encode, ffmpeg="/fake/ffmpeg", warn=warnings.append) == "libx264"
+    assert tried == ["h264_nvenc", "libx264"]
+    assert len(warnings) == 1 and "h264_nvenc failed" in warnings[0] and "out of memory" in warnings[0]
+    assert encoder_broken("h264_nvenc") and choose_video_encoder("/fake/ffmpeg") == "libx264"
+    # The next encode in this process goes straight to libx264, without a warning.
+    assert encode_with_fallback(encode, ffmpeg="/fake/ffmpeg", warn=warnings.append) == "libx264"
+    assert tried[2:] == ["libx264"] and len(warnings) == 1
+
+
+def test_libx264_failure_and_cancellation_propagate(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh_policy(monkeypatch, nvenc_works=False)
+
+    def broken(encoder: str) -> None:
+        raise NodeError(f"{encoder} failed")
+
+    with pytest.raises(NodeError, match="libx264 failed"):
+        encode_with_fallback(broken, ffmpeg="/fake/ffmpeg")
+    _fresh_policy(monkeypatch, nvenc_works=True)
+    cancelled = threading.Event()
+    cancelled.set()
+    with pytest.raises(NodeError, match="h264_nvenc failed"):
+        encode_with_fallback(broken, ffmpeg="/fake/ffmpeg", cancelled=cancelled)
+    assert not encoder_broken("h264_nvenc")  # a cancelled run says nothing about the encoder
 
 
 def test_unknown_encoder_is_refused() -> None:
@@ -51,6 +123,7 @@ def test_test_encode_is_memoised(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(enc.subprocess, "run", fake_run)
     monkeypatch.setattr(enc, "_choices", {})
     monkeypatch.setattr(enc, "_usable", {})
+    monkeypatch.setattr(enc, "_broken", set())
     assert choose_video_encoder("/fake/ffmpeg") == "h264_nvenc"
     assert choose_video_encoder("/fake/ffmpeg") == "h264_nvenc"
     assert len(calls) == 1

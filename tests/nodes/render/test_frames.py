@@ -36,11 +36,31 @@ def test_half_pixel_shift_gives_in_between_values() -> None:
     assert 16 <= edge_before < edge_after < 235  # the edge moved by a fraction of a pixel
 
 
-def test_unchanged_rect_reuses_the_frame() -> None:
+@pytest.mark.parametrize("workers", [1, 3])
+def test_unchanged_rect_reuses_the_frame(workers: int) -> None:
     source = YuvSource(Image.new("RGB", (8, 8), (10, 200, 30)))
     rect = Rect(0, 0, 8, 8)
-    out = list(frames(source, iter([rect, rect, Rect(1, 1, 7, 7)]), 8, 8))
-    assert out[0] is out[1] and len(out[2]) == 8 * 8 * 3 // 2
+    out = list(frames(source, iter([rect, rect, Rect(1, 1, 7, 7)]), 8, 8, workers=workers))
+    assert out[0] is out[1] and sum(len(plane) for plane in out[2]) == 8 * 8 * 3 // 2
+
+
+def test_threaded_frames_come_in_order() -> None:
+    pixels = np.random.default_rng(2).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    source = YuvSource(Image.fromarray(pixels))
+    rects = [Rect(i * 0.37, i * 0.21, 40 + i * 0.37, 26 + i * 0.21) for i in range(25)]
+    serial = list(frames(source, iter(rects), 20, 14))
+    threaded = list(frames(source, iter(rects), 20, 14, workers=3))
+    assert serial == threaded and len({planes[0] for planes in serial}) == 25
+
+
+def test_half_pixel_pan_at_one_to_one_scale_interpolates() -> None:
+    """A pan at 1:1 scale (no zoom) must still move by fractions of a pixel, not jump whole pixels."""
+    pixels = np.zeros((8, 16, 3), dtype=np.uint8)
+    pixels[:, 8:] = 255
+    source = YuvSource(Image.fromarray(pixels))
+    values = [int(_planes(source.frame(Rect(2 + d, 0, 14 + d, 8), 12, 8), 12, 8)[0][4, 5])
+              for d in (0.0, 0.25, 0.5, 0.75)]
+    assert values == sorted(values) and len(set(values)) == 4
 
 
 def test_odd_source_is_refused() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nodes.render.image import cover_fit, load_image, to_rgb
+from nodes.render.image import MAX_PIXELS, load_image, needed_size, to_rgb
 from pipeline.node import NodeInputError
 
 
@@ -57,13 +57,68 @@ def test_not_an_image_names_the_field(tmp_path: Path) -> None:
     assert caught.value.field == "image" and "city.jpg" in caught.value.message
 
 
-def test_cover_fit_crops_towards_focus() -> None:
-    pixels = np.zeros((100, 400, 3), dtype=np.uint8)
-    pixels[:, :100] = (255, 0, 0)  # red left quarter
-    pixels[:, 300:] = (0, 0, 255)  # blue right quarter
-    image = Image.fromarray(pixels)
-    left = cover_fit(image, 50, 100, focus=(0.0, 0.5))
-    right = cover_fit(image, 50, 100, focus=(1.0, 0.5))
-    assert left.size == right.size == (50, 100)
-    assert left.getpixel((25, 50))[0] > 200
-    assert right.getpixel((25, 50))[2] > 200
+def test_palette_png_with_transparency_loads(tmp_path: Path) -> None:
+    path = tmp_path / "p.png"
+    image = Image.new("P", (6, 6), 1)
+    image.putpalette([0, 0, 0, 250, 10, 10] + [0, 0, 0] * 254)
+    image.paste(0, (0, 0, 3, 6))
+    image.save(path, transparency=0)
+    loaded = load_image(path)
+    assert loaded.mode == "RGB" and loaded.getpixel((0, 0)) == (0, 0, 0)
+    assert loaded.getpixel((5, 5))[0] > 240
+
+
+def test_la_and_grayscale_files(tmp_path: Path) -> None:
+    Image.new("LA", (4, 4), (200, 255)).save(tmp_path / "la.png")
+    Image.new("L", (4, 4), 90).save(tmp_path / "l.jpg")
+    assert load_image(tmp_path / "la.png").getpixel((1, 1)) == (200, 200, 200)
+    assert load_image(tmp_path / "l.jpg").getpixel((1, 1)) == pytest.approx((90, 90, 90), abs=2)
+
+
+def test_sixteen_bit_png_file(tmp_path: Path) -> None:
+    path = tmp_path / "deep.png"
+    values = np.linspace(0, 65535, 64 * 64).reshape(64, 64).astype(np.uint16)
+    Image.fromarray(values).save(path)
+    assert Image.open(path).mode.startswith("I;16")
+    loaded = np.asarray(load_image(path))
+    assert loaded[0, 0, 0] == 0 and loaded[-1, -1, 0] == 255
+    small = np.asarray(load_image(path, min_size=(16, 16)))  # reduced while still 16-bit
+    assert small.shape == (16, 16, 3) and small[-1, -1, 0] > 240
+
+
+def test_exif_rotated_large_jpeg_is_shrunk_the_right_way_round(tmp_path: Path) -> None:
+    path = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 8  # stored sideways: displayed after a 90 degree turn
+    Image.new("RGB", (1600, 800), (0, 90, 200)).save(path, exif=exif)
+    loaded = load_image(path, min_size=(100, 200))
+    assert loaded.width < loaded.height  # upright
+    assert loaded.width >= 100 and loaded.height >= 200  # never below what the fit needs
+    assert loaded.width <= 200  # shrunk while decoding (1/4 scale), not full size
+
+
+def test_large_jpeg_is_downscaled_while_decoding(tmp_path: Path) -> None:
+    path = tmp_path / "camera.jpg"
+    rng = np.random.default_rng(3)
+    noise = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    Image.fromarray(noise).resize((6000, 4000), Image.Resampling.NEAREST).save(path, quality=80)
+    loaded = load_image(path, min_size=(540, 960))  # a 1:2 portrait frame covered from a 3:2 picture
+    assert loaded.height >= 960 and loaded.width >= 540
+    assert loaded.width <= 2 * 1440  # decoded at a fraction of 6000x4000, not in full
+
+
+def test_needed_size_depends_on_fit() -> None:
+    assert needed_size((6000, 4000), (1080, 1920), "cover") == (2880, 1920)
+    assert needed_size((6000, 4000), (1080, 1920), "contain") == (1080, 720)
+    assert needed_size((500, 500), (1080, 1920), "cover") == (500, 500)  # never upscaled here
+
+
+def test_too_many_pixels_is_a_clear_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "huge.png"
+    Image.new("L", (400, 300)).save(path)
+    monkeypatch.setattr("nodes.render.image.MAX_PIXELS", 100_000)
+    with pytest.raises(NodeInputError) as caught:
+        load_image(path)
+    assert caught.value.field == "image" and "huge.png" in caught.value.message
+    assert "megapixels" in caught.value.message and caught.value.hint
+    assert MAX_PIXELS >= 12000 * 8000

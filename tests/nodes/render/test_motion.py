@@ -1,13 +1,16 @@
-"""Ken Burns geometry: bounded zoom, easing, focus held still, pans in the named direction."""
+"""Ken Burns geometry: bounded zoom, easing, focus held still, pans, boxes, the auto mode."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from nodes.render.motion import Motion, crop_rect, ease_in_out, max_zoom
+from nodes.render.auto import content_digest, resolve_auto
+from nodes.render.motion import Motion, Rect, crop_rect, ease_in_out, max_zoom, view_at
 
 SRC_W, SRC_H = 1210.0, 2152.0  # about 1.12 x 1080x1920
 
@@ -98,3 +101,65 @@ def test_single_frame_scene() -> None:
 def test_invalid_motion_is_refused(bad: dict) -> None:
     with pytest.raises(ValidationError):
         Motion(**bad)
+
+
+def test_linear_easing_zooms_at_a_constant_rate() -> None:
+    motion = Motion(zoom="in", amount=0.5, easing="linear")
+    widths = [crop_rect(i, 101, motion, 1000, 2000).width for i in range(101)]
+    rates = [a / b for a, b in zip(widths, widths[1:], strict=False)]
+    assert max(rates) == pytest.approx(min(rates), rel=1e-9)  # geometric: the same zoom every frame
+    assert widths[0] / widths[-1] == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize(("zoom", "pan"), [("in", "right"), ("out", "up"), ("in", "down"), ("out", "left")])
+def test_zoom_with_pan_moves_and_scales(zoom: str, pan: str) -> None:
+    motion = Motion(zoom=zoom, pan=pan, amount=0.3)
+    first, last = view_at(0, 60, motion), view_at(59, 60, motion)
+    assert (last.width < first.width) == (zoom == "in")
+    centre = {"x": (first.x0 + first.x1) / 2, "y": (first.y0 + first.y1) / 2}
+    centre_end = {"x": (last.x0 + last.x1) / 2, "y": (last.y0 + last.y1) / 2}
+    axis, sign = {"left": ("x", -1), "right": ("x", 1), "up": ("y", -1), "down": ("y", 1)}[pan]
+    assert sign * (centre_end[axis] - centre[axis]) > 0.05
+
+
+def test_start_and_end_boxes_are_followed_exactly() -> None:
+    motion = Motion(start={"x": 0.0, "y": 0.1, "w": 0.6}, end={"x": 0.4, "y": 0.3, "w": 0.5}, easing="linear")
+    assert view_at(0, 30, motion) == Rect(0.0, 0.1, 0.6, 0.7)
+    last = view_at(29, 30, motion)
+    assert (last.x0, last.y0, last.width, last.height) == pytest.approx((0.4, 0.3, 0.5, 0.5))
+    assert max_zoom(motion) == pytest.approx(2.0)
+    for index in range(30):  # every frame inside the picture, with the output's shape
+        rect = view_at(index, 30, motion)
+        assert -1e-9 <= rect.x0 and rect.x1 <= 1 + 1e-9 and rect.width == pytest.approx(rect.height)
+
+
+@pytest.mark.parametrize("bad", [
+    {"start": {"x": 0.5, "w": 0.6}, "end": {"w": 1.0}},  # runs off the right edge
+    {"start": {"w": 0.5, "h": 0.8}, "end": {"w": 1.0}},  # would stretch the picture
+    {"start": {"w": 0.1}, "end": {"w": 1.0}},  # deeper than the 5x limit
+    {"start": {"w": 0.5}},  # end missing
+    {"start": {"w": 0.5}, "end": {"w": 1.0}, "zoom": "out"},  # two ways to say it
+])
+def test_invalid_boxes_are_refused(bad: dict) -> None:
+    with pytest.raises(ValidationError):
+        Motion(**bad)
+
+
+def test_auto_is_deterministic_and_varies_with_seed_and_picture() -> None:
+    auto = Motion(auto=True, amount=0.2)
+    assert resolve_auto(auto, "digest-a") == resolve_auto(auto, "digest-a")
+    choices = {resolve_auto(auto.model_copy(update={"seed": seed}), "digest-a") for seed in range(12)}
+    pictures = {resolve_auto(auto, f"picture-{i}") for i in range(12)}
+    assert len(choices) > 4 and len(pictures) > 4
+    for motion in choices | pictures:
+        assert not motion.auto and motion.amount == 0.2 and not motion.is_still
+        assert all(0.3 <= value <= 0.7 for value in motion.focus)
+    assert resolve_auto(Motion(zoom="out"), "x") == Motion(zoom="out")  # not auto: unchanged
+
+
+def test_auto_uses_the_image_content(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.bin", tmp_path / "b.bin"
+    first.write_bytes(b"one picture")
+    second.write_bytes(b"another picture")
+    assert content_digest(first.read_bytes()) != content_digest(second.read_bytes())
+    assert content_digest(first.read_bytes()) == content_digest(b"one picture")

@@ -1,0 +1,67 @@
+"""Ducking: the music goes down by a set depth wherever the narration speaks, and back up in the gaps.
+
+The mix is made offline, so the ducking can look ahead: the music is already fully down when the first
+word starts (it ramps down over ``attack`` before it) and comes back up over ``release`` after the voice
+stops. Speech is found from the voice's own level in 10 ms windows: a window counts as speech when it is
+within 30 dB of the voice's loud windows (its 95th percentile), and short pauses between words (under
+``HOLD_SECONDS``) count as speech too, so the music does not pump between words. The gain is a curve in dB
+with straight ramps: the depth is exact under speech, whatever the music does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nodes.audio.pcm import RATE, Samples
+from nodes.audio.window import sliding_max
+
+WINDOW = RATE // 100  # 10 ms
+HOLD_SECONDS = 0.3
+RELATIVE_THRESHOLD_DB = 30.0
+FLOOR_DB = -60.0  # quieter than this is never speech
+
+
+def window_levels(voice: Samples) -> np.ndarray:
+    """RMS level (dBFS) of each 10 ms window of the voice (both channels together)."""
+    n_windows = -(-voice.shape[1] // WINDOW)
+    padded = np.zeros((voice.shape[0], n_windows * WINDOW), dtype=np.float64)
+    padded[:, :voice.shape[1]] = voice
+    power = np.mean(padded.reshape(voice.shape[0], n_windows, WINDOW) ** 2, axis=(0, 2))
+    return 10 * np.log10(np.maximum(power, 1e-20))
+
+
+def speech_windows(voice: Samples) -> np.ndarray:
+    """Boolean per 10 ms window: the narration speaks here (pauses shorter than the hold included)."""
+    levels = window_levels(voice)
+    audible = levels > FLOOR_DB
+    if not np.any(audible):
+        return np.zeros(levels.shape, dtype=bool)
+    threshold = max(FLOOR_DB, float(np.percentile(levels[audible], 95)) - RELATIVE_THRESHOLD_DB)
+    active = levels > threshold
+    hold = round(HOLD_SECONDS * RATE / WINDOW)
+    # A window is held when speech is within ``hold`` windows on both sides of it (a short pause).
+    before = sliding_max(np.concatenate([np.zeros(hold), active.astype(float)]), hold + 1, fill=0.0)
+    after = sliding_max(active.astype(float), hold + 1, fill=0.0)
+    return active | ((before[:active.size] > 0) & (after > 0))
+
+
+def _ramps(active: np.ndarray, attack: float, release: float) -> np.ndarray:
+    """0..1 per element: 1 where active, ramping linearly to 0 over ``attack`` elements before each
+    active run and ``release`` elements after it."""
+    index = np.arange(active.size, dtype=np.float64)
+    last_on = np.maximum.accumulate(np.where(active, index, -np.inf))
+    next_on = np.minimum.accumulate(np.where(active, index, np.inf)[::-1])[::-1]
+    after = 1.0 - (index - last_on) / max(release, 1.0)
+    before = 1.0 - (next_on - index) / max(attack, 1.0)
+    return np.clip(np.maximum(after, before), 0.0, 1.0)
+
+
+def duck_gain(voice: Samples, *, depth_db: float, attack_ms: float, release_ms: float) -> np.ndarray:
+    """Per-sample linear gain for the music under ``voice`` (1 in gaps, 10^(-depth/20) under speech)."""
+    n = voice.shape[1]
+    active = speech_windows(voice)
+    if n == 0 or not np.any(active):
+        return np.ones(n, dtype=np.float32)
+    per_sample = np.repeat(active, WINDOW)[:n]
+    amount = _ramps(per_sample, attack_ms * RATE / 1000, release_ms * RATE / 1000)
+    return (10.0 ** (-depth_db * amount / 20.0)).astype(np.float32)

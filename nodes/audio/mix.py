@@ -1,0 +1,71 @@
+"""The whole soundtrack: levelled narration joined across transitions, the ducked music bed under it,
+normalised to the loudness target.
+
+Order matters: the narration is levelled first (so ducking sees every scene at the same level and the
+music sits the same under each), the music is ducked under the joined narration, and the loudness target
+is applied last, to the sum, which is what listeners hear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from nodes.audio.duck import duck_gain
+from nodes.audio.level import level
+from nodes.audio.music import music_bed
+from nodes.audio.normalize import normalize
+from nodes.audio.pcm import Samples
+from nodes.audio.timeline import join
+
+Progress = Callable[[float | None, str], None]
+
+
+@dataclass(frozen=True)
+class MusicSettings:
+    volume_db: float = -18.0
+    fade_in: float = 1.0
+    fade_out: float = 2.0
+    loop: bool = True
+    duck: bool = True
+    duck_depth_db: float = 12.0
+    duck_attack_ms: float = 80.0
+    duck_release_ms: float = 400.0
+
+
+@dataclass(frozen=True)
+class MixReport:
+    """What the mix did, for the node's progress messages and the tests."""
+
+    scene_gains_db: list[float]
+    loudness: float
+    gain_db: float
+
+
+def mix(scenes: Sequence[Samples], overlaps: Sequence[int], music: Samples | None, *,
+        settings: MusicSettings, target_lufs: float, true_peak_db: float, work_dir: Path,
+        progress: Progress | None = None) -> tuple[Samples, MixReport]:
+    """The final soundtrack, ``sum(len(scenes)) - sum(overlaps)`` samples of 48 kHz stereo float32."""
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(fraction, message)
+
+    levelled = []
+    for index, scene in enumerate(scenes):
+        report(0.3 * index / max(1, len(scenes)), f"levelling scene {index + 1}")
+        levelled.append(level(scene, target_lufs, work_dir))
+    voice = join([item.samples for item in levelled], overlaps)
+    total = voice.shape[1]
+    out = voice
+    if music is not None:
+        report(0.35, "music bed")
+        bed = music_bed(music, total, volume_db=settings.volume_db, fade_in=settings.fade_in,
+                        fade_out=settings.fade_out, loop=settings.loop)
+        if settings.duck:
+            bed *= duck_gain(voice, depth_db=settings.duck_depth_db, attack_ms=settings.duck_attack_ms,
+                             release_ms=settings.duck_release_ms)
+        out = voice + bed
+    report(0.5, "loudness")
+    result = normalize(out, target_lufs=target_lufs, true_peak_db=true_peak_db, work_dir=work_dir)
+    return result.samples, MixReport([item.gain_db for item in levelled], result.loudness, result.gain_db)

@@ -1,0 +1,51 @@
+"""Video backgrounds: a clip looped or trimmed to the scene's length and fitted like a still.
+
+The clip is decoded, resampled to the output frame rate, fitted (cover, contain or blur) and encoded in
+one ffmpeg process; nothing goes through Python. A clip shorter than the scene is looped with
+``-stream_loop`` (ffmpeg keeps its timestamps increasing across loops), a longer one is cut: the output's
+frame count bounds both, so a looped input can never make an endless encode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from nodes.media.probe import probe
+from nodes.render.fit import Fit, fit_filter
+from pipeline.node import NodeInputError
+
+VIDEO_HINT = "use a video file ffmpeg can decode (MP4, MOV, WebM, MKV) with a video track"
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What the render needs to know about a background clip."""
+
+    path: Path
+    duration: float
+    audio_channels: int  # 0 when the clip has no sound
+
+    @classmethod
+    def read(cls, path: Path, field: str = "video") -> Clip:
+        info = probe(path, field=field)
+        if info.video is None:
+            raise NodeInputError(f"{path.name} has no video track", field=field, hint=VIDEO_HINT)
+        duration = info.video.duration or info.duration or 0.0
+        if duration <= 0:
+            raise NodeInputError(f"{path.name} has no length (0 s of video)", field=field, hint=VIDEO_HINT)
+        return cls(path, duration, info.audio.channels if info.audio else 0)
+
+    def needs_loop(self, seconds: float) -> bool:
+        return self.duration + 1e-3 < seconds
+
+
+def clip_input(clip: Clip, seconds: float) -> list[str]:
+    """The ffmpeg input arguments of ``clip`` for a scene of ``seconds``: looped when it is shorter."""
+    loop = ["-stream_loop", "-1"] if clip.needs_loop(seconds) else []
+    return [*loop, "-i", str(clip.path)]
+
+
+def clip_chain(fit: Fit, width: int, height: int, fps: int) -> str:
+    """Filters from the clip's video stream to fitted yuv420p frames at ``fps``, starting at time 0."""
+    return f"setpts=PTS-STARTPTS,fps={fps},{fit_filter(fit, width, height)}"
