@@ -149,6 +149,9 @@ class _Expander:
         motion, motion_origins = _cascade("motion", [(self.recipe.motion, ("motion",)),
                                                      (scene.motion, (*at, "motion"))])
         if motion:
+            if motion.get("auto") is True and "seed" not in scene.motion:
+                # auto motion varies per scene even over the same picture
+                motion["seed"] = int(motion.get("seed", 0) or 0) + index
             render.fields["motion"] = motion
             render.origins.update(motion_origins)
         if captions_name is not None:
