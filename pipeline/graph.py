@@ -22,7 +22,7 @@ from pipeline.errors import Location, Problem, RecipeError
 from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, _RecipePath
 from pipeline.recipe.diagnose import did_you_mean, problems_from_validation
 from pipeline.recipe.refs import Ref, looks_like_ref, parse_ref
-from pipeline.recipe.source import Source
+from pipeline.recipe.source import Path_, Source
 from pipeline.recipe.steps import STEP_NAME_CHARS, StepSpec, valid_step_name
 from pipeline.registry import get_node_type, node_types
 
@@ -161,12 +161,13 @@ def _source_inputs(step: Step) -> dict[str, InputValue]:
 
 class _Compiler:
     def __init__(self, specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path,
-                 allow_outside: bool = False):
+                 allow_outside: bool = False, output_origin: Path_ | None = None):
         self.specs = specs
         self.raw_outputs = outputs
         self.source = source
         self.base_dir = base_dir
         self.allow_outside = allow_outside
+        self.output_origin = output_origin  # where generated outputs come from (scene list: output.path)
         self.problems: list[Problem] = []
         self.types: dict[str, NodeType] = {}
 
@@ -321,8 +322,9 @@ class _Compiler:
 
     def _outputs(self, steps: dict[str, Step]) -> dict[Path, Ref]:
         outputs: dict[Path, Ref] = {}
+        reported: set[Path_] = set()
         for path_text, value in self.raw_outputs.items():
-            loc_path = ("outputs", path_text)
+            loc_path = self.output_origin or ("outputs", path_text)
             where = self.source.locate(loc_path)
             ref = parse_ref(value)
             if ref is None:
@@ -331,6 +333,9 @@ class _Compiler:
                 continue
             dest = (self.base_dir / path_text).resolve()
             if not self._inside(dest):
+                if loc_path in reported:
+                    continue
+                reported.add(loc_path)
                 self.problems.append(Problem(where, f"output {dest} is outside the recipe's folder "
                                              f"{self.base_dir}", field=f"outputs: {path_text}",
                                              hint="write outputs under the recipe's folder, or set "
@@ -367,7 +372,7 @@ class _Compiler:
 
 
 def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path,
-                  allow_outside: bool = False) -> Pipeline:
+                  allow_outside: bool = False, output_origin: Path_ | None = None) -> Pipeline:
     """Compile StepSpecs into a Pipeline, or raise RecipeError listing every problem. File paths must
     stay inside ``base_dir`` (the recipe's folder) unless ``allow_outside``."""
-    return _Compiler(specs, outputs, source, base_dir, allow_outside).compile()
+    return _Compiler(specs, outputs, source, base_dir, allow_outside, output_origin).compile()

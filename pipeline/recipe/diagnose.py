@@ -17,19 +17,53 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """Models an annotation can hold: itself, or inside unions, lists and dict values."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found = []
+    for arg in getattr(annotation, "__args__", ()):
+        found += _models_in(arg)
+    return found
+
+
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The nested model that owns the last element of ``loc`` (to list its valid fields)."""
-    current: Any = model
+    """The nested model that owns the last element of ``loc`` (to list its valid fields); list indexes
+    and dict keys in ``loc`` step into the item type."""
+    current: type[BaseModel] | None = model
     for part in loc[:-1]:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        if current is None:
             return None
+        if isinstance(part, int):
+            continue  # an index into a list of the current field's items: same model
         info = current.model_fields.get(str(part))
         if info is None:
             return None
-        annotation = info.annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        current = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+        models = _models_in(info.annotation)
+        current = models[0] if models else None
+    return current
+
+
+_TYPE_HINTS = {
+    "int_parsing": "write a whole number", "int_type": "write a whole number",
+    "int_from_float": "write a whole number", "float_parsing": "write a number", "float_type": "write a number",
+    "bool_parsing": "write true or false", "bool_type": "write true or false",
+    "string_type": "write text (quote it if YAML reads it as something else)",
+    "list_type": "write a list: [a, b] or one '- item' per line",
+    "dict_type": "write a mapping: {key: value} or 'key: value' lines",
+    "model_type": "write a mapping: {key: value} or 'key: value' lines",
+    "greater_than": "use a larger value", "greater_than_equal": "use a larger value",
+    "less_than": "use a smaller value", "less_than_equal": "use a smaller value",
+    "literal_error": "use one of the values listed", "enum": "use one of the values listed",
+    "too_short": "add items", "too_long": "remove items", "string_too_short": "write at least one character",
+    "value_error": "change the value as the message says",
+}
+
+
+def _hint_for(kind: str, field_name: str) -> str:
+    hint = _TYPE_HINTS.get(kind, "")
+    reference = "'pipeline schema' lists every field with its type" if field_name else ""
+    return "; ".join(h for h in (hint, reference) if h)
 
 
 def problems_from_validation(exc: ValidationError, model: type[BaseModel],
@@ -56,6 +90,6 @@ def problems_from_validation(exc: ValidationError, model: type[BaseModel],
             if len(shown) > 60:
                 shown = shown[:57] + "..."
             message = f"{error['msg']} (got {shown})"
-            hint = ""
+            hint = _hint_for(kind, field)
         problems.append(Problem(locate(loc), message, field=field, hint=hint))
     return problems

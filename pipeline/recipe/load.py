@@ -40,7 +40,9 @@ def compile_source(source: Source, variables: dict[str, str] | None = None, prev
             problems.append(Problem(source.locate(("steps",)), "a steps recipe needs 'outputs:'",
                                     hint="map output files to step outputs, e.g. out/video.mp4: ${final.video}"))
     try:
-        pipeline = compile_steps(specs, outputs, source, base_dir, recipe.allow_outside_paths)
+        origin = (("output", "path") if isinstance(source.data.get("output"), dict) and "path" in source.data["output"]
+                  else ("output",)) if recipe.scenes is not None else None
+        pipeline = compile_steps(specs, outputs, source, base_dir, recipe.allow_outside_paths, origin)
     except RecipeError as exc:
         raise RecipeError(problems + exc.problems) from None
     if problems:
