@@ -106,3 +106,12 @@ def test_batch_from_the_command_line(tmp_path, capsys):
     rows.write_text('{"who": "ana"}\n["not", "an", "object"]\n')
     assert main([*cache, "run", "-q", "--batch", str(rows), str(template)]) == 2
     assert "rows.jsonl:2:1" in capsys.readouterr().err
+
+
+def test_graph_image_needs_graphviz_and_says_so(write_recipe, tmp_path, capsys, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "graph", "-o", str(tmp_path / "g.svg"), str(path)]) == 1
+    assert "apt-get install graphviz" in capsys.readouterr().err
