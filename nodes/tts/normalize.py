@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from nodes.tts.numbers import cardinal, decimal, ordinal, year
+from nodes.tts.numbers import MAX_DIGITS, cardinal, decimal, ordinal, year
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
@@ -27,15 +27,21 @@ _MONEY = re.compile(rf"([$\u00a3\u20ac])({_NUMBER})(?:\.(\d+))?(?:\s+({_SCALE})\
 _PERCENT = re.compile(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_MONTH_DAY = re.compile(rf"\b({_MONTH_NAME})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?")
-_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+(\d{{4}})\b)?")
+_DAY = r"(0?[1-9]|[12]\d|3[01])"  # a day of the month, never part of a longer number ("March 0.5")
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?\b(?![.,:]\d)(?:,?\s+(\d{{4}})\b)?")
+_DAY_MONTH = re.compile(rf"(?<![\d.,:])\b{_DAY}(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+(\d{{4}})\b)?")
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
-_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_ORDINAL = re.compile(rf"\b(\d{{1,{MAX_DIGITS}}})(?:st|nd|rd|th)\b")
 _DECADE = re.compile(r"\b(\d{2,3})0s\b")
 _YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
 _PLAIN_NUMBER = re.compile(rf"(?<![\w.-])(-?)({_NUMBER})(\.\d+)?(?![\w]|[.,]\d)")
 _AMPERSAND = re.compile(r"(?<=\s)&(?=\s)")
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+# Numbers listed with commas and no spaces ("10,20", "1,2,3") that make no single number: each is read on
+# its own (the plain-number pass would read only the last). A well-formed "1,200" is left to that pass.
+_NUMBER_LIST = re.compile(r"(?<![\w.,/-])\d+(?:,\d+)+(?![\w]|[.,/-]\d)")
+_ONE_NUMBER = re.compile(_NUMBER)
+_DIGIT_RUN = re.compile(r"\d+")
 
 # Abbreviations read as words. Titles only before a capitalised name, so "Dr." at a street's end stays.
 _TITLES = {"Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Prof": "Professor", "St": "Saint",
@@ -86,8 +92,8 @@ def _money(m: re.Match[str]) -> str:
     whole, fraction, scale = m.group(2), m.group(3), m.group(4)
     if scale:
         return f"{decimal(whole + ('.' + fraction if fraction else ''))} {scale} {many}"
-    if fraction is not None and len(fraction) != 2:
-        return f"{decimal(whole + '.' + fraction)} {many}"
+    if (fraction is not None and len(fraction) != 2) or len(whole.replace(",", "")) > MAX_DIGITS:
+        return f"{decimal(whole + ('.' + fraction if fraction else ''))} {many}"
     amount = int(whole.replace(",", ""))
     cents = int(fraction) if fraction else 0
     if amount == 0 and cents:
@@ -120,6 +126,12 @@ def _plain_number(m: re.Match[str]) -> str:
     return sign + decimal(m.group(2) + (m.group(3) or ""))
 
 
+def _number_list(m: re.Match[str]) -> str:
+    if _ONE_NUMBER.fullmatch(m.group(0)):
+        return m.group(0)
+    return _DIGIT_RUN.sub(lambda d: decimal(d.group(0)), m.group(0))
+
+
 def normalize(text: str) -> str:
     """The spoken form of ``text``; spaces tidied, newlines kept (a blank line is a paragraph break)."""
     text = _TITLE.sub(lambda m: _TITLES[m.group(1)], text)
@@ -134,9 +146,10 @@ def normalize(text: str) -> str:
                           + f" of {_month(m.group(2))}" + (f" {year(int(m.group(3)))}" if m.group(3) else ""), text)
     text = _CLOCK.sub(_clock, text)
     text = _ORDINAL.sub(lambda m: ordinal(int(m.group(1))), text)
+    text = _NUMBER_LIST.sub(_number_list, text)
     text = _DECADE.sub(_decade, text)
     text = _YEAR.sub(lambda m: year(int(m.group(1))), text)
     text = _PLAIN_NUMBER.sub(_plain_number, text)
     text = _AMPERSAND.sub("and", text)
-    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return "\n".join(lines).strip()

@@ -10,6 +10,9 @@ _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
          "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = [(10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand")]
+# Longer numbers (card numbers, IDs, a pasted digit string) are read digit by digit: nobody says
+# "one quadrillion...", and Python refuses to convert strings of more than 4300 digits to int at all.
+MAX_DIGITS = 15
 _ORDINAL_IRREGULAR = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
                       "nine": "ninth", "twelve": "twelfth"}
 
@@ -58,12 +61,17 @@ def ordinal(n: int) -> str:
     return f"{head}{sep}{last}"
 
 
+def digits(text: str) -> str:
+    """ "4711" -> "four seven one one": each digit on its own."""
+    return " ".join(_ONES[int(d)] for d in text)
+
+
 def decimal(text: str) -> str:
     """ "3.14" -> "three point one four"; "1,200" -> "one thousand two hundred"."""
     whole, _, fraction = text.replace(",", "").partition(".")
-    spoken = cardinal(int(whole or "0"))
+    spoken = digits(whole) if len(whole) > MAX_DIGITS else cardinal(int(whole or "0"))
     if fraction:
-        spoken += " point " + " ".join(_ONES[int(d)] for d in fraction)
+        spoken += " point " + digits(fraction)
     return spoken
 
 

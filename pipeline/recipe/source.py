@@ -113,6 +113,12 @@ def parse_yaml(text: str, file: Path) -> Source:
             hint = ("inside [ ] or { } a reference must be quoted: '${step.port}' "
                     "(or write the list or mapping in block style, one item per line)")
         raise RecipeError([Problem(location, f"YAML syntax error: {reason}", hint=hint)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
+        before = text[: max(0, exc.position)]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        raise RecipeError([Problem(Location(file, line, column), f"character {exc.character!r} is not allowed "
+                                   "in YAML", hint="remove it (it is often left by copying from another "
+                                   "program); save the recipe as plain UTF-8 text")]) from None
     except yaml.YAMLError as exc:
         raise RecipeError([Problem(Location(file), f"YAML error: {exc}")]) from None
     if node is None:
