@@ -25,8 +25,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nodes.audio.mix import MusicSettings, mix
-from nodes.audio.pcm import fit_length, read_audio, silence, write_wav
 from nodes.captions.ass import CaptionStyle, write_ass
 from nodes.captions.srt import concat as concat_tracks
 from nodes.captions.srt import write_srt
@@ -65,6 +63,7 @@ class Transition(BaseModel):
 
 
 class MergeParams(Params):
+    max_seconds: float = Field(4 * 3600.0, gt=0, description="Refuse videos longer than this.")
     music_volume_db: float = Field(-18.0, ge=-60.0, le=12.0, description="Music gain relative to the file "
                                    "as-is, dB (before ducking and the final loudness gain).")
     music_fade_in: float = Field(1.0, ge=0.0, le=60.0, description="Seconds of music fade-in at the start.")
@@ -333,6 +332,11 @@ class Merge(NodeType):
                                  resolve_transitions(params, len(scenes)), warnings)
         for message in warnings:
             ctx.warning(message)
+        if timeline.total > params.max_seconds:
+            raise NodeInputError(f"the video would last {timeline.total:.1f} s, more than the limit of "
+                                 f"{params.max_seconds:g} s", field="scenes",
+                                 hint="shorten the scenes, or raise limits: {max_video_seconds: ...} in the "
+                                      "recipe")
         # Captions first: they are cheap, and a bad caption style then fails before any encoding.
         self._captions(ctx, params, tracks, timeline, scenes[0].video)
 
@@ -356,6 +360,9 @@ class Merge(NodeType):
 
     def _mix(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,
              music: Path | None, output: Path) -> None:
+        from nodes.audio.mix import MusicSettings, mix
+        from nodes.audio.pcm import fit_length, read_audio, silence, write_wav
+
         lengths, overlaps = timeline.sample_spans()
         parts = []
         for scene, length in zip(scenes, lengths, strict=True):

@@ -15,7 +15,6 @@ import math
 import warnings
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pipeline.node import NodeInputError
@@ -36,6 +35,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
     if image.mode == "RGB":
         return image
     if image.mode in (*_SIXTEEN_BIT, "I", "F"):
+        import numpy as np
+
         values = np.asarray(image, dtype=np.float32)
         if image.mode == "F" and values.size and values.max() <= 1.0:
             values = values * 255.0
@@ -62,11 +63,11 @@ def needed_size(size: tuple[int, int], target: tuple[int, int], fit: str) -> tup
     return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
 
 
-def _too_big(name: str, pixels: int | None, field: str) -> NodeInputError:
+def _too_big(name: str, pixels: int | None, field: str, limit: int = MAX_PIXELS) -> NodeInputError:
     size = f" ({pixels / 1e6:.0f} megapixels)" if pixels else ""
-    return NodeInputError(f"{name} is too large{size}: the limit is {MAX_PIXELS // 1_000_000} megapixels",
-                          field=field, hint="downscale the picture first (12000x8000 is accepted); the "
-                          "video never shows more than a few megapixels of it")
+    return NodeInputError(f"{name} is too large{size}: the limit is {limit / 1e6:g} megapixels",
+                          field=field, hint="downscale the picture first (the video never shows more than a "
+                          "few megapixels of it), or raise limits: {max_image_megapixels: ...} in the recipe")
 
 
 def _shrunk(image: Image.Image, target: tuple[int, int] | None, fit: str) -> Image.Image:
@@ -90,7 +91,7 @@ def _shrunk(image: Image.Image, target: tuple[int, int] | None, fit: str) -> Ima
 
 
 def load_image(path: Path, *, field: str = "image", min_size: tuple[int, int] | None = None,
-               fit: str = "cover") -> Image.Image:
+               fit: str = "cover", max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Open ``path`` upright and as RGB; NodeInputError(field) when it is not a readable image.
 
     ``min_size`` (the size the picture will be fitted to, by ``fit``) lets a large picture be shrunk while
@@ -101,8 +102,8 @@ def load_image(path: Path, *, field: str = "image", min_size: tuple[int, int] | 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS is the limit
             with Image.open(path) as opened:
-                if opened.width * opened.height > MAX_PIXELS:
-                    raise _too_big(name, opened.width * opened.height, field)
+                if opened.width * opened.height > max_pixels:
+                    raise _too_big(name, opened.width * opened.height, field, max_pixels)
                 image = _shrunk(opened, min_size, fit)
                 image = ImageOps.exif_transpose(image)
                 return to_rgb(image)

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Literal
 
-from PIL import Image, UnidentifiedImageError
 from pydantic import Field, ValidationError, field_validator
 
 from nodes.captions.ass import CaptionStyle, burn_filter, write_ass
@@ -36,8 +35,6 @@ from nodes.media.probe import probe
 from nodes.render.auto import content_digest, resolve_auto
 from nodes.render.command import Pictures, Sound, render_args
 from nodes.render.fit import Fit, fit_image
-from nodes.render.frames import YuvSource, frames
-from nodes.render.image import IMAGE_HINT, load_image
 from nodes.render.motion import Motion, Rect, crop_rect, max_zoom
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
@@ -59,6 +56,10 @@ class RenderParams(Params):
     fit: Fit = Field("cover", description="cover: fill and crop; contain: whole picture, black bars; "
                      "blur: whole picture over a blurred, darkened copy of itself.")
     caption_style: CaptionStyle = Field(CaptionStyle(), description="Look of burned captions.")
+    max_image_pixels: int = Field(100_000_000, ge=1, description="Refuse pictures larger than this many "
+                                  "pixels before decoding them (memory stays bounded).")
+    max_seconds: float = Field(600.0, gt=0, le=MAX_DURATION, description="Refuse scenes longer than this "
+                               "(a runaway narration or a wrong duration).")
     duration: float | None = Field(None, gt=0, le=MAX_DURATION,
                                    description="Scene length in seconds; default: the narration's (or the "
                                    "clip's). Needed when there is no narration.")
@@ -129,10 +130,20 @@ class Render(NodeType):
         image = inputs.get("image")
         if not isinstance(image, Path) or not image.is_file():
             return []
+        from PIL import Image, UnidentifiedImageError
+
+        from nodes.render.image import IMAGE_HINT
+
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # image.MAX_PIXELS decides
                 with Image.open(image) as handle:
+                    if handle.width * handle.height > params.max_image_pixels:
+                        return [NodeInputError(
+                            f"{image.name} is {handle.width}x{handle.height}, more than the limit of "
+                            f"{params.max_image_pixels / 1e6:g} megapixels", field="image",
+                            hint="use a smaller picture, or raise limits: {max_image_megapixels: ...} "
+                                 "in the recipe")]
                     handle.verify()
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             return [NodeInputError(f"{image.name} is not an image that can be read: {exc}", field="image",
@@ -148,6 +159,11 @@ class Render(NodeType):
         if isinstance(audio_path, Path):
             narration_channels, narration_length = _narration(audio_path)
         seconds = _scene_length(params, narration_length, clip)
+        if seconds > params.max_seconds:
+            raise NodeInputError(f"the scene would last {seconds:.1f} s, more than the limit of "
+                                 f"{params.max_seconds:g} s", field="duration" if params.duration else "audio",
+                                 hint="shorten the narration, or raise limits: {max_scene_seconds: ...} in "
+                                      "the recipe")
         if narration_length is not None and params.duration is not None and narration_length > seconds + 1e-3:
             ctx.warning(f"the narration ({narration_length:.2f} s) is cut to the scene's duration "
                         f"({seconds:.2f} s)")
@@ -197,6 +213,9 @@ class Render(NodeType):
     def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
                       n_frames: int) -> tuple[FeedFn, bool]:
         """The stdin feeder for a still with motion, and whether every frame is the same."""
+        from nodes.render.frames import YuvSource, frames
+        from nodes.render.image import load_image
+
         motion = params.motion
         if motion.auto:
             try:
@@ -206,7 +225,8 @@ class Render(NodeType):
                                      hint="check the path") from exc
         src_w, src_h = source_size(params, motion)
         ctx.progress(0.0, "fitting the image")
-        picture = load_image(image_path, field="image", min_size=(src_w, src_h), fit=params.fit)
+        picture = load_image(image_path, field="image", min_size=(src_w, src_h), fit=params.fit,
+                             max_pixels=params.max_image_pixels)
         source = YuvSource(fit_image(picture, src_w, src_h, params.fit, motion.focus))
         del picture
         width, height = params.width, params.height

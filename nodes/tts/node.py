@@ -10,11 +10,9 @@ chunk. ``engine`` may be a fallback chain; the engine that runs is chosen the sa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import soundfile as sf
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from nodes.formats import WordTimings
 from nodes.tts.chatterbox_engine import ChatterboxOptions
@@ -36,6 +34,9 @@ from pipeline.node import (
     Resources,
     RunContext,
 )
+
+if TYPE_CHECKING:
+    import soundfile as sf
 
 _EMPTY_HINT = "write the narration in `text`; it must contain at least one word"
 
@@ -64,6 +65,15 @@ class TTSParams(Params):
     sentence_pause_ms: int | None = Field(
         default=None, ge=0, le=10_000,
         description="Silence between chunks; default per engine (Piper and Kokoro 250 ms, Chatterbox 350 ms).")
+    max_chars: int = Field(default=100_000, ge=1, description="Refuse narrations longer than this many "
+                                                              "characters (about 15,000 words by default).")
+
+    @model_validator(mode="after")
+    def _length(self) -> TTSParams:
+        if len(self.text) > self.max_chars:
+            raise ValueError(f"the text is {len(self.text)} characters long, more than the limit of "
+                             f"{self.max_chars}; split it into scenes, or raise limits: {{max_text_chars: ...}}")
+        return self
 
 
 def _choose(params: TTSParams) -> Choice:
@@ -185,6 +195,9 @@ class NarrationWriter:
             self._file.close()
 
     def add(self, speech: Speech) -> None:
+        import numpy as np
+        import soundfile as sf
+
         if self._file is None:
             self.rate = speech.sample_rate
             self._file = sf.SoundFile(self.path, "w", samplerate=self.rate, channels=1, subtype="PCM_16",

@@ -52,6 +52,16 @@ class OutputSettings(Strict):
 Settings = dict[str, Any]
 
 
+class Limits(Strict):
+    """Bounds that stop a typo or a hostile input from exhausting memory or time; raise them here."""
+
+    max_text_chars: int | None = Field(None, ge=1, description="Longest narration per scene (characters).")
+    max_image_megapixels: float | None = Field(None, gt=0, description="Largest picture (default 100).")
+    max_scene_seconds: float | None = Field(None, gt=0, description="Longest scene (default 600).")
+    max_video_seconds: float | None = Field(None, gt=0, description="Longest video (default 4 hours).")
+    max_output_side: int | None = Field(None, ge=16, description="Largest output width or height (default 4096).")
+
+
 class Scene(Strict):
     name: str | None = Field(None, description="Step names for this scene (default scene<N>).")
     text: str | None = Field(None, description="The narration for this scene.")
@@ -93,6 +103,7 @@ class Recipe(Strict):
                                                             "`path` and mix settings (volume_db, duck...).")
     transition: Settings | None = Field(None, description="Transition between scenes (default: cut).")
     loudness: Settings | None = Field(None, description="Final loudness: {target_lufs, true_peak_db}.")
+    limits: Limits = Field(default_factory=Limits, description="Size and time limits (scene-list form).")
     vars: dict[str, Any] | None = Field(None, description="Variables, used as ${name} in any string.")
     allow_outside_paths: bool = Field(False, description="Allow file paths outside the recipe's folder "
                                                           "(absolute paths, ../); off so a shared recipe "

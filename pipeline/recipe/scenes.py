@@ -81,6 +81,10 @@ class _Expander:
             width, height = preview_size(width, height)
             fps = min(fps, PREVIEW_FPS)
         self.width, self.height, self.fps = width, height, fps
+        limit = recipe.limits.max_output_side or 4096
+        if max(width, height) > limit and not preview:
+            self.problem(("output", "size"), f"{width}x{height} is larger than the limit of {limit} pixels a "
+                         "side", "use a smaller size, or raise limits: {max_output_side: ...}", "output.size")
         self.captions_on = recipe.captions is not False
         self.recipe_captions = recipe.captions if isinstance(recipe.captions, dict) else {}
 
@@ -101,6 +105,8 @@ class _Expander:
                                                       (scene.voice, (*at, "voice"))])
             tts = _Step(f"{name}.tts", "tts", dict(voice), _spread(voice_origins, "voice"))
             tts.set("text", scene.text, (*at, "text"))
+            if self.recipe.limits.max_text_chars is not None:
+                tts.set("max_chars", self.recipe.limits.max_text_chars, ("limits", "max_text_chars"))
             specs.append(tts.spec(at))
             audio_ref, words_ref = f"${{{tts.name}.audio}}", f"${{{tts.name}.words}}"
         elif scene.audio is not None and scene.text is not None:
@@ -143,6 +149,12 @@ class _Expander:
             render.set("audio", audio_ref, (*at, "audio") if scene.audio else at)
         else:
             render.set("duration", scene.duration, (*at, "duration"))
+        limits = self.recipe.limits
+        if limits.max_image_megapixels is not None:
+            render.set("max_image_pixels", int(limits.max_image_megapixels * 1_000_000),
+                       ("limits", "max_image_megapixels"))
+        if limits.max_scene_seconds is not None:
+            render.set("max_seconds", limits.max_scene_seconds, ("limits", "max_scene_seconds"))
         render.set("width", self.width, ("output", "size"))
         render.set("height", self.height, ("output", "size"))
         render.set("fps", self.fps, ("output", "fps"))
@@ -203,6 +215,8 @@ class _Expander:
                                  f"use {', '.join(names)}", "loudness")
                     continue
                 merge.set(names[key], value, ("loudness", key))
+        if recipe.limits.max_video_seconds is not None:
+            merge.set("max_seconds", recipe.limits.max_video_seconds, ("limits", "max_video_seconds"))
         if self.preview:
             merge.set("preview", True, ("output",))
         return merge.spec(("scenes",))

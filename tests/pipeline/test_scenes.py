@@ -130,3 +130,16 @@ def test_scene_needs_one_background_and_some_length():
                 "{text: x, image: a.jpg, duration: 3}"):
         with pytest.raises(ValidationError):
             Recipe.model_validate(parse_yaml(f"version: 1\nscenes:\n  - {bad}\n", Path("r.yaml")).data)
+
+
+def test_limits_reach_the_node_types():
+    text = ("version: 1\noutput: {size: 1920x1080}\nlimits: {max_text_chars: 50, max_image_megapixels: 2.5,"
+            " max_scene_seconds: 30, max_video_seconds: 120, max_output_side: 1080}\n"
+            "scenes:\n  - {text: Hi, image: a.jpg}\n")
+    (specs, _, problems), _ = expand(text)
+    by_name = {s.name: s for s in specs}
+    assert by_name["scene1.tts"].fields["max_chars"] == 50
+    assert by_name["scene1.render"].fields["max_image_pixels"] == 2_500_000
+    assert by_name["scene1.render"].fields["max_seconds"] == 30
+    assert by_name["merge"].fields["max_seconds"] == 120
+    assert len(problems) == 1 and "larger than the limit of 1080" in str(problems[0])
