@@ -37,7 +37,7 @@ from nodes.media.encoder import (
     encode_with_fallback,
     video_encoder_args,
 )
-from nodes.media.ffmpeg import ProgressFn, ffmpeg_exe, ffmpeg_fingerprint, run_ffmpeg
+from nodes.media.ffmpeg import ProgressFn, ffmpeg_exe, run_ffmpeg
 from nodes.media.filters import samples_for
 from nodes.media.probe import MediaInfo, VideoInfo, probe
 from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
@@ -295,9 +295,9 @@ class Merge(NodeType):
     }
     resources = Resources(cpu=1, ffmpeg=1)
 
-    def tools(self, params: MergeParams) -> dict[str, str]:
+    def tools(self, params: MergeParams) -> dict[str, str | Path]:
         exe = ffmpeg_exe()
-        found = {"ffmpeg": ffmpeg_fingerprint(exe)}
+        found: dict[str, str | Path] = {"ffmpeg": Path(exe)}  # a Path: hashed once by the engine
         if _uses_encoder(params):
             found["video_encoder"] = choose_video_encoder(exe)
         return found

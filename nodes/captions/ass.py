@@ -35,9 +35,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PIL import ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
@@ -45,6 +44,9 @@ from nodes.captions.timing import GAP_CLOSE
 from nodes.formats import CaptionTrack, Segment, Word
 from nodes.media.ffmpeg import escape_filter_value
 from pipeline.node import RecipePath
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 WORD_JOINER = "\u2060"
 _ALIGNMENT = {"bottom": 2, "center": 5, "top": 8}
@@ -170,6 +172,8 @@ def _style_line(style: CaptionStyle, font: ResolvedFont, size: int, width: int, 
 
 @lru_cache(maxsize=8)
 def _measurer(file: str, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(file, size)
 
 

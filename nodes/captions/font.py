@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import ImageFont
-
 DEFAULT_FAMILY = "DejaVu Sans"
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
 
@@ -56,6 +54,8 @@ def is_font_path(font: str) -> bool:
 
 def user_font(path: Path) -> tuple[Path, str]:
     """``(fontsdir, family)`` for a user font file: its folder and the family name from its name table."""
+    from PIL import ImageFont
+
     path = Path(path)
     if not path.is_file():
         raise FontError(f"font file not found: {path}")

@@ -13,6 +13,7 @@ re-encoding).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 from collections.abc import Callable
@@ -70,12 +71,18 @@ def encoder_broken(encoder: str) -> bool:
         return encoder in _broken
 
 
+def nvidia_present() -> bool:
+    """Whether an NVIDIA device node exists: without one there is nothing to test (a test encode costs a
+    process on every run)."""
+    return any(os.path.exists(p) for p in ("/dev/nvidiactl", "/dev/nvidia0"))
+
+
 def choose_video_encoder(ffmpeg: str) -> str:
     """"h264_nvenc" when a test encode with it succeeds and it has not failed since, else "libx264"."""
     with _lock:
         cached = _choices.get(ffmpeg)
     if cached is None:
-        cached = NVENC if encoder_usable(ffmpeg, NVENC) else LIBX264
+        cached = NVENC if nvidia_present() and encoder_usable(ffmpeg, NVENC) else LIBX264
         with _lock:
             _choices[ffmpeg] = cached
     return LIBX264 if encoder_broken(cached) else cached

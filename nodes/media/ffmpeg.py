@@ -8,7 +8,6 @@ left running.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -25,8 +24,6 @@ FeedFn = Callable[[IO[bytes]], None]
 
 STDERR_TAIL_LINES = 40
 
-_fingerprints: dict[tuple[str, int, int], str] = {}
-_fingerprint_lock = threading.Lock()
 
 
 def ffmpeg_exe() -> str:
@@ -57,27 +54,6 @@ def ffmpeg_version(exe: str | None = None) -> str:
         raise NodeError(f"cannot run ffmpeg at {exe}: {exc}") from exc
     lines = result.stdout.decode("utf-8", "replace").splitlines()
     return lines[0].strip() if lines else "unknown"
-
-
-def ffmpeg_fingerprint(exe: str | None = None) -> str:
-    """Version line and sha256 of the binary: a new ffmpeg build changes cache keys.
-
-    Memoised on (path, size, mtime) so hashing the binary happens once per build.
-    """
-    exe = exe or ffmpeg_exe()
-    stat = Path(exe).stat()
-    key = (str(Path(exe).resolve()), stat.st_size, stat.st_mtime_ns)
-    with _fingerprint_lock:
-        cached = _fingerprints.get(key)
-        if cached is not None:
-            return cached
-        digest = hashlib.sha256()
-        with open(exe, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        value = f"{ffmpeg_version(exe)}; sha256:{digest.hexdigest()}"
-        _fingerprints[key] = value
-        return value
 
 
 def ffmpeg_command(args: list[str], exe: str | None = None) -> list[str]:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.node import NodeInputError
+
+if TYPE_CHECKING:
+    import av
 
 
 class VideoInfo(BaseModel):
@@ -65,6 +68,8 @@ def probe(path: Path, *, field: str = "input", decode: bool = True) -> MediaInfo
     With ``decode`` the first frame of each described stream is decoded, so a file with a valid header but
     a broken body is caught here rather than halfway through an encode.
     """
+    import av
+
     path = Path(path)
     hint = "use a file ffmpeg can decode (for example WAV, MP3, OGG, MP4, JPEG, PNG)"
     if not path.is_file():

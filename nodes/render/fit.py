@@ -11,9 +11,10 @@ filter chain with the same geometry and the same blur and darkening.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PIL import Image, ImageFilter
+if TYPE_CHECKING:
+    from PIL import Image
 
 Fit = Literal["cover", "contain", "blur"]
 
@@ -29,6 +30,8 @@ def cover_fit(image: Image.Image, width: int, height: int, focus: tuple[float, f
 
     The crop is taken in the original's pixels first (fractional box), then resampled once with Lanczos.
     """
+    from PIL import Image
+
     src_w, src_h = image.size
     target_aspect = width / height
     if src_w / src_h > target_aspect:  # too wide: crop the sides
@@ -47,6 +50,8 @@ def contained_size(size: tuple[int, int], width: int, height: int) -> tuple[int,
 
 
 def _backdrop(image: Image.Image, width: int, height: int) -> Image.Image:
+    from PIL import Image, ImageFilter
+
     small_w, small_h = max(2, width // BLUR_DOWNSCALE), max(2, height // BLUR_DOWNSCALE)
     small = cover_fit(image, small_w, small_h)
     small = small.filter(ImageFilter.GaussianBlur(BLUR_SIGMA * small_w))
@@ -57,6 +62,8 @@ def _backdrop(image: Image.Image, width: int, height: int) -> Image.Image:
 def fit_image(image: Image.Image, width: int, height: int, fit: Fit = "cover",
               focus: tuple[float, float] = (0.5, 0.5)) -> Image.Image:
     """``image`` (RGB) fitted to exactly ``width`` x ``height`` by ``fit``."""
+    from PIL import Image
+
     if fit == "cover":
         return cover_fit(image, width, height, focus)
     inner_w, inner_h = contained_size(image.size, width, height)

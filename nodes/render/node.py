@@ -29,7 +29,7 @@ from nodes.media.encoder import (
     encoder_usable,
     video_encoder_args,
 )
-from nodes.media.ffmpeg import FeedFn, ffmpeg_exe, ffmpeg_fingerprint, ffmpeg_version, run_ffmpeg
+from nodes.media.ffmpeg import FeedFn, ffmpeg_exe, ffmpeg_version, run_ffmpeg
 from nodes.media.filters import frames_for
 from nodes.media.probe import probe
 from nodes.render.auto import content_digest, resolve_auto
@@ -103,9 +103,9 @@ class Render(NodeType):
     outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene.", suffix=".mp4")}
     resources = Resources(cpu=2, ffmpeg=1)
 
-    def tools(self, params: RenderParams) -> dict[str, str]:
+    def tools(self, params: RenderParams) -> dict[str, str | Path]:
         exe = ffmpeg_exe()
-        return {"ffmpeg": ffmpeg_fingerprint(exe), "video_encoder": choose_video_encoder(exe)}
+        return {"ffmpeg": Path(exe), "video_encoder": choose_video_encoder(exe)}  # a Path: hashed by the engine
 
     @classmethod
     def diagnostics(cls) -> dict[str, str]:

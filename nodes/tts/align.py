@@ -17,13 +17,14 @@ import tempfile
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-
-import numpy as np
-import soundfile as sf
+from typing import TYPE_CHECKING
 
 from nodes.tts.engine import missing_modules
 from nodes.tts.normalize import normalize
 from nodes.tts.timing import Span, proportional, weight
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FRAME_S = 0.02
 MIN_GAP_S = 0.18     # shorter silences are pauses inside a phrase, not breaks between phrases
@@ -35,6 +36,8 @@ ENERGY = "energy-2"  # the method's version, for the cache key
 
 def speech_segments(audio: np.ndarray, rate: int) -> list[Span]:
     """The stretches of ``audio`` (seconds) that hold speech, in order; [] for silence."""
+    import numpy as np
+
     hop = max(1, int(FRAME_S * rate))
     n = len(audio) // hop
     if n == 0:
@@ -69,6 +72,8 @@ def spoken_size(word: str) -> float:
 def distribute(words: Sequence[str], segments: Sequence[Span], duration: float) -> list[Span]:
     """Times for ``words`` over the speech ``segments``: each word goes to the stretch where the middle of
     its share of the text falls, and each stretch is shared among its words by size."""
+    import numpy as np
+
     if not words:
         return []
     if not segments:
@@ -119,6 +124,8 @@ ALIGN_RATE = 16000  # what aeneas computes MFCCs at; giving it that rate spares 
 
 def _resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
     """Linear-interpolation resampling: plenty for MFCC alignment at 16 kHz."""
+    import numpy as np
+
     if rate == target:
         return audio
     n = int(round(len(audio) * target / rate))
@@ -132,6 +139,8 @@ class AlignerError(Exception):
 def aeneas_align(audio: np.ndarray, rate: int, words: Sequence[str], language: str = "eng",
                  timeout: float | None = None) -> list[Span]:
     """Word spans from aeneas (espeak-ng synthesis of the text, MFCC + DTW against the audio)."""
+    import soundfile as sf
+
     if not words:
         return []
     limit = timeout if timeout is not None else 60.0 + 2.0 * len(audio) / rate

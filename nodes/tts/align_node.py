@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
-import soundfile as sf
 from pydantic import Field
 
 from nodes.formats import WordTimings
@@ -70,6 +68,9 @@ class Align(NodeType):
         return errors
 
     def run(self, ctx: RunContext, params: AlignParams, inputs: dict[str, InputValue]) -> None:
+        import numpy as np
+        import soundfile as sf
+
         words = script_words(params.text)
         if not words:
             raise NodeInputError("the narration text has no words", field="text", hint=_TEXT_HINT)

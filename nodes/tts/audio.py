@@ -7,9 +7,10 @@ converts to mono float at the rate the consumer needs, so no format has a specia
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class AudioReadError(Exception):
@@ -21,6 +22,9 @@ def read_mono(path: Path, rate: int | None = None, max_seconds: float | None = N
 
     ``max_seconds`` stops decoding early (a voice reference needs only its first seconds).
     """
+    import av
+    import numpy as np
+
     if not path.is_file():
         raise AudioReadError(f"file not found: {path}")
     try:

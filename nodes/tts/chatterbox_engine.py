@@ -20,8 +20,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
-import soundfile as sf
 from pydantic import Field
 
 from nodes.tts.align import energy_align
@@ -81,6 +79,8 @@ def _load(directory: Path, device: str) -> Loaded:
 
 def _embed(loaded: Loaded, reference: Path, exaggeration: float) -> Any:
     """The reference's conditionals (speaker embedding, prompt tokens, mel prompt), computed once."""
+    import soundfile as sf
+
     try:
         audio, _ = read_mono(reference, SAMPLE_RATE, max_seconds=REFERENCE_SECONDS)
     except AudioReadError as exc:
@@ -142,15 +142,13 @@ class ChatterboxEngine(Engine):
             return f"no weights: {exc}"
         return None
 
-    def fingerprint(self) -> dict[str, str]:
+    def fingerprint(self) -> dict[str, str | Path]:
         files = self.files()
         reference = self.reference()
-        voice = f"reference:{file_digest(reference)}" if reference else f"builtin:{file_digest(files[BUILTIN_VOICE])}"
-        return {
-            "chatterbox": chatterbox_version(),
-            "chatterbox-weights": "+".join(file_digest(files[name])[:16] for name in MODEL_FILES),
-            "chatterbox-voice": voice,
-        }
+        found: dict[str, str | Path] = {"chatterbox": chatterbox_version()}
+        found.update({f"chatterbox-{name}": files[name] for name in MODEL_FILES})
+        found["chatterbox-voice"] = Path(reference) if reference else files[BUILTIN_VOICE]
+        return found
 
     def chunks(self, sentences: list[str]) -> list[str]:
         return pack_sentences(sentences, self.options.chunk_chars)
@@ -177,6 +175,8 @@ class ChatterboxEngine(Engine):
                               lambda: _embed(loaded, reference, self.options.exaggeration))
 
     def synthesize(self, text: str) -> Speech:
+        import numpy as np
+
         loaded, key = self._loaded()
         conds = self._conditionals(loaded, key)
         model = loaded.model

@@ -10,11 +10,14 @@ from __future__ import annotations
 import importlib.util
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, ClassVar
 
 from nodes.formats import Word
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class Engine(ABC):
         """Speak ``text`` (one chunk, already normalised) and time its script words."""
 
     @abstractmethod
-    def fingerprint(self) -> dict[str, str]:
+    def fingerprint(self) -> dict[str, str | Path]:
         """Versions and weight digests that decide the output, for the cache key (memoised)."""
 
     def unavailable(self) -> str | None:

@@ -24,13 +24,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 from pydantic import Field, field_validator
 
 from nodes.tts.align import energy_align
 from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules, set_torch_threads
 from nodes.tts.models import MODELS
-from nodes.tts.piper_engine import file_digest
 from nodes.tts.timing import Span, fit, script_words, tidy
 from nodes.tts.weights import WeightsNotFound, find_file, hub_offline
 from pipeline.device import detect_device
@@ -219,14 +217,10 @@ class KokoroEngine(Engine):
             return f"no weights: {exc}"
         return None
 
-    def fingerprint(self) -> dict[str, str]:
+    def fingerprint(self) -> dict[str, str | Path]:
         files = self.files()
-        return {
-            "kokoro": kokoro_version(),
-            "kokoro-weights": f"{file_digest(files.config)[:16]}+{file_digest(files.model)}",
-            "kokoro-voice": file_digest(files.voice),
-            "kokoro-lang": self.lang(),
-        }
+        return {"kokoro": kokoro_version(), "kokoro-config": files.config, "kokoro-weights": files.model,
+                "kokoro-voice": files.voice, "kokoro-lang": self.lang()}
 
     def configure(self, threads: int) -> None:
         set_torch_threads(threads)
@@ -242,6 +236,7 @@ class KokoroEngine(Engine):
         return model, pipeline, voice, model_key
 
     def synthesize(self, text: str) -> Speech:
+        import numpy as np
         import torch
 
         _, pipeline, voice, key = self._loaded()

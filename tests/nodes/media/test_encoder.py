@@ -55,6 +55,7 @@ def test_still_tuning_is_x264_only() -> None:
 
 
 def _fresh_policy(monkeypatch: pytest.MonkeyPatch, nvenc_works: bool) -> None:
+    monkeypatch.setattr(enc, "nvidia_present", lambda: True)  # as on a GPU machine
     monkeypatch.setattr(enc, "_choices", {})
     monkeypatch.setattr(enc, "_usable", {("/fake/ffmpeg", "h264_nvenc"): nvenc_works,
                                          ("/fake/ffmpeg", "libx264"): True})
@@ -105,8 +106,15 @@ def test_unknown_encoder_is_refused() -> None:
 def test_choice_follows_the_test_encode() -> None:
     exe = ffmpeg_exe()
     assert encoder_usable(exe, "libx264")
-    expected = "h264_nvenc" if encoder_usable(exe, "h264_nvenc") else "libx264"
+    expected = "h264_nvenc" if enc.nvidia_present() and encoder_usable(exe, "h264_nvenc") else "libx264"
     assert choose_video_encoder(exe) == expected
+
+
+def test_no_nvidia_device_means_no_test_encode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(enc, "nvidia_present", lambda: False)
+    monkeypatch.setattr(enc, "_choices", {})
+    monkeypatch.setattr(enc, "encoder_usable", lambda *a: pytest.fail("no test encode without a GPU"))
+    assert choose_video_encoder("/fake/ffmpeg") == "libx264"
 
 
 def test_missing_binary_falls_back_to_libx264() -> None:
@@ -121,6 +129,7 @@ def test_test_encode_is_memoised(monkeypatch: pytest.MonkeyPatch) -> None:
         return subprocess.CompletedProcess(argv, 0 if "h264_nvenc" in argv else 1, b"", b"")
 
     monkeypatch.setattr(enc.subprocess, "run", fake_run)
+    monkeypatch.setattr(enc, "nvidia_present", lambda: True)
     monkeypatch.setattr(enc, "_choices", {})
     monkeypatch.setattr(enc, "_usable", {})
     monkeypatch.setattr(enc, "_broken", set())

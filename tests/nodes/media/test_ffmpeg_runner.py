@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nodes.media import ffmpeg as ff
-from nodes.media.ffmpeg import escape_filter_value, ffmpeg_command, ffmpeg_exe, ffmpeg_fingerprint, run_ffmpeg
+from nodes.media.ffmpeg import escape_filter_value, ffmpeg_command, ffmpeg_exe, run_ffmpeg
 from pipeline.node import NodeError
 
 ASS = """[Script Info]
@@ -107,14 +107,6 @@ def test_cancel_kills_an_endless_encode(tmp_path: Path) -> None:
     with pytest.raises(NodeError, match="cancelled"):
         run_ffmpeg(["-re", "-f", "lavfi", "-i", "sine=frequency=440", "-f", "null", "-"], cancel=cancel)
     assert time.monotonic() - started < 10
-
-
-def test_fingerprint_has_version_and_digest_and_is_memoised(monkeypatch: pytest.MonkeyPatch) -> None:
-    first = ffmpeg_fingerprint()
-    assert first.startswith("ffmpeg version")
-    assert "sha256:" in first and len(first.split("sha256:")[1]) == 64
-    monkeypatch.setattr(ff, "ffmpeg_version", lambda exe=None: pytest.fail("not memoised"))
-    assert ffmpeg_fingerprint() == first
 
 
 def test_env_var_selects_the_binary(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from nodes.formats import CaptionTrack, Segment
 from nodes.media.probe import probe
 from nodes.captions.ass import burn_filter
 from nodes.render.command import Pictures, Sound
+from nodes.media.ffmpeg import ffmpeg_exe
 from nodes.render.node import Render, RenderParams, render_args
 from pipeline.node import NodeInputError, RunContext
 
@@ -179,7 +180,7 @@ def test_render_args_silence_and_clip_sound() -> None:
 
 def test_tools_and_diagnostics() -> None:
     tools = Render().tools(RenderParams())
-    assert tools["ffmpeg"].startswith("ffmpeg version")
+    assert tools["ffmpeg"] == Path(ffmpeg_exe())  # the binary itself: the engine hashes it
     assert tools["video_encoder"] in ("libx264", "h264_nvenc")
     facts = Render.diagnostics()
     assert facts["libx264"] == "yes" and facts["h264_nvenc"] in ("yes", "no")

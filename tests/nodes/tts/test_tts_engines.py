@@ -220,7 +220,7 @@ def test_chatterbox_reference_is_resampled_and_embedded_once(
     assert model.calls[-1][1] == "builtin"
     assert MODELS.loads["chatterbox-voice"] >= 1
     tools = TTS().tools(TTSParams(text="x", engine="chatterbox", chatterbox=opts))
-    assert tools["tts-engine"] == "chatterbox" and tools["chatterbox-voice"].startswith("reference:")
+    assert tools["tts-engine"] == "chatterbox" and tools["chatterbox-voice"] == Path(opts["reference"])
 
 
 def test_chatterbox_failed_chunk_fails_the_node_naming_it(
