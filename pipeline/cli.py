@@ -26,13 +26,9 @@ ENV_CACHE_DIR = "PIPELINE_CACHE_DIR"
 
 
 def _variables(args: argparse.Namespace) -> dict[str, str]:
-    values = {}
-    for item in getattr(args, "var", None) or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise PipelineError(f"--var expects NAME=VALUE, got {item!r}")
-        values[name.strip()] = value
-    return values
+    from pipeline.recipe.variables import parse_assignments
+
+    return parse_assignments(getattr(args, "var", None))
 
 
 def _cache(args: argparse.Namespace) -> Cache:

@@ -22,16 +22,11 @@ from nodes.golden.workflow import check_recipe, record_recipe
 from pipeline.cache import Cache, default_cache_dir
 from pipeline.errors import EXIT_BAD_INPUT, PipelineError
 from pipeline.progress import Reporter
+from pipeline.recipe.variables import parse_assignments
 
 
 def _variables(args: argparse.Namespace) -> dict[str, str]:
-    values = {}
-    for item in args.var or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise GoldenError(f"--var expects NAME=VALUE, got {item!r}")
-        values[name.strip()] = value
-    return values
+    return parse_assignments(args.var)
 
 
 def _recipe(args: argparse.Namespace) -> Path:

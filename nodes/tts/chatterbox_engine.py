@@ -29,7 +29,7 @@ from nodes.tts.models import MODELS
 from nodes.tts.piper_engine import file_digest
 from nodes.tts.sentences import pack_sentences
 from nodes.tts.timing import script_words, tidy
-from nodes.tts.weights import WeightsNotFound, find_file, hub_offline
+from nodes.tts.weights import WeightsNotFound, find_file, weights_problem
 from pipeline.device import detect_device
 from pipeline.node import Params, RecipePath
 
@@ -134,13 +134,7 @@ class ChatterboxEngine(Engine):
         if missing:
             return (f"not installed (no module {', '.join(missing)}): "
                     "bash scripts/install-engines.sh VENV chatterbox")
-        if self.allow_download and not hub_offline() and self._dir() is None:
-            return None
-        try:
-            self.files()
-        except WeightsNotFound as exc:
-            return f"no weights: {exc}"
-        return None
+        return weights_problem(self._dir(), self.allow_download, self.files)
 
     def fingerprint(self) -> dict[str, str | Path]:
         files = self.files()

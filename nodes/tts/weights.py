@@ -7,6 +7,7 @@ switch (``HF_HUB_OFFLINE=1``) wins. Lookups in the cache never touch the network
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -39,3 +40,15 @@ def find_file(repo: str, filename: str, directory: Path | None, allow_download: 
         return Path(hf_hub_download(repo_id=repo, filename=filename))
     why = "HF_HUB_OFFLINE is set" if allow_download else "downloads are off (allow_download: true turns them on)"
     raise WeightsNotFound(f"{repo}/{filename} is not in the Hugging Face cache and {why}")
+
+
+def weights_problem(directory: Path | None, allow_download: bool, find: Callable[[], object]) -> str | None:
+    """Why an engine's weights cannot be had here, or None: on disk (``find`` succeeds), or a download
+    the user allowed and the environment does not forbid."""
+    if allow_download and not hub_offline() and directory is None:
+        return None
+    try:
+        find()
+    except WeightsNotFound as exc:
+        return f"no weights: {exc}"
+    return None

@@ -52,3 +52,18 @@ def substitute(source: Source, overrides: dict[str, str] | None = None) -> list[
     source.data = {k: (v if k == "vars" else visit(v, (k,))) for k, v in data.items()}
     source.data.pop("vars", None)
     return problems
+
+
+def parse_assignments(items: list[str] | None) -> dict[str, str]:
+    """``["city=Porto", ...]`` (from ``--var``) -> ``{"city": "Porto"}``; a malformed item is a RecipeError."""
+    from pipeline.errors import EXIT_BAD_INPUT, PipelineError
+
+    values = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            error = PipelineError(f"--var expects NAME=VALUE, got {item!r}")
+            error.exit_code = EXIT_BAD_INPUT
+            raise error
+        values[name.strip()] = value
+    return values
