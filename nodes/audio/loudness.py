@@ -9,6 +9,8 @@ lines to a file), the last frame carrying the totals, rather than from its human
 from __future__ import annotations
 
 import math
+import tempfile
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -47,12 +49,13 @@ def parse_metadata(text: str) -> Loudness:
 
 
 def measure_file(path: Path, work_dir: Path, *, stream: str = "a:0") -> Loudness:
-    """Loudness of the audio stream ``stream`` of a media file."""
-    return _measure(["-i", str(path), "-map", f"0:{stream}"], work_dir, feed=None)
+    """Loudness and true peak of the audio stream ``stream`` of a media file."""
+    return _measure(["-i", str(path), "-map", f"0:{stream}"], work_dir, feed=None, true_peak=True)
 
 
-def measure(samples: Samples, work_dir: Path) -> Loudness:
-    """Loudness of (2, n) float32 samples at 48 kHz."""
+def measure(samples: Samples, work_dir: Path, *, true_peak: bool = False) -> Loudness:
+    """Loudness of (2, n) float32 samples at 48 kHz; the true peak (4x oversampled, several times the
+    cost) only when asked, else it reads as -inf."""
     if samples.shape[1] == 0 or not np.any(samples):
         return Loudness(-math.inf, -math.inf)
     interleaved = np.ascontiguousarray(samples.T, dtype="<f4")
@@ -64,14 +67,19 @@ def measure(samples: Samples, work_dir: Path) -> Loudness:
             stdin.write(view[start:start + step])
 
     source = ["-f", "f32le", "-ar", str(RATE), "-ac", "2", "-i", "pipe:0"]
-    return _measure(source, work_dir, feed=feed)
+    return _measure(source, work_dir, feed=feed, true_peak=true_peak)
 
 
-def _measure(source: list[str], work_dir: Path, feed: FeedFn | None) -> Loudness:
+def _measure(source: list[str], work_dir: Path, feed: FeedFn | None, true_peak: bool) -> Loudness:
     work_dir.mkdir(parents=True, exist_ok=True)
-    report = work_dir / "ebur128.txt"
-    report.unlink(missing_ok=True)
-    graph = (f"ebur128=metadata=1:peak=true,"
+    fd, name = tempfile.mkstemp(prefix="ebur128-", suffix=".txt", dir=work_dir)  # measures may run at once
+    os.close(fd)
+    report = Path(name)
+    peak = ":peak=true" if true_peak else ""
+    graph = (f"ebur128=metadata=1{peak},"
              f"ametadata=mode=print:file={escape_filter_value(str(report))}")
-    run_ffmpeg([*source, "-af", graph, "-f", "null", "-"], exe=ffmpeg_exe(), feed=feed)
-    return parse_metadata(report.read_text(encoding="utf-8", errors="replace"))
+    try:
+        run_ffmpeg([*source, "-af", graph, "-f", "null", "-"], exe=ffmpeg_exe(), feed=feed)
+        return parse_metadata(report.read_text(encoding="utf-8", errors="replace"))
+    finally:
+        report.unlink(missing_ok=True)

@@ -8,6 +8,8 @@ is applied last, to the sum, which is what listeners hear.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +53,10 @@ def mix(scenes: Sequence[Samples], overlaps: Sequence[int], music: Samples | Non
         if progress is not None:
             progress(fraction, message)
 
-    levelled = []
-    for index, scene in enumerate(scenes):
-        report(0.3 * index / max(1, len(scenes)), f"levelling scene {index + 1}")
-        levelled.append(level(scene, target_lufs, work_dir))
+    report(0.0, f"levelling {len(scenes)} scenes")
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each measure is an ffmpeg process: two at a time
+        levelled = list(pool.map(lambda scene: level(scene, target_lufs, work_dir), scenes))
+    report(0.3, "mixing")
     voice = join([item.samples for item in levelled], overlaps)
     total = voice.shape[1]
     out = voice

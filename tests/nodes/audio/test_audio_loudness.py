@@ -28,9 +28,9 @@ def test_parse_takes_the_last_frame_totals() -> None:
 
 def test_sine_levels(tmp_path: Path) -> None:
     # BS.1770: a 0 dBFS 1 kHz sine in one channel reads -3.01 LUFS; in both channels the powers add (+3 dB).
-    loud = measure(_sine(1.0), tmp_path)
+    loud = measure(_sine(1.0), tmp_path, true_peak=True)
     assert loud.integrated == pytest.approx(0.0, abs=0.2)
-    quiet = measure(_sine(0.1), tmp_path)
+    quiet = measure(_sine(0.1), tmp_path, true_peak=True)
     assert quiet.integrated == pytest.approx(-20.0, abs=0.2)
     assert quiet.true_peak == pytest.approx(-20.0, abs=0.1)
 
