@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.cache import Cache
 from pipeline.errors import EXIT_BAD_INPUT, Location, PipelineError, Problem, RecipeError
-from pipeline.graph import Pipeline, Step, Upstream, topological_order
+from pipeline.graph import Pipeline, Step, Upstream, check_inputs, topological_order
 from pipeline.progress import Reporter, Summary
 from pipeline.recipe.load import load_recipe
 from pipeline.recipe.refs import Ref
@@ -119,7 +119,9 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
     failed: dict[int, str] = {}
     for row in rows:
         try:
-            pipelines[row.number] = load_recipe(recipe, {**(variables or {}), **row.variables})
+            row_pipeline = load_recipe(recipe, {**(variables or {}), **row.variables})
+            check_inputs(row_pipeline)
+            pipelines[row.number] = row_pipeline
         except PipelineError as exc:
             failed[row.number] = f"{row.location}: {exc}"
     if not pipelines:

@@ -53,14 +53,20 @@ def _plan(pipeline: Pipeline, cache: Cache) -> list:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from pipeline.graph import check_inputs
+
     pipeline = _load(args)
+    check_inputs(pipeline)
     print(f"{args.recipe}: ok ({len(pipeline.order)} nodes, {len(pipeline.outputs)} outputs)")
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from pipeline.graph import check_inputs
+
     pipeline = _load(args)
     plans = _plan(pipeline, _cache(args))
+    check_inputs(pipeline, [p.node for p in plans if p.action == "run"])
     if args.json:
         print(json.dumps([p.to_json() for p in plans], indent=2))
     else:

@@ -210,9 +210,6 @@ class _Compiler:
                  if isinstance(src, Upstream) and src.ref.step in steps]
         order = self._order(list(steps), edges, steps)
         outputs = self._outputs(steps)
-        if not self.problems:
-            for name in order:
-                self._check_sources(steps[name])
         if self.problems:
             raise RecipeError(self.problems)
         return Pipeline(file=self.source.file, edges=edges, steps=steps, order=order, outputs=outputs,
@@ -359,20 +356,27 @@ class _Compiler:
     def _inside(self, path: Path) -> bool:
         return self.allow_outside or path.is_relative_to(self.base_dir)
 
-    def _check_sources(self, step: Step) -> None:
-        values = _source_inputs(step)
-        if not values:
-            return
-        for error in step.node_type.check(step.params, values):
-            self._node_problem(step.spec, error)
-
-    def _node_problem(self, spec: StepSpec, error: NodeInputError) -> None:
-        loc = (error.field,) if error.field else ()
-        self.problem(spec, loc, error.message, error.hint or "")
-
-
 def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path,
                   allow_outside: bool = False, output_origin: Path_ | None = None) -> Pipeline:
     """Compile StepSpecs into a Pipeline, or raise RecipeError listing every problem. File paths must
     stay inside ``base_dir`` (the recipe's folder) unless ``allow_outside``."""
     return _Compiler(specs, outputs, source, base_dir, allow_outside, output_origin).compile()
+
+
+def check_inputs(pipeline: Pipeline, names: list[str] | None = None) -> None:
+    """Ask each node type to look at the files the user gave it (a readable picture, decodable music),
+    before anything runs; every problem at once, at its recipe line. ``names``: only these steps (a run
+    checks the nodes it will run: a cached node's inputs were fine when it ran)."""
+    problems = []
+    for name in pipeline.order if names is None else [n for n in pipeline.order if n in names]:
+        step = pipeline.steps[name]
+        values = _source_inputs(step)
+        if not values:
+            continue
+        for error in step.node_type.check(step.params, values):
+            loc = (error.field,) if error.field else ()
+            label = f"{name}: {error.field}" if error.field else name
+            problems.append(Problem(pipeline.locate(name, loc), error.message, field=label,
+                                    hint=error.hint or ""))
+    if problems:
+        raise RecipeError(problems)

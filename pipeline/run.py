@@ -25,7 +25,7 @@ from pipeline.device import cpu_threads, detect_device
 from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, Problem, RecipeError
 from pipeline.execute import InputFile, Job, JobResult, execute
 from pipeline.executor import Executor, LocalExecutor, Slots
-from pipeline.graph import Pipeline, SourceFile, Step
+from pipeline.graph import Pipeline, SourceFile, Step, check_inputs
 from pipeline.node import NodeError, NodeInputError
 from pipeline.plan import NodePlan, build_manifest, input_digests, plan
 from pipeline.progress import Reporter, Summary
@@ -241,6 +241,8 @@ class Runner:
         state = RunState()
         self.cache.sweep_stale_temp()
         plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
+        if not publish_partial:  # a batch checks per row, when each row compiles
+            check_inputs(self.pipeline, [n for n, p in plans.items() if p.action == "run"])
         for name in self.pipeline.order:
             node_plan = plans[name]
             if node_plan.action == "skip" and node_plan.record is not None:
