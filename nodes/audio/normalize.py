@@ -21,7 +21,7 @@ from nodes.audio.limiter import limit
 from nodes.audio.loudness import measure
 from nodes.audio.pcm import Samples, db_to_gain
 
-TOLERANCE_LU = 0.2
+TOLERANCE_LU = 0.5
 HEADROOM_DB = 0.5
 # The limiter's release (hold) per round, ms: gentle first, shorter only when the target is not met.
 RELEASES_MS = (80.0, 80.0, 40.0, 20.0, 10.0, 5.0)
