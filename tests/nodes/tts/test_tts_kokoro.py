@@ -119,7 +119,7 @@ def test_kokoro_weights_from_the_hub_cache_offline(tmp_path: Path, weights: Path
     assert engine.unavailable() is None
     assert engine.files().model == snapshot / "kokoro-v1_0.pth"
     tools = TTS().tools(TTSParams(text="Hi.", engine="kokoro", kokoro={"voice": "af_test"}))
-    assert tools["tts-engine"] == "kokoro" and len(tools["kokoro-voice"]) == 64
+    assert tools["tts-engine"] == "kokoro" and tools["kokoro-voice"] == snapshot / "voices" / "af_test.pt"
     # A voice that is not there is skipped in a chain; downloads stay off unless allowed.
     missing = KokoroEngine(KokoroOptions(voice="af_missing"))
     assert "af_missing.pt is not in the Hugging Face cache" in (missing.unavailable() or "")
