@@ -55,12 +55,16 @@ def true_peak_db(samples: Samples) -> float:
 
 
 def limit(samples: Samples, ceiling_db: float, *, lookahead_ms: float = 5.0,
-          release_ms: float = 80.0) -> Samples:
-    """``samples`` with their true peak brought under ``ceiling_db`` (unchanged where already under)."""
+          release_ms: float = 80.0, envelope: np.ndarray | None = None) -> Samples:
+    """``samples`` with their true peak brought under ``ceiling_db`` (unchanged where already under).
+
+    ``envelope``: ``peak_envelope(samples)`` when the caller has it (it scales with a gain, so repeated
+    passes over one signal at different gains compute it once)."""
     if samples.shape[1] == 0:
         return samples
     ceiling = 10 ** (ceiling_db / 20)
-    envelope = peak_envelope(samples)
+    if envelope is None:
+        envelope = peak_envelope(samples)
     if float(envelope.max()) <= ceiling:
         return samples
     needed = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12)).astype(np.float32)

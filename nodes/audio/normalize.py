@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nodes.audio.limiter import limit
+from nodes.audio.limiter import limit, peak_envelope
 from nodes.audio.loudness import measure
 from nodes.audio.pcm import Samples, db_to_gain
 
@@ -42,9 +42,11 @@ def normalize(samples: Samples, *, target_lufs: float, true_peak_db: float, work
     ceiling = true_peak_db - HEADROOM_DB
     gain_db = target_lufs - measured
     out = samples
+    envelope = peak_envelope(samples)  # scales with the gain: computed once for every pass
     for release_ms in RELEASES_MS:
-        out = limit((samples * np.float32(db_to_gain(gain_db))).astype(np.float32), ceiling,
-                    release_ms=release_ms)
+        gain = np.float32(db_to_gain(gain_db))
+        out = limit((samples * gain).astype(np.float32), ceiling, release_ms=release_ms,
+                    envelope=envelope * gain)
         measured = measure(out, work_dir).integrated
         if abs(measured - target_lufs) <= TOLERANCE_LU:
             break
