@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from jitter import jitter_px  # noqa: E402
 
 from nodes.media.encoder import LIBX264, audio_encoder_args, video_encoder_args  # noqa: E402
-from nodes.media.ffmpeg import ffmpeg_exe, run_ffmpeg  # noqa: E402
+from nodes.media.ffmpeg import run_ffmpeg  # noqa: E402
 from nodes.media.filters import frames_for  # noqa: E402
 from nodes.render.command import Pictures, Sound, render_args  # noqa: E402
 from nodes.render.fit import cover_fit, fit_image  # noqa: E402

@@ -11,7 +11,6 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from pipeline.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, PipelineError

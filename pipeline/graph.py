@@ -11,15 +11,15 @@ no cycles (reported with their path). Nothing here knows what the node types do.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import heapq
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import Location, Problem, RecipeError
-from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, _RecipePath
+from pipeline.node import InputValue, NodeType, Params, Port, _RecipePath
 from pipeline.recipe.diagnose import did_you_mean, problems_from_validation
 from pipeline.recipe.refs import Ref, looks_like_ref, parse_ref
 from pipeline.recipe.source import Path_, Source

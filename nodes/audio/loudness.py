@@ -9,8 +9,8 @@ lines to a file), the last frame carrying the totals, rather than from its human
 from __future__ import annotations
 
 import math
-import tempfile
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO

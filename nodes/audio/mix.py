@@ -8,9 +8,8 @@ is applied last, to the sum, which is what listeners hear.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 

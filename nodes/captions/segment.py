@@ -22,8 +22,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from nodes.captions.timing import GAP_CLOSE, PAUSE_BREAK, TAIL, settle
-from nodes.formats import CaptionTrack, Segment, Word, WordTimings
+from nodes.captions.timing import GAP_CLOSE, PAUSE_BREAK, TAIL, assemble, check_packing
+from nodes.formats import CaptionTrack, Word, WordTimings
 
 __all__ = ["GAP_CLOSE", "PAUSE_BREAK", "TAIL", "ends_sentence", "segment_words", "text_width"]
 
@@ -130,13 +130,7 @@ def _pack(units: list[_Unit], max_chars: int, lines: int) -> list[list[list[_Uni
 def segment_words(timings: WordTimings, max_chars: int = 32, lines: int = 2,
                   min_duration: float = 0.8) -> CaptionTrack:
     """Pack word timings into captions (see the module docstring for the rules)."""
-    if max_chars < 1 or lines < 1 or min_duration < 0:
-        raise ValueError("max_chars and lines must be at least 1, min_duration at least 0")
+    check_packing(max_chars, lines, min_duration)
     groups = _pack(_units(list(timings.words)), max_chars, lines)
-    spans = [(min(u.start for line in g for u in line), max(u.end for line in g for u in line)) for g in groups]
-    segments = [
-        Segment(start=start, end=end, lines=[" ".join(u.text for u in line) for line in group],
-                words=[w for line in group for u in line for w in u.words])
-        for group, (start, end) in zip(groups, settle(spans, timings.duration, min_duration), strict=True)
-    ]
-    return CaptionTrack(duration=timings.duration, segments=segments)
+    return assemble(groups, timings.duration, min_duration,
+                    lambda line: " ".join(u.text for u in line), lambda unit: list(unit.words))

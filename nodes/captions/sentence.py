@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from nodes.captions.language import breaks_anywhere, graphemes
 from nodes.captions.segment import CLOSING, OPENING, ends_sentence, text_width
-from nodes.captions.timing import PAUSE_BREAK, settle
-from nodes.formats import CaptionTrack, Segment, Word, WordTimings
+from nodes.captions.timing import PAUSE_BREAK, assemble, check_packing
+from nodes.formats import CaptionTrack, Word, WordTimings
 
 # Japanese characters that must not start a line: they join the character before them.
 _NO_LINE_START = frozenset("ーぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ々〻゛゜ヽヾゝゞ・")
@@ -159,13 +159,7 @@ def join_line(pieces: list[Piece]) -> str:
 def segment_sentences(timings: WordTimings, max_chars: int = 32, lines: int = 2,
                       min_duration: float = 0.8) -> CaptionTrack:
     """Pack word timings into sentence-level captions (see the module docstring for the rules)."""
-    if max_chars < 1 or lines < 1 or min_duration < 0:
-        raise ValueError("max_chars and lines must be at least 1, min_duration at least 0")
+    check_packing(max_chars, lines, min_duration)
     groups = _pack(pieces_of(list(timings.words)), max_chars, lines)
-    spans = [(min(p.start for line in g for p in line), max(p.end for line in g for p in line)) for g in groups]
-    segments = [
-        Segment(start=start, end=end, lines=[join_line(line) for line in group],
-                words=[Word(text=p.text, start=p.start, end=p.end) for line in group for p in line])
-        for group, (start, end) in zip(groups, settle(spans, timings.duration, min_duration), strict=True)
-    ]
-    return CaptionTrack(duration=timings.duration, segments=segments)
+    return assemble(groups, timings.duration, min_duration, join_line,
+                    lambda p: [Word(text=p.text, start=p.start, end=p.end)])

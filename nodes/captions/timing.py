@@ -10,7 +10,10 @@ touching captions still touch and never overlap after rounding).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+from nodes.formats import CaptionTrack, Segment, Word
 
 GAP_CLOSE = 0.5  # seconds: a shorter gap to the next caption is bridged
 TAIL = 0.3  # seconds a caption lingers after its last word before a long pause
@@ -38,3 +41,29 @@ def settle(spans: Sequence[tuple[float, float]], duration: float,
             end = min(start + min_duration, limit)
         placed.append((start, end))
     return placed
+
+
+class Timed(Protocol):
+    start: float
+    end: float
+
+
+T = TypeVar("T", bound=Timed)
+
+
+def check_packing(max_chars: int, lines: int, min_duration: float) -> None:
+    if max_chars < 1 or lines < 1 or min_duration < 0:
+        raise ValueError("max_chars and lines must be at least 1, min_duration at least 0")
+
+
+def assemble(groups: list[list[list[T]]], duration: float, min_duration: float,
+             line_text: Callable[[list[T]], str], words: Callable[[T], list[Word]]) -> CaptionTrack:
+    """Captions from packed groups (a caption = lines of timed items): each spans its items, then the
+    spans are settled (gaps bridged, minimum time, no overlap). Both packers end here."""
+    spans = [(min(i.start for line in g for i in line), max(i.end for line in g for i in line)) for g in groups]
+    segments = [
+        Segment(start=start, end=end, lines=[line_text(line) for line in group],
+                words=[w for line in group for item in line for w in words(item)])
+        for group, (start, end) in zip(groups, settle(spans, duration, min_duration), strict=True)
+    ]
+    return CaptionTrack(duration=duration, segments=segments)

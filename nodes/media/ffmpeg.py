@@ -14,7 +14,6 @@ import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO
 
 from pipeline.node import NodeError

@@ -16,7 +16,6 @@ from pipeline.recipe.steps import steps_from_mapping
 from pipeline.recipe.variables import substitute
 
 
-
 def compile_source(source: Source, variables: dict[str, str] | None = None, preview: bool = False) -> Pipeline:
     """Validate a parsed recipe and compile it; every problem is reported in one RecipeError."""
     if not isinstance(source.data, dict):

@@ -17,8 +17,10 @@ import pytest
 pytest.importorskip("distributed")
 
 from pipeline.batch import run_batch  # noqa: E402
-from pipeline.cache import Cache  # noqa: E402
-from pipeline.cache import maintenance  # noqa: E402
+from pipeline.cache import (
+    Cache,  # noqa: E402
+    maintenance,  # noqa: E402
+)
 from pipeline.executor.dask import DaskExecutor, local_cluster  # noqa: E402
 from pipeline.recipe.load import load_recipe  # noqa: E402
 from pipeline.run import ExecutorLost, run_pipeline  # noqa: E402

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cache import Cache
-from pipeline.cache import maintenance
+from pipeline.cache import Cache, maintenance
 from pipeline.errors import NodeFailed
 from pipeline.recipe.load import load_recipe
 from pipeline.run import run_pipeline

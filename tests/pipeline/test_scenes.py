@@ -123,8 +123,8 @@ def test_preview_renders_small_and_elsewhere():
 
 
 def test_scene_needs_one_background_and_some_length():
-    from pydantic import ValidationError
     import pytest
+    from pydantic import ValidationError
 
     for bad in ("{text: x}", "{text: x, image: a.jpg, video: b.mp4}", "{image: a.jpg}",
                 "{text: x, image: a.jpg, duration: 3}"):

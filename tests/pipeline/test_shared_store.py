@@ -3,8 +3,7 @@ machine with its own index (SQLite is never shared)."""
 
 from __future__ import annotations
 
-from pipeline.cache import Cache
-from pipeline.cache import maintenance
+from pipeline.cache import Cache, maintenance
 from pipeline.recipe.load import load_recipe
 from pipeline.run import run_pipeline
 from tests.pipeline import fakes

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cache import Cache
-from pipeline.cache import maintenance
+from pipeline.cache import Cache, maintenance
 from tests.robustness.helpers import Project, digest, pipeline_command, scene_recipe
 
 THREE = scene_recipe(

@@ -18,8 +18,8 @@ from nodes.tts.timing import script_words
 from tests.robustness.helpers import (
     Guard,
     Project,
-    assert_rendered,
     ass_user_text_has_no_override,
+    assert_rendered,
     scene_recipe,
     srt_text,
 )

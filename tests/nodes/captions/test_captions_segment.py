@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from nodes.captions.ass import word_runs
 from nodes.captions.segment import GAP_CLOSE, PAUSE_BREAK, TAIL, ends_sentence, segment_words, text_width
 from nodes.formats import CaptionTrack, Word, WordTimings
+from tests.nodes.captions.strategies import timings_for
 
 _CLOSING_ONLY = set(".,!?;:…)]}»”’\"'%。、，！？")
 
@@ -146,17 +147,7 @@ _token = st.one_of(
 @st.composite
 def word_timings(draw: st.DrawFn, sane: bool) -> WordTimings:
     texts = draw(st.lists(_token, max_size=40))
-    words: list[Word] = []
-    t = 0.0
-    for text in texts:
-        if sane:
-            start = t + draw(st.floats(0, 2.0))
-            end = start + draw(st.floats(0, 1.0))
-            t = end
-        else:
-            start, end = draw(st.floats(0, 20)), draw(st.floats(0, 20))
-        words.append(Word(text=text, start=start, end=end))
-    return WordTimings(duration=t + draw(st.floats(0, 2)), words=words)
+    return timings_for(draw, texts, sane, longest=1.0)
 
 
 @settings(max_examples=150, deadline=None)

@@ -12,6 +12,7 @@ from nodes.captions.segment import ends_sentence, text_width
 from nodes.captions.sentence import segment_sentences, units
 from nodes.captions.timing import GAP_CLOSE, PAUSE_BREAK, TAIL
 from nodes.formats import CaptionTrack, Word, WordTimings
+from tests.nodes.captions.strategies import timings_for
 
 
 def one_span(text: str, start: float = 0.0, end: float = 4.0, duration: float = 5.0) -> WordTimings:
@@ -141,17 +142,7 @@ _cluster = st.sampled_from(list("日本語の天気はいいですねょっー�
 @st.composite
 def cjk_timings(draw: st.DrawFn, sane: bool) -> WordTimings:
     texts = draw(st.lists(st.lists(_cluster, max_size=30).map("".join), max_size=12))
-    words: list[Word] = []
-    t = 0.0
-    for text in texts:
-        if sane:
-            start = t + draw(st.floats(0, 2.0))
-            end = start + draw(st.floats(0, 3.0))
-            t = end
-        else:
-            start, end = draw(st.floats(0, 20)), draw(st.floats(0, 20))
-        words.append(Word(text=text, start=start, end=end))
-    return WordTimings(duration=t + draw(st.floats(0, 2)), words=words)
+    return timings_for(draw, texts, sane, longest=3.0)
 
 
 @settings(max_examples=150, deadline=None)

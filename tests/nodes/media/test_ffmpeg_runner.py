@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from nodes.media import ffmpeg as ff
 from nodes.media.ffmpeg import escape_filter_value, ffmpeg_command, ffmpeg_exe, run_ffmpeg
 from pipeline.node import NodeError
 

@@ -11,11 +11,11 @@ import soundfile as sf
 from PIL import Image
 from pydantic import ValidationError
 
-from nodes.formats import CaptionTrack, Segment
-from nodes.media.probe import probe
 from nodes.captions.ass import burn_filter
-from nodes.render.command import Pictures, Sound
+from nodes.formats import CaptionTrack, Segment
 from nodes.media.ffmpeg import ffmpeg_exe
+from nodes.media.probe import probe
+from nodes.render.command import Pictures, Sound
 from nodes.render.node import Render, RenderParams, render_args
 from pipeline.node import NodeInputError, RunContext
 
