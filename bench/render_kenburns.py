@@ -127,9 +127,8 @@ def write_frames(image: Path, seconds: float, raw: Path) -> int:
     source = YuvSource(fit_image(picture, src_w, src_h, "cover", settings.motion.focus))
     rects = (crop_rect(i, n_frames, settings.motion, src_w, src_h) for i in range(n_frames))
     with open(raw, "wb") as handle:
-        for planes in frames(source, rects, WIDTH, HEIGHT):
-            for plane in planes:
-                handle.write(plane)
+        for frame in frames(source, rects, WIDTH, HEIGHT):
+            handle.write(frame.data)
     return n_frames
 
 
@@ -177,6 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5 s clips, one run each, a 1-minute memory render")
     parser.add_argument("--repeat", type=int, default=None, help="runs per variant (default 3, quick 1)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory render (timings only)")
     parser.add_argument("--memory-child", nargs=3, metavar=("SECONDS", "IMAGE", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -214,7 +214,7 @@ def main() -> None:
         raw.unlink()
         jitter = {name: jitter_px(outs[name]) for name in ("ours", "original")}
         sizes = {name: path.stat().st_size / 1e6 for name, path in outs.items()}
-        memory, memory_wall = measure_memory(memory_seconds, image, tmp / "long.mp4")
+        memory = None if args.no_memory else measure_memory(memory_seconds, image, tmp / "long.mp4")
 
     print(f"Ken Burns render, {seconds:g} s at {WIDTH}x{HEIGHT} {FPS} fps, libx264 veryfast CRF 23, "
           f"{THREADS} threads; median of {repeat}")
@@ -234,9 +234,12 @@ def main() -> None:
         print(f"{label:<44}{wall_ratio:>8.2f}{'':>12}{cpu_ratio:>8.2f}   goal (wall) <= {goal}")
     print(f"{'jitter rms px: ours':<44}{jitter['ours']:>8.3f}   goal <= 0.05")
     print(f"{'jitter rms px: original zoompan':<44}{jitter['original']:>8.3f}")
-    total = memory["python_mb"] + memory["ffmpeg_mb"]
-    print(f"peak memory, {memory_seconds / 60:g}-minute render: python {memory['python_mb']:.0f} MB + ffmpeg "
-          f"{memory['ffmpeg_mb']:.0f} MB = {total:.0f} MB (goal <= 1024); it took {memory_wall:.0f} s "
+    if memory is None:
+        return
+    usage, memory_wall = memory
+    total = usage["python_mb"] + usage["ffmpeg_mb"]
+    print(f"peak memory, {memory_seconds / 60:g}-minute render: python {usage['python_mb']:.0f} MB + ffmpeg "
+          f"{usage['ffmpeg_mb']:.0f} MB = {total:.0f} MB (goal <= 1024); it took {memory_wall:.0f} s "
           f"({memory_seconds / memory_wall:.2f}x realtime)")
 
 

@@ -3,10 +3,9 @@
 Why this way: ffmpeg's zoompan crops at integer positions (visible jitter unless the image is pre-scaled
 4x or more, which costs more than this), while here each plane is resampled from a fractional rectangle.
 Converting the source to BT.709 limited-range Y, Cb, Cr planes once, and resampling each plane at its
-native size, means every frame moves only 1.5 bytes per pixel and ffmpeg has no colour conversion left to
-do. Frames are made ahead on worker threads (Pillow resamples without the GIL). bench/render_kenburns.py
-measures it at 1080x1920, 30 fps, on 2 cores: about 0.03 px of jitter (zoompan: about 0.2 px), but the
-resampling costs about as much CPU as the encoder, so it renders at about 1.7x the encoder-only time.
+native size (``resample.py``), means every frame moves only 1.5 bytes per pixel and ffmpeg has no colour
+conversion left to do. Frames are made ahead on worker threads (the compiled resampler runs without the
+GIL), so making them overlaps with encoding. bench/render_kenburns.py measures it at 1080x1920, 30 fps.
 """
 
 from __future__ import annotations
@@ -19,17 +18,18 @@ import numpy as np
 from PIL import Image
 
 from nodes.render.motion import Rect
+from nodes.render.resample import resample
 
 # BT.709 luma coefficients.
 KR, KB = 0.2126, 0.0722
 
 
-def _plane(values: np.ndarray) -> Image.Image:
-    return Image.fromarray(np.clip(np.round(values), 0, 255).astype(np.uint8), mode="L")
+def _plane(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.clip(np.round(values), 0, 255).astype(np.uint8))
 
 
 def _clamped(rect: Rect, width: int, height: int) -> tuple[float, float, float, float]:
-    """The rectangle as a Pillow box inside the image (float rounding may overshoot by a hair)."""
+    """The rectangle inside the image (float rounding may overshoot by a hair)."""
     return (max(0.0, rect.x0), max(0.0, rect.y0), min(float(width), rect.x1), min(float(height), rect.y1))
 
 
@@ -51,48 +51,48 @@ class YuvSource:
         self.cb = _plane(128.0 + 224.0 * cb.reshape(half).mean(axis=(1, 3)))
         self.cr = _plane(128.0 + 224.0 * cr.reshape(half).mean(axis=(1, 3)))
 
-    def planes(self, rect: Rect, width: int, height: int) -> tuple[bytes, bytes, bytes]:
-        """The Y, Cb and Cr planes of a ``width`` x ``height`` frame showing ``rect`` of the source.
+    def frame(self, rect: Rect, width: int, height: int) -> np.ndarray:
+        """One yuv420p frame (Y, then Cb, then Cr, in one buffer) of ``width`` x ``height`` showing
+        ``rect`` of the source.
 
         Bilinear (a triangle filter, widened when scaling down, so no aliasing): the value moves smoothly
-        with the fractional rectangle. Pillow's BOX filter, though cheaper, picks whole pixels at scales
-        near 1 and would bring the integer jitter back.
+        with the fractional rectangle. A box filter, though cheaper, picks whole pixels at scales near 1
+        and would bring the integer jitter back.
         """
+        luma_size, chroma_size = width * height, (width // 2) * (height // 2)
+        buffer = np.empty(luma_size + 2 * chroma_size, dtype=np.uint8)
+        chroma_shape = (height // 2, width // 2)
         box = _clamped(rect, *self.size)
         cbox = _clamped(rect.scaled(0.5), self.size[0] // 2, self.size[1] // 2)
-        luma = self.y.resize((width, height), Image.Resampling.BILINEAR, box=box)
-        cb = self.cb.resize((width // 2, height // 2), Image.Resampling.BILINEAR, box=cbox)
-        cr = self.cr.resize((width // 2, height // 2), Image.Resampling.BILINEAR, box=cbox)
-        return luma.tobytes(), cb.tobytes(), cr.tobytes()
-
-    def frame(self, rect: Rect, width: int, height: int) -> bytes:
-        """One yuv420p frame of ``width`` x ``height`` showing ``rect`` of the source."""
-        return b"".join(self.planes(rect, width, height))
+        resample(self.y, *box, buffer[:luma_size].reshape(height, width))
+        resample(self.cb, *cbox, buffer[luma_size:luma_size + chroma_size].reshape(chroma_shape))
+        resample(self.cr, *cbox, buffer[luma_size + chroma_size:].reshape(chroma_shape))
+        return buffer
 
 
 def frames(source: YuvSource, rects: Iterator[Rect], width: int, height: int,
-           workers: int = 1) -> Iterator[tuple[bytes, ...]]:
-    """The frames for ``rects`` as (Y, Cb, Cr) planes, in order.
+           workers: int = 1) -> Iterator[np.ndarray]:
+    """The yuv420p frames for ``rects``, in order.
 
     A frame whose rectangle equals the previous one is not made again (a still costs one resample).
-    With ``workers`` > 1 frames are made ahead on that many threads (Pillow resamples without holding the
+    With ``workers`` > 1 frames are made ahead on that many threads (the resampler does not hold the
     GIL), so the encoder never waits for a frame while a core is idle.
     """
     if workers <= 1:
-        previous: tuple[Rect, tuple[bytes, ...]] | None = None
+        previous: tuple[Rect, np.ndarray] | None = None
         for rect in rects:
             if previous is None or previous[0] != rect:
-                previous = (rect, source.planes(rect, width, height))
+                previous = (rect, source.frame(rect, width, height))
             yield previous[1]
         return
-    pending: deque[tuple[Rect, Future[tuple[bytes, bytes, bytes]] | None]] = deque()
+    pending: deque[tuple[Rect, Future[np.ndarray] | None]] = deque()
     last: Rect | None = None
-    made: tuple[bytes, ...] = ()
+    made = np.empty(0, dtype=np.uint8)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         try:
             for rect in rects:
                 # Same rectangle as the one before: reuse that frame (None) instead of making it again.
-                job = None if rect == last else pool.submit(source.planes, rect, width, height)
+                job = None if rect == last else pool.submit(source.frame, rect, width, height)
                 pending.append((rect, job))
                 last = rect
                 if len(pending) > 2 * workers:
@@ -107,7 +107,6 @@ def frames(source: YuvSource, rects: Iterator[Rect], width: int, height: int,
                     job.cancel()
 
 
-def _finished(entry: tuple[Rect, Future[tuple[bytes, bytes, bytes]] | None],
-              previous: tuple[bytes, ...]) -> tuple[bytes, ...]:
+def _finished(entry: tuple[Rect, Future[np.ndarray] | None], previous: np.ndarray) -> np.ndarray:
     job = entry[1]
     return previous if job is None else job.result()

@@ -91,7 +91,7 @@ class Render(NodeType):
     name = "render"
     doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
            "and the captions burned in.")
-    version = "2"
+    version = "3"
     params = RenderParams
     inputs = {
         "image": Port("image", "The picture (JPEG, PNG, WebP...); give this or `video`.", optional=True),
@@ -233,9 +233,8 @@ class Render(NodeType):
 
         def feed(stdin: IO[bytes]) -> None:
             rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(n_frames))
-            for planes in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
-                for plane in planes:
-                    stdin.write(plane)
+            for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
+                stdin.write(frame.data)
 
         return feed, motion.is_still
 
