@@ -277,7 +277,7 @@ class Merge(NodeType):
     name = "merge"
     doc = ("Join scenes (stream copy at cuts; crossfade, fade or slide transitions), mix the narration with "
            "ducked music at a loudness target, write SRT, WebVTT and ASS captions.")
-    version = "2"
+    version = "3"
     params = MergeParams
     inputs = {
         "scenes": Port("video", "The scene videos in order (from render nodes).", many=True),
@@ -382,7 +382,6 @@ class Merge(NodeType):
             duck_attack_ms=params.music_duck_attack_ms, duck_release_ms=params.music_duck_release_ms)
         samples, report = mix(parts, overlaps, music_samples, settings=settings,
                               target_lufs=params.loudness_lufs, true_peak_db=params.true_peak_db,
-                              work_dir=ctx.work_dir / "loudness",
                               progress=lambda f, m: ctx.progress(None if f is None else f * AUDIO_SHARE, m))
         write_wav(output, samples)
         ctx.progress(AUDIO_SHARE, f"mix at {report.loudness:.1f} LUFS")

@@ -8,7 +8,6 @@ more than ``MAX_BOOST_DB`` (a near-silent recording would otherwise have its noi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -25,9 +24,9 @@ class Levelled:
     loudness: float  # LUFS before levelling; -inf when silent
 
 
-def level(samples: Samples, target_lufs: float, work_dir: Path) -> Levelled:
+def level(samples: Samples, target_lufs: float) -> Levelled:
     """``samples`` scaled so their integrated loudness is ``target_lufs``."""
-    loudness = measure(samples, work_dir).integrated
+    loudness = measure(samples).integrated
     if not np.isfinite(loudness):
         return Levelled(samples, 0.0, loudness)
     gain_db = min(target_lufs - loudness, MAX_BOOST_DB)

@@ -9,9 +9,7 @@ is applied last, to the sum, which is what listeners hear.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from nodes.audio.duck import duck_gain
 from nodes.audio.level import level
@@ -45,7 +43,7 @@ class MixReport:
 
 
 def mix(scenes: Sequence[Samples], overlaps: Sequence[int], music: Samples | None, *,
-        settings: MusicSettings, target_lufs: float, true_peak_db: float, work_dir: Path,
+        settings: MusicSettings, target_lufs: float, true_peak_db: float,
         progress: Progress | None = None) -> tuple[Samples, MixReport]:
     """The final soundtrack, ``sum(len(scenes)) - sum(overlaps)`` samples of 48 kHz stereo float32."""
     def report(fraction: float, message: str) -> None:
@@ -53,8 +51,7 @@ def mix(scenes: Sequence[Samples], overlaps: Sequence[int], music: Samples | Non
             progress(fraction, message)
 
     report(0.0, f"levelling {len(scenes)} scenes")
-    with ThreadPoolExecutor(max_workers=2) as pool:  # each measure is an ffmpeg process: two at a time
-        levelled = list(pool.map(lambda scene: level(scene, target_lufs, work_dir), scenes))
+    levelled = [level(scene, target_lufs) for scene in scenes]
     report(0.3, "mixing")
     voice = join([item.samples for item in levelled], overlaps)
     total = voice.shape[1]
@@ -68,5 +65,5 @@ def mix(scenes: Sequence[Samples], overlaps: Sequence[int], music: Samples | Non
                              release_ms=settings.duck_release_ms)
         out = voice + bed
     report(0.5, "loudness")
-    result = normalize(out, target_lufs=target_lufs, true_peak_db=true_peak_db, work_dir=work_dir)
+    result = normalize(out, target_lufs=target_lufs, true_peak_db=true_peak_db)
     return result.samples, MixReport([item.gain_db for item in levelled], result.loudness, result.gain_db)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -34,9 +33,9 @@ class Normalized:
     gain_db: float  # total linear gain applied (limiting aside)
 
 
-def normalize(samples: Samples, *, target_lufs: float, true_peak_db: float, work_dir: Path) -> Normalized:
+def normalize(samples: Samples, *, target_lufs: float, true_peak_db: float) -> Normalized:
     """``samples`` at ``target_lufs`` integrated, true peak under ``true_peak_db``; silence stays silent."""
-    measured = measure(samples, work_dir).integrated
+    measured = measure(samples).integrated
     if not math.isfinite(measured):
         return Normalized(samples, measured, 0.0)
     ceiling = true_peak_db - HEADROOM_DB
@@ -47,7 +46,7 @@ def normalize(samples: Samples, *, target_lufs: float, true_peak_db: float, work
         gain = np.float32(db_to_gain(gain_db))
         out = limit((samples * gain).astype(np.float32), ceiling, release_ms=release_ms,
                     envelope=envelope * gain)
-        measured = measure(out, work_dir).integrated
+        measured = measure(out).integrated
         if abs(measured - target_lufs) <= TOLERANCE_LU:
             break
         gain_db += target_lufs - measured

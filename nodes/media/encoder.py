@@ -145,5 +145,12 @@ def encode_with_fallback(encode: Callable[[str], None], *, ffmpeg: str,
 
 
 def audio_encoder_args(bitrate: str = "192k") -> list[str]:
-    """AAC, 48 kHz stereo: the one audio format every output of the pipeline carries."""
-    return ["-c:a", "aac", "-b:a", bitrate, "-ar", "48000", "-ac", "2"]
+    """AAC, 48 kHz stereo: the one audio format every output of the pipeline carries.
+
+    ffmpeg's ``fast`` AAC coder rather than its default ``twoloop``: at 192k it is 1.8x faster (a 74 s
+    mix: 0.97 s against 1.74 s; the final merge waits on this encode), the same size, and closer to the
+    source on every kind of sound measured (mix, Piper speech, music: 52-55 dB SNR against 36-42 dB,
+    with twoloop's bass below 80 Hz at only 5-13 dB SNR). twoloop's noise shaping pays off at low bit
+    rates, which this pipeline does not use.
+    """
+    return ["-c:a", "aac", "-aac_coder", "fast", "-b:a", bitrate, "-ar", "48000", "-ac", "2"]

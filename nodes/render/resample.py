@@ -17,7 +17,6 @@ import math
 import numpy as np
 from numba import njit
 
-
 # Up to this shrink the triangle keeps a one-pixel radius (two taps); from 2x it is as wide as the shrink.
 NARROW_UP_TO = 1.25
 

@@ -1,4 +1,4 @@
-"""SSIM and PSNR on small generated pictures."""
+"""Similarity measures: SSIM and PSNR on small generated pictures, octave-band spectrum differences."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from nodes.golden.compare import spectrum_difference
 from nodes.golden.similarity import luma, psnr, ssim
 
 
@@ -48,3 +49,11 @@ def test_luma_weights_green_most():
     red, green, blue = luma(rgb)[0]
     assert green > red > blue
     assert abs(luma(np.full((1, 1, 3), 255, dtype=np.uint8))[0, 0] - 255) < 1e-9
+
+
+def test_spectrum_ignores_bands_too_quiet_to_hear_in_both() -> None:
+    bands = [31.5, 63.0, 1000.0]
+    # 31.5 Hz: -70 against -45, both under the -40 dB floor: not compared. 63 Hz: rises above it: compared.
+    assert spectrum_difference([-70.0, -50.0, -3.0], [-45.0, -35.0, -4.0], bands) == (15.0, 63.0)
+    assert spectrum_difference([-70.0, -50.0, -3.0], [-45.0, -48.0, -4.0], bands) == (1.0, 1000.0)
+    assert spectrum_difference([], [], []) == (0.0, 0.0)

@@ -162,7 +162,7 @@ def test_render_args_golden(tmp_path: Path) -> None:
         "subtitles=filename=/w/c\\,1.ass:fontsdir=/f[v];"
         "[1:a]aresample=48000,pan=stereo|c0=c0|c1=c0,apad=whole_len=73600,atrim=end_sample=73600[a]",
         "-map", "[v]", "-map", "[a]", "-c:v", "libx264",
-        "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-frames:v", "23", "/o/v.mp4"]
+        "-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-frames:v", "23", "/o/v.mp4"]
 
 
 def test_render_args_silence_and_clip_sound() -> None:
