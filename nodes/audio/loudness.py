@@ -76,18 +76,23 @@ def measure(samples: Samples, *, true_peak: bool = False) -> Loudness:
 def integrated_lufs(samples: Samples) -> float:
     """BS.1770 integrated loudness of (channels, n) samples at 48 kHz; -inf when every block is gated
     out (silence, or under 400 ms of sound)."""
-    steps = sum(_step_energies(np.ascontiguousarray(channel, dtype=np.float32)) for channel in samples)
-    if not isinstance(steps, np.ndarray) or steps.size < BLOCK_STEPS:
+    energies = [_step_energies(np.ascontiguousarray(channel, dtype=np.float32)) for channel in samples]
+    steps = np.sum(energies, axis=0) if energies else np.zeros(0)
+    if steps.size < BLOCK_STEPS:
         return -math.inf
     blocks = np.convolve(steps, np.ones(BLOCK_STEPS), mode="valid") / (BLOCK_STEPS * STEP)
     with np.errstate(divide="ignore"):
-        block_lufs = -0.691 + 10 * np.log10(blocks)
+        block_lufs = _lufs(blocks)
     gated = block_lufs > ABSOLUTE_GATE_LUFS
     if not np.any(gated):
         return -math.inf
-    relative = -0.691 + 10 * math.log10(float(blocks[gated].mean())) - RELATIVE_GATE_LU
-    gated &= block_lufs > relative
-    return -0.691 + 10 * math.log10(float(blocks[gated].mean()))
+    gated &= block_lufs > _lufs(blocks[gated].mean()) - RELATIVE_GATE_LU
+    return float(_lufs(blocks[gated].mean()))
+
+
+def _lufs(mean_square: np.ndarray | np.floating) -> np.ndarray | np.floating:
+    """BS.1770's loudness of a (channel-summed) mean square."""
+    return -0.691 + 10 * np.log10(mean_square)
 
 
 @njit(cache=True, nogil=True)

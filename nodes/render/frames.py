@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from nodes.render.motion import Rect
-from nodes.render.resample import resample
+from nodes.render.resample import resample, resample_alike
 
 # BT.709 luma coefficients.
 KR, KB = 0.2126, 0.0722
@@ -65,8 +65,8 @@ class YuvSource:
         box = _clamped(rect, *self.size)
         cbox = _clamped(rect.scaled(0.5), self.size[0] // 2, self.size[1] // 2)
         resample(self.y, *box, buffer[:luma_size].reshape(height, width))
-        resample(self.cb, *cbox, buffer[luma_size:luma_size + chroma_size].reshape(chroma_shape))
-        resample(self.cr, *cbox, buffer[luma_size + chroma_size:].reshape(chroma_shape))
+        resample_alike([self.cb, self.cr], cbox, [buffer[luma_size:luma_size + chroma_size].reshape(chroma_shape),
+                                                  buffer[luma_size + chroma_size:].reshape(chroma_shape)])
         return buffer
 
 

@@ -100,9 +100,18 @@ def _resample(src: np.ndarray, xfirst: np.ndarray, xweights: np.ndarray, yfirst:
 
 def resample(plane: np.ndarray, x0: float, y0: float, x1: float, y1: float, out: np.ndarray) -> np.ndarray:
     """Fill ``out`` (uint8, height x width) with the [x0, x1) x [y0, y1) rectangle of ``plane``."""
-    height, width = out.shape
-    plane_h, plane_w = plane.shape
+    resample_alike([plane], (x0, y0, x1, y1), [out])
+    return out
+
+
+def resample_alike(planes: list[np.ndarray], box: tuple[float, float, float, float],
+                   outs: list[np.ndarray]) -> None:
+    """Resample planes of one size into outputs of one size (a frame's Cb and Cr) from the same
+    rectangle: the taps are computed once for all of them."""
+    x0, y0, x1, y1 = box
+    height, width = outs[0].shape
+    plane_h, plane_w = planes[0].shape
     xfirst, xweights = taps(x0, x1 - x0, width, plane_w)
     yfirst, yweights = taps(y0, y1 - y0, height, plane_h)
-    _resample(plane, xfirst, xweights, yfirst, yweights, out)
-    return out
+    for plane, out in zip(planes, outs, strict=True):
+        _resample(plane, xfirst, xweights, yfirst, yweights, out)
