@@ -72,9 +72,13 @@ def problems_from_validation(exc: ValidationError, model: type[BaseModel],
     """One Problem per pydantic error, each at the position of the offending field."""
     problems = []
     for error in exc.errors(include_url=False):
-        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part))
-        field = ".".join(str(p) for p in (prefix, *loc) if p != "")
         kind = error["type"]
+        raw = error["loc"]
+        # Drop pydantic's own steps ("function-after[...]", "tagged-union[...]"), but never the last part of
+        # an unknown or missing field: that is the user's key, whatever characters it holds ("0[x").
+        named = len(raw) - 1 if kind in ("extra_forbidden", "missing") else len(raw)
+        loc = tuple(part for i, part in enumerate(raw) if i >= named or not (isinstance(part, str) and "[" in part))
+        field = ".".join(str(p) for p in (prefix, *loc) if p != "")
         if kind == "extra_forbidden":
             owner = _model_at(model, loc)
             names = list(owner.model_fields) if owner else []

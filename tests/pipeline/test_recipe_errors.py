@@ -31,6 +31,13 @@ def test_misspelled_field_gets_did_you_mean_at_its_line(write_recipe):
     assert any("this field is required" in p for p in found)
 
 
+def test_unknown_key_with_a_bracket_is_named_at_its_line(write_recipe):
+    path = write_recipe("0[version: 1\n")  # found by the fuzz test: the key was mistaken for a pydantic tag
+    found = problems(path)
+    assert any(f"{path}:1:1" in p and "unknown field '0[version'" in p for p in found)
+    assert any("this field is required" in p and "version" in p for p in found)
+
+
 def test_all_problems_reported_together(write_recipe):
     path = write_recipe(
         "version: 1\n"
