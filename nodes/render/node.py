@@ -233,8 +233,9 @@ class Render(NodeType):
 
         def feed(stdin: IO[bytes]) -> None:
             rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(n_frames))
-            for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
-                stdin.write(frame.data)
+            with PipeFeed(stdin) as pipe:  # frames are never changed once made, so they may go zero-copy
+                for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
+                    pipe.send(frame)
 
         return feed, motion.is_still
 
