@@ -23,12 +23,26 @@ FLOOR_DB = -60.0  # quieter than this is never speech
 
 
 def window_levels(voice: Samples) -> np.ndarray:
-    """RMS level (dBFS) of each 10 ms window of the voice (both channels together)."""
-    n_windows = -(-voice.shape[1] // WINDOW)
-    padded = np.zeros((voice.shape[0], n_windows * WINDOW), dtype=np.float64)
-    padded[:, :voice.shape[1]] = voice
-    power = np.mean(padded.reshape(voice.shape[0], n_windows, WINDOW) ** 2, axis=(0, 2))
+    """RMS level (dBFS) of each 10 ms window of the voice (both channels together; a last part window
+    counts as if padded with silence)."""
+    power = _window_power(np.ascontiguousarray(voice, dtype=np.float32), WINDOW)
     return 10 * np.log10(np.maximum(power, 1e-20))
+
+
+@njit(cache=True, nogil=True)
+def _window_power(voice: np.ndarray, window: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Mean square per window over all channels, summed in float64 (one pass, no padded copy)."""
+    channels, n = voice.shape
+    n_windows = -(-n // window)
+    out = np.zeros(n_windows)
+    for c in range(channels):
+        for w in range(n_windows):
+            total = 0.0
+            for i in range(w * window, min(n, (w + 1) * window)):
+                value = np.float64(voice[c, i])
+                total += value * value
+            out[w] += total
+    return out / (channels * window)
 
 
 def speech_windows(voice: Samples) -> np.ndarray:
