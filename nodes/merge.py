@@ -302,6 +302,11 @@ class Merge(NodeType):
             found["video_encoder"] = choose_video_encoder(exe)
         return found
 
+    def warm_up(self) -> None:
+        from nodes.audio.mix import load_kernels
+
+        load_kernels()
+
     def check(self, params: MergeParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         music = inputs.get("music")
         if not isinstance(music, Path) or not music.is_file():

@@ -123,6 +123,14 @@ class NodeType(ABC):
         """Cheap checks of source inputs before anything runs (readable image, decodable music...)."""
         return []
 
+    def warm_up(self) -> None:
+        """Load what every run of this type needs (compiled kernels, big libraries) ahead of time.
+
+        When a run will run nodes of this type, the engine calls this once per process on a background
+        thread (``pipeline.warmup``), so the loading overlaps earlier nodes. It must not depend on params
+        or write anything; an error is ignored (the node's own run meets it). Default: nothing.
+        """
+
     @abstractmethod
     def run(self, ctx: RunContext, params: Any, inputs: dict[str, InputValue]) -> None:
         """Read the inputs, write every declared output to ``ctx.output(port)``."""

@@ -29,6 +29,7 @@ from pipeline.graph import Pipeline, SourceFile, Step, check_inputs
 from pipeline.node import NodeError, NodeInputError
 from pipeline.plan import NodePlan, build_manifest, input_digests, plan
 from pipeline.progress import Reporter, Summary
+from pipeline.warmup import needs_warm_up, warm_up
 
 
 class Interrupted(PipelineError):
@@ -243,6 +244,7 @@ class Runner:
         plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
         if not publish_partial:  # a batch checks per row, when each row compiles
             check_inputs(self.pipeline, [n for n, p in plans.items() if p.action == "run"])
+        self._warm_up([n for n in self.pipeline.order if plans[n].action == "run"])
         for name in self.pipeline.order:
             node_plan = plans[name]
             if node_plan.action == "skip" and node_plan.record is not None:
@@ -281,6 +283,13 @@ class Runner:
         if not state.errors:
             self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=True)
         return summary, state
+
+    def _warm_up(self, names: list[str]) -> None:
+        """Let the types about to run load their heavy parts in the background (local runs only: a
+        cluster's workers are other processes)."""
+        types = [self.pipeline.steps[name].node_type for name in names]
+        if any(needs_warm_up(t) for t in types) and not getattr(self.executor(), "remote", False):
+            warm_up(types)
 
     def _stop(self, running: dict[str, _Running]) -> None:
         for item in running.values():

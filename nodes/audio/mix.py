@@ -15,7 +15,7 @@ from nodes.audio.duck import duck_gain
 from nodes.audio.level import level
 from nodes.audio.music import music_bed
 from nodes.audio.normalize import normalize
-from nodes.audio.pcm import Samples
+from nodes.audio.pcm import RATE, Samples
 from nodes.audio.timeline import join
 
 Progress = Callable[[float | None, str], None]
@@ -67,3 +67,14 @@ def mix(scenes: Sequence[Samples], overlaps: Sequence[int], music: Samples | Non
     report(0.5, "loudness")
     result = normalize(out, target_lufs=target_lufs, true_peak_db=true_peak_db)
     return result.samples, MixReport([item.gain_db for item in levelled], result.loudness, result.gain_db)
+
+
+def load_kernels() -> None:
+    """Compile, or load from numba's cache, every compiled loop a mix uses, by mixing a second of tone
+    over a tone bed (the first real mix in a process then starts at once)."""
+    import numpy as np
+
+    t = np.arange(RATE, dtype=np.float32) / RATE
+    tone = np.stack([0.2 * np.sin(2 * np.pi * 220 * t)] * 2).astype(np.float32)
+    tone[:, RATE // 2:] = 0.0  # speech, then a gap: ducking has something to do
+    mix([tone, tone], [RATE // 10], tone.copy(), settings=MusicSettings(), target_lufs=-14.0, true_peak_db=-1.0)

@@ -210,9 +210,16 @@ class Render(NodeType):
         encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
         ctx.progress(1.0, f"{n_frames} frames")
 
+    def warm_up(self) -> None:
+        from nodes.render.frames import YuvSource  # noqa: F401 - imports Pillow and the resampler
+        from nodes.render.resample import load_kernels
+
+        load_kernels()
+
     def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
                       n_frames: int) -> tuple[FeedFn, bool]:
         """The stdin feeder for a still with motion, and whether every frame is the same."""
+        from nodes.media.pipe import PipeFeed
         from nodes.render.frames import YuvSource, frames
         from nodes.render.image import load_image
 

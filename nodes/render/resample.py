@@ -115,3 +115,9 @@ def resample_alike(planes: list[np.ndarray], box: tuple[float, float, float, flo
     yfirst, yweights = taps(y0, y1 - y0, height, plane_h)
     for plane, out in zip(planes, outs, strict=True):
         _resample(plane, xfirst, xweights, yfirst, yweights, out)
+
+
+def load_kernels() -> None:
+    """Compile, or load from numba's cache, the kernel for the plane types a render uses."""
+    plane = np.zeros((8, 8), dtype=np.uint8)
+    resample(plane, 0.5, 0.5, 7.5, 7.5, np.empty((4, 4), dtype=np.uint8))

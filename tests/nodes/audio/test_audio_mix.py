@@ -46,3 +46,26 @@ def test_music_only_and_silence() -> None:
     out, report = mix([silence, silence], [RATE // 2], None, settings=MusicSettings(), target_lufs=-16,
                       true_peak_db=-1)
     assert out.shape == (2, 3 * RATE + RATE // 2) and not np.any(out)
+
+
+def _compiled_signatures() -> dict[str, list[object]]:
+    from nodes.audio import duck, limiter, loudness, window
+
+    kernels = {"envelope": limiter._envelope, "step_energies": loudness._step_energies,
+               "pair_step_energies": loudness._pair_step_energies, "window_power": duck._window_power,
+               "ramps": duck._ramps, "sliding_min": window._sliding_min, "trailing_mean": window._trailing_mean}
+    return {name: list(kernel.signatures) for name, kernel in kernels.items()}
+
+
+def test_load_kernels_prepares_every_kernel_a_real_mix_uses() -> None:
+    """The merge node's warm-up: after it, a real mix (stereo scenes from the renders, stereo music)
+    compiles nothing new, so it really starts at once."""
+    from nodes.audio.mix import load_kernels
+
+    load_kernels()
+    loaded = _compiled_signatures()
+    assert all(loaded[name] for name in loaded if name != "step_energies"), loaded  # mono-only kernel aside
+    speech = np.concatenate([_tone(1.5, 300, 0.3), np.zeros((2, RATE // 2), np.float32)], axis=1)
+    mix([speech, speech * 0.5], [RATE // 10], _tone(4.0, 110, 0.2), settings=MusicSettings(),
+        target_lufs=-14.0, true_peak_db=-1.0)
+    assert _compiled_signatures() == loaded

@@ -92,3 +92,19 @@ def test_sub_pixel_steps_move_values_monotonically() -> None:
 def test_rectangle_outside_the_plane_is_refused() -> None:
     with pytest.raises(ValueError, match="outside"):
         taps(50.0, 10.0, 10, 20)
+
+
+def test_load_kernels_prepares_the_kernel_a_frame_uses() -> None:
+    """The render node's warm-up: after it, making a real frame compiles nothing new."""
+    from PIL import Image
+
+    from nodes.render.frames import YuvSource
+    from nodes.render.motion import Rect
+    from nodes.render.resample import _resample, load_kernels
+
+    load_kernels()
+    loaded = list(_resample.signatures)
+    assert loaded
+    source = YuvSource(Image.new("RGB", (64, 48), (200, 30, 90)))
+    source.frame(Rect(2.5, 1.25, 60.5, 45.0), 32, 24)
+    assert list(_resample.signatures) == loaded
