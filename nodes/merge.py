@@ -9,8 +9,9 @@ scenes, and the video is the sum of the scenes minus the overlaps.
 
 Audio is rebuilt in numpy (``nodes.audio``): each scene's sound cut to exactly its video length in
 samples, levelled, crossfaded where the video crossfades, the music bed ducked under it, and the sum
-normalised to the loudness target; ffmpeg only encodes the result to AAC. Every length is a sample or
-frame count fixed before ffmpeg runs, so nothing can make an endless encode.
+normalised to the loudness target; ffmpeg only encodes the result to AAC, in chunks on every core the
+node has (``nodes.media.aac``), and the join copies it in. Every length is a sample or frame count fixed
+before ffmpeg runs, so nothing can make an endless encode.
 
 Captions: the scene tracks are placed at the scenes' start times in the joined video (earlier by the
 overlaps) and written as SRT, WebVTT and ASS.
@@ -21,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -41,6 +42,11 @@ from nodes.media.ffmpeg import ProgressFn, ffmpeg_exe, run_ffmpeg
 from nodes.media.filters import samples_for
 from nodes.media.probe import MediaInfo, VideoInfo, probe
 from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from nodes.media.aac import AacTrack
 
 MUSIC_HINT = "use a music file ffmpeg can decode (OGG, MP3, WAV, FLAC, M4A) with an audio track"
 
@@ -218,13 +224,13 @@ def concat_list(scenes: list[Scene]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def copy_args(*, concat_file: Path, audio: Path, total: float, output: Path) -> list[str]:
-    """ffmpeg arguments for the cut-only join: video packets copied, the mixed WAV encoded to AAC."""
+def copy_args(*, concat_file: Path, audio: AacTrack, total: float, output: Path) -> list[str]:
+    """ffmpeg arguments for the cut-only join: video packets and the encoded mix copied."""
     return [
         "-f", "concat", "-safe", "0", "-i", str(concat_file),
-        "-i", str(audio),
+        *audio.input_args(),
         "-map", "0:v:0", "-map", "1:a:0",
-        "-c:v", "copy", *audio_encoder_args(),
+        "-c:v", "copy", *audio.copy_args(),
         "-movflags", "+faststart",
         "-t", f"{total:.6f}",
         str(output),
@@ -293,7 +299,7 @@ class Merge(NodeType):
         "vtt": Port("subtitles-vtt", "The same captions as WebVTT.", suffix=".vtt"),
         "ass": Port("subtitles-ass", "The same captions as styled ASS for the video's size.", suffix=".ass"),
     }
-    resources = Resources(cpu=1, ffmpeg=1)
+    resources = Resources(cpu=2, ffmpeg=2)  # the mix's AAC encode runs in chunks on two cores
 
     def tools(self, params: MergeParams) -> dict[str, str | Path]:
         exe = ffmpeg_exe()
@@ -345,28 +351,36 @@ class Merge(NodeType):
         # Captions first: they are cheap, and a bad caption style then fails before any encoding.
         self._captions(ctx, params, tracks, timeline, scenes[0].video)
 
-        audio_path = ctx.work_dir / "mix.wav"
-        self._mix(ctx, params, scenes, timeline, music if isinstance(music, Path) else None, audio_path)
+        samples = self._mix(ctx, params, scenes, timeline, music if isinstance(music, Path) else None)
 
         def video_progress(fraction: float | None, message: str) -> None:
             ctx.progress(None if fraction is None else AUDIO_SHARE + (1 - AUDIO_SHARE) * fraction, message)
 
         if timeline.all_cuts:
+            from nodes.media.aac import encode_aac
+
+            exe = ffmpeg_exe()
+            # The encode of the whole mix is the long part of a cut-only merge: split over the cores.
+            track = encode_aac(samples, ctx.work_dir / "mix.aac", parts=ctx.threads, exe=exe, cancel=ctx.cancelled)
+            ctx.progress(AUDIO_SHARE + (1 - AUDIO_SHARE) * 0.8, "joining the scenes")
             concat_file = ctx.work_dir / "scenes.ffconcat"
             concat_file.write_text(concat_list(scenes), encoding="utf-8")
-            run_ffmpeg(copy_args(concat_file=concat_file, audio=audio_path, total=timeline.total,
+            run_ffmpeg(copy_args(concat_file=concat_file, audio=track, total=timeline.total,
                                  output=ctx.output("video")),
-                       progress=video_progress, expected_duration=timeline.total, cancel=ctx.cancelled,
-                       exe=ffmpeg_exe())
+                       cancel=ctx.cancelled, exe=exe)
         else:
+            from nodes.audio.pcm import write_wav
+
+            audio_path = ctx.work_dir / "mix.wav"
+            write_wav(audio_path, samples)
             self._encode(ctx, params, scenes, timeline, audio_path, video_progress)
         kind = "stream copy" if timeline.all_cuts else "re-encoded for transitions"
         ctx.progress(1.0, f"{len(scenes)} scenes, {timeline.total:.2f} s ({kind})")
 
     def _mix(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,
-             music: Path | None, output: Path) -> None:
+             music: Path | None) -> np.ndarray:
         from nodes.audio.mix import MusicSettings, mix
-        from nodes.audio.pcm import fit_length, read_audio, silence, write_wav
+        from nodes.audio.pcm import fit_length, read_audio, silence
 
         lengths, overlaps = timeline.sample_spans()
         parts = []
@@ -388,8 +402,8 @@ class Merge(NodeType):
         samples, report = mix(parts, overlaps, music_samples, settings=settings,
                               target_lufs=params.loudness_lufs, true_peak_db=params.true_peak_db,
                               progress=lambda f, m: ctx.progress(None if f is None else f * AUDIO_SHARE, m))
-        write_wav(output, samples)
         ctx.progress(AUDIO_SHARE, f"mix at {report.loudness:.1f} LUFS")
+        return samples
 
     def _encode(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,
                 audio: Path, progress: ProgressFn) -> None:

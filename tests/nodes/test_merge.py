@@ -16,6 +16,7 @@ import soundfile as sf
 
 from nodes.audio.loudness import measure_file
 from nodes.formats import CaptionTrack, Segment
+from nodes.media.aac import AacTrack
 from nodes.media.encoder import LIBX264, audio_encoder_args, video_encoder_args
 from nodes.media.ffmpeg import run_ffmpeg
 from nodes.media.probe import VideoInfo, probe
@@ -150,8 +151,11 @@ def test_cut_only_join_copies_the_video_packets(tmp_path: Path, media: dict[str,
 
 def test_argv_goldens(media: dict[str, Path]) -> None:
     scenes = [Scene.read(media["a"]), Scene.read(media["b"])]
-    copy = copy_args(concat_file=Path("/w/list"), audio=Path("/w/mix.wav"), total=4.4, output=Path("/o.mp4"))
-    assert copy[copy.index("-c:v") + 1] == "copy"
+    track = AacTrack(Path("/w/mix.aac"), samples=211_200, frames=208)
+    copy = copy_args(concat_file=Path("/w/list"), audio=track, total=4.4, output=Path("/o.mp4"))
+    assert copy[copy.index("-c:v") + 1] == "copy" and copy[copy.index("-c:a") + 1] == "copy"
+    assert copy[copy.index("-itsoffset") + 1] == "-0.021333333"  # the priming frame starts before zero
+    assert copy[copy.index("-bsf:a") + 1] == "setts=duration=if(eq(N\\,207)\\,DURATION*256/1024\\,DURATION)"
     assert "libx264" not in copy and "h264_nvenc" not in copy and "-filter_complex" not in copy
     assert copy[copy.index("-t") + 1] == "4.400000"
     timeline = plan_timeline([36, 30], Fraction(FPS), [Transition(type="slide", duration=0.4, direction="up")])
