@@ -38,14 +38,32 @@ def taps(start: float, length: float, count: int, size: int) -> tuple[np.ndarray
     scale = length / count
     radius = support(scale)
     width = min(math.ceil(2.0 * radius), size)  # the most pixels a triangle of that radius touches
-    centres = start + (np.arange(count, dtype=np.float64) + 0.5) * scale
-    first = np.clip(np.floor(centres - radius - 0.5).astype(np.int64) + 1, 0, size - width)
-    offsets = first[:, None] + np.arange(width)[None, :] + 0.5 - centres[:, None]
-    weights = np.clip(1.0 - np.abs(offsets) / radius, 0.0, None)
-    totals = weights.sum(axis=1, keepdims=True)
-    if not np.all(totals > 0):
+    first, weights = _taps(start, scale, radius, width, count, size)
+    if weights.size and not np.isfinite(weights[:, 0]).all():
         raise ValueError(f"rectangle [{start}, {start + length}) lies outside the {size}-pixel plane")
-    return first.astype(np.int32), (weights / totals).astype(np.float32)
+    return first, weights
+
+
+@njit(cache=True, nogil=True)
+def _taps(start: float, scale: float, radius: float, width: int, count: int,
+          size: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``taps``' loop, in float64 as numpy would do it (four frames' worth of taps cost 0.5 ms in numpy,
+    a fifth of the resampling itself). A row whose weights are all zero (outside the plane) comes back
+    as NaN."""
+    first = np.empty(count, dtype=np.int32)
+    weights = np.empty((count, width), dtype=np.float32)
+    row = np.empty(width)
+    for i in range(count):
+        centre = start + (i + 0.5) * scale
+        lead = min(max(np.int64(np.floor(centre - radius - 0.5)) + 1, 0), size - width)
+        first[i] = lead
+        total = 0.0
+        for k in range(width):
+            row[k] = max(1.0 - abs(lead + k + 0.5 - centre) / radius, 0.0)
+            total += row[k]
+        for k in range(width):
+            weights[i, k] = row[k] / total if total > 0 else np.nan
+    return first, weights
 
 
 @njit(cache=True, nogil=True, fastmath=True, boundscheck=False)
