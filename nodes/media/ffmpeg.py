@@ -147,10 +147,14 @@ def run_ffmpeg(args: list[str], *, progress: ProgressFn | None = None, expected_
             except OSError:
                 pass
 
+    finished = threading.Event()
+
     def watch_cancel() -> None:
         assert cancel is not None
-        while proc.poll() is None:
-            if cancel.wait(0.1):
+        # Wakes when ffmpeg ends (so waiting for this thread costs nothing) and checks for a cancel
+        # every 0.1 s.
+        while not finished.wait(0.1):
+            if cancel.is_set():
                 proc.kill()
                 return
 
@@ -176,6 +180,7 @@ def run_ffmpeg(args: list[str], *, progress: ProgressFn | None = None, expected_
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        finished.set()
         for thread in threads:
             thread.join(timeout=5)
     if feed_errors:
