@@ -80,16 +80,19 @@ class DaskExecutor:
         except OSError as exc:
             raise PipelineError(f"cannot reach the Dask scheduler at {address}: {exc}; start one with "
                                 "`dask scheduler` and workers with `dask worker ADDRESS`") from None
-        offered: set[str] = set()
+        offered: dict[str, float] = {}  # resource -> the most any one worker offers
         for worker in self.client.scheduler_info().get("workers", {}).values():
-            offered.update(worker.get("resources", {}))
+            for name, amount in worker.get("resources", {}).items():
+                offered[name] = max(offered.get(name, 0.0), float(amount))
         self.offered = offered
 
     def resources(self, resources: Resources) -> dict[str, float]:
         """Dask resources for a node: only those some worker offers (a GPU node still runs on a CPU-only
-        cluster, since every engine falls back to the CPU)."""
+        cluster, since every engine falls back to the CPU), and never more than one worker offers (a
+        task asking for more would wait forever)."""
         wanted = {"GPU": resources.gpu, "FFMPEG": resources.ffmpeg}
-        return {name: amount for name, amount in wanted.items() if amount and name in self.offered}
+        return {name: min(float(amount), self.offered[name]) for name, amount in wanted.items()
+                if amount and name in self.offered}
 
     def can_start(self, resources: Resources) -> bool:
         return True  # the scheduler queues work within the workers' slots

@@ -22,6 +22,7 @@ from pipeline.cache import (
     maintenance,  # noqa: E402
 )
 from pipeline.executor.dask import DaskExecutor, local_cluster  # noqa: E402
+from pipeline.node import Resources  # noqa: E402
 from pipeline.recipe.load import load_recipe  # noqa: E402
 from pipeline.run import ExecutorLost, run_pipeline  # noqa: E402
 from tests.pipeline import fakes  # noqa: E402
@@ -85,6 +86,8 @@ def test_outputs_equal_the_local_executor(write_recipe, tmp_path, dask_executor,
     assert len(ran) == 3 and {"both", "loud"} <= set(ran)  # 'again' is the same work as 'hello': one task key
     assert len({"hello", "again"} & set(ran)) == 1
     assert "GPU" in dask_executor.offered and dask_executor.resources(fakes.Gpu.resources) == {"GPU": 1}
+    # Workers offer one ffmpeg slot each: a node declaring two (the merge) must still be placeable.
+    assert dask_executor.resources(Resources(cpu=2, ffmpeg=2)) == {"FFMPEG": 1.0}
 
 
 def test_local_and_dask_share_one_cache_format(write_recipe, tmp_path, dask_executor):
