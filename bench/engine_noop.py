@@ -142,7 +142,7 @@ def main() -> None:
               f"(median of {len(full_times)})")
         print(f"  full run       {full:7.2f} s")
         print(f"  rerun after edit {edit:5.2f} s")
-        print(f"  ratio          {edit / full:7.2f}      goal <= 0.20")
+        print(f"  ratio          {edit / full:7.3f}     goal <= 0.20")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

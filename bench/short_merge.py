@@ -231,7 +231,7 @@ def main() -> None:
         frames = video.frames if video is not None and video.frames else 0
         print(f"{label:<50}{statistics.median(timings[name]):>8.2f}{sizes[name]:>8.2f}{quality[name]:>8.4f}"
               f"{frames:>8}{loudness[name].integrated:>7.1f}{loudness[name].true_peak:>7.1f}")
-    print(f"{'time ours / original':<50}{statistics.median(ratios):>8.2f}   goal <= 0.6")
+    print(f"{'time ours / original':<50}{statistics.median(ratios):>8.3f}   goal <= 0.6")
     print(f"{'size ours / original':<50}{sizes['ours'] / sizes['original']:>8.2f}   goal <= 1.0")
     print(f"{'SSIM ours - original':<50}{quality['ours'] - quality['original']:>+8.4f}   goal >= 0")
 
