@@ -88,7 +88,10 @@ def choose_video_encoder(ffmpeg: str) -> str:
     return LIBX264 if encoder_broken(cached) else cached
 
 
-X264_THREADS = 2
+# x264's frame threads, fixed (see below). Four rather than two: on a two-core machine the extra frame
+# threads keep both cores busy while Python makes the next frames (renders 6% faster, same size and
+# quality, measured with bench/render_kenburns.py), and machines with more cores use them.
+X264_THREADS = 4
 
 
 def nvenc_cq(quality: int) -> int:

@@ -24,9 +24,10 @@ TAGS = ["-pix_fmt", "yuv420p", "-color_range", "tv", "-color_primaries", "bt709"
 
 
 def test_libx264_args() -> None:
-    assert video_encoder_args("libx264", threads=2) == [
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-threads", "2", *TAGS,
-        "-movflags", "+faststart"]
+    expected = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-threads", "4", *TAGS,
+                "-movflags", "+faststart"]
+    # The thread count is fixed whatever the caller's: x264's bytes depend on it.
+    assert video_encoder_args("libx264", threads=2) == video_encoder_args("libx264", threads=16) == expected
 
 
 def test_nvenc_args_without_faststart() -> None:
