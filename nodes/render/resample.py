@@ -2,7 +2,7 @@
 
 Why not Pillow: ``Image.resize(box=...)`` gives the same triangle filter but costs about 11 ms for the
 three planes of a 1080x1920 frame on one core, as much CPU as x264 spends encoding it; this kernel takes
-about 2.5 ms (bench/render_kenburns.py). The filter is Pillow's with one change: a triangle ("bilinear"),
+about 2.2 ms (bench/render_kenburns.py). The filter is Pillow's with one change: a triangle ("bilinear"),
 kept at a radius of one source pixel up to a 1.25x shrink and widened to the full shrink factor by 2x
 (``support``), so there is no aliasing at strong shrinks while the usual Ken Burns range (a 10-20% zoom)
 stays on two taps, which is what makes it fast. Taps that fall outside the plane are dropped and the rest
