@@ -242,9 +242,10 @@ class Runner:
         state = RunState()
         self.cache.sweep_stale_temp()
         plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
+        to_run = [n for n in self.pipeline.order if plans[n].action == "run"]
         if not publish_partial:  # a batch checks per row, when each row compiles
-            check_inputs(self.pipeline, [n for n, p in plans.items() if p.action == "run"])
-        self._warm_up([n for n in self.pipeline.order if plans[n].action == "run"])
+            check_inputs(self.pipeline, to_run)
+        self._warm_up(to_run)
         for name in self.pipeline.order:
             node_plan = plans[name]
             if node_plan.action == "skip" and node_plan.record is not None:

@@ -77,9 +77,9 @@ def integrated_lufs(samples: Samples) -> float:
     """BS.1770 integrated loudness of (channels, n) samples at 48 kHz; -inf when every block is gated
     out (silence, or under 400 ms of sound)."""
     channels = [np.ascontiguousarray(channel, dtype=np.float32) for channel in samples]
-    energies = [_pair_step_energies(channels[i], channels[i + 1]) for i in range(0, len(channels) - 1, 2)]
     if len(channels) % 2:
-        energies.append(_step_energies(channels[-1]))
+        channels.append(np.zeros_like(channels[-1]))
+    energies = [_step_energies(channels[i], channels[i + 1]) for i in range(0, len(channels), 2)]
     steps = np.sum(energies, axis=0) if energies else np.zeros(0)
     if steps.size < BLOCK_STEPS:
         return -math.inf
@@ -99,34 +99,11 @@ def _lufs(mean_square: np.ndarray | np.floating) -> np.ndarray | np.floating:
 
 
 @njit(cache=True, nogil=True)
-def _step_energies(channel: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """Sum of squares of the K-weighted channel per whole 100 ms step (a trailing part step is dropped).
-    Both biquads in transposed direct form II, in float64."""
-    b0, b1, b2, a1, a2 = SHELF
-    c0, c1, c2, d1, d2 = HIGH_PASS
-    n_steps = channel.size // STEP
-    out = np.zeros(n_steps)
-    s1 = s2 = t1 = t2 = 0.0
-    for step in range(n_steps):
-        total = 0.0
-        for i in range(step * STEP, (step + 1) * STEP):
-            x = np.float64(channel[i])
-            y = b0 * x + s1
-            s1 = b1 * x - a1 * y + s2
-            s2 = b2 * x - a2 * y
-            z = c0 * y + t1
-            t1 = c1 * y - d1 * z + t2
-            t2 = c2 * y - d2 * z
-            total += z * z
-        out[step] = total
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _pair_step_energies(left: np.ndarray, right: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """``_step_energies(left) + _step_energies(right)``, the two filter chains interleaved: each sample
-    waits on the one before it, so running two independent chains side by side takes hardly longer
-    than one."""
+def _step_energies(left: np.ndarray, right: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Sum of squares of both K-weighted channels per whole 100 ms step (a trailing part step is
+    dropped). Both biquads in transposed direct form II, in float64; the two channels' filter chains
+    are interleaved: each sample waits on the one before it, so two independent chains side by side
+    take hardly longer than one (a lone channel is paired with silence, which adds nothing)."""
     b0, b1, b2, a1, a2 = SHELF
     c0, c1, c2, d1, d2 = HIGH_PASS
     n_steps = left.size // STEP

@@ -31,6 +31,7 @@ FRAME = 1024  # samples per AAC-LC frame
 PRIMING = FRAME  # ffmpeg's AAC encoder delay: its first frame holds no signal of its own
 OVERLAP = 8 * FRAME  # context encoded on each side of a chunk and thrown away
 MIN_CHUNK_SECONDS = 15.0  # shorter soundtracks are not split: the extra process costs more than it saves
+BUILD_HINT = "check the ffmpeg build (PIPELINE_FFMPEG)"
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,11 @@ def adts_frames(data: bytes, source: str) -> list[bytes]:
         header = data[position:position + 7]
         if len(header) < 7 or header[0] != 0xFF or header[1] & 0xF6 != 0xF0:
             raise NodeError(f"the AAC encoder wrote a broken ADTS stream ({source}, byte {position})",
-                            hint="check the ffmpeg build (PIPELINE_FFMPEG)")
+                            hint=BUILD_HINT)
         length = ((header[3] & 0x03) << 11) | (header[4] << 3) | (header[5] >> 5)
         if length < 7 or position + length > len(data):
             raise NodeError(f"the AAC encoder wrote a truncated ADTS frame ({source}, byte {position})",
-                            hint="check the ffmpeg build (PIPELINE_FFMPEG)")
+                            hint=BUILD_HINT)
         frames.append(data[position:position + length])
         position += length
     return frames
@@ -94,7 +95,7 @@ def _kept_frames(frames: list[bytes], start: int, begin: int, end: int, last: bo
     stop = (end - start) // FRAME + 1
     if stop > len(frames):
         raise NodeError(f"the AAC encoder wrote {len(frames)} frames for a chunk that needs {stop}",
-                        hint="check the ffmpeg build (PIPELINE_FFMPEG)")
+                        hint=BUILD_HINT)
     return frames[first:stop]
 
 
@@ -133,9 +134,6 @@ def encode_aac(samples: np.ndarray, output: Path, *, parts: int, exe: str,
     needed = -(-(n + PRIMING) // FRAME)  # the encoder's flush may add a frame past the last sample
     if len(kept) < needed:
         raise NodeError(f"the AAC encoder wrote {len(kept)} frames for {n} samples (needs {needed})",
-                        hint="check the ffmpeg build (PIPELINE_FFMPEG)")
-    kept = kept[:needed]
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_bytes(b"".join(kept))
-    tmp.replace(output)
-    return AacTrack(output, n, len(kept))
+                        hint=BUILD_HINT)
+    output.write_bytes(b"".join(kept[:needed]))
+    return AacTrack(output, n, needed)

@@ -68,7 +68,7 @@ class PipeFeed:
         self._stream = stream
         self._fd = stream.fileno()
         self._capacity = _pipe_capacity(self._fd) if zero_copy and _VMSPLICE is not None else None
-        self._held: deque[tuple[np.ndarray, int]] = deque()  # sent buffers the reader may not have read
+        self._held: deque[np.ndarray] = deque()  # sent buffers the reader may not have read yet
         self._held_bytes = 0
 
     @property
@@ -85,11 +85,11 @@ class PipeFeed:
             self._capacity = None  # refused (a kernel without vmsplice on this fd): plain writes from now
             self._stream.write(buffer.data)
             return
-        self._held.append((buffer, buffer.nbytes))
+        self._held.append(buffer)
         self._held_bytes += buffer.nbytes
         # Once a full pipe's worth of bytes follows a buffer, the reader has taken all of it.
-        while self._held and self._held_bytes - self._held[0][1] >= self._capacity:
-            self._held_bytes -= self._held.popleft()[1]
+        while self._held and self._held_bytes - self._held[0].nbytes >= self._capacity:
+            self._held_bytes -= self._held.popleft().nbytes
 
     def _splice(self, buffer: np.ndarray) -> bool:
         """vmsplice all of ``buffer``; False when the kernel refuses before anything was sent."""
