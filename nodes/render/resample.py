@@ -2,12 +2,13 @@
 
 Why not Pillow: ``Image.resize(box=...)`` gives the same triangle filter but costs about 11 ms for the
 three planes of a 1080x1920 frame on one core, as much CPU as x264 spends encoding it; this kernel takes
-about 2.3 ms, and 0.65 ms where the CPU has vector permutes (``vector.py``; bench/render_kenburns.py). The filter is Pillow's with one change: a triangle ("bilinear"),
-kept at a radius of one source pixel up to a 1.25x shrink and widened to the full shrink factor by 2x
-(``support``), so there is no aliasing at strong shrinks while the usual Ken Burns range (a 10-20% zoom)
-stays on two taps, which is what makes it fast. Taps that fall outside the plane are dropped and the rest
-renormalised (Pillow's edge rule). Positions are kept in float64 until the weights are made, so a slow
-pan moves the picture by hundredths of a pixel, smoothly.
+about 2.3 ms, and 0.65 ms where the CPU has vector permutes (``resample_kernel.py``; bench/render_kenburns.py).
+The filter is Pillow's with one change: a triangle ("bilinear"), kept at a radius of one source pixel up
+to a 1.25x shrink and widened to the full shrink factor by 2x (``support``), so there is no aliasing at
+strong shrinks while the usual Ken Burns range (a 10-30% zoom) stays on two or three taps, which is what
+makes it fast. Taps that fall outside the plane are dropped and the rest renormalised (Pillow's edge
+rule). Positions are kept in float64 until the weights are made, so a slow pan moves the picture by
+hundredths of a pixel, smoothly.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
-from nodes.render import vector
+from nodes.render import resample_kernel
 
 # Up to this shrink the triangle keeps a one-pixel radius (two taps); from 2x it is as wide as the shrink.
 NARROW_UP_TO = 1.25
@@ -68,62 +69,6 @@ def _taps(start: float, scale: float, radius: float, width: int, count: int,
     return first, weights
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
-def _horizontal(row: np.ndarray, first: np.ndarray, weights: np.ndarray,
-                dest: np.ndarray) -> None:  # pragma: no cover - compiled
-    """One output row from one vertically filtered row, one pixel at a time (``vector.pairs`` does two
-    taps faster where the CPU has permutes). Two and three taps (scales below 1.5, every default motion)
-    are written out, which compiles to far faster code than the general loop."""
-    width, taps_ = weights.shape
-    if taps_ == 2:
-        for x in range(width):
-            i = first[x]
-            acc = weights[x, 0] * row[i] + weights[x, 1] * row[i + 1] + np.float32(0.5)
-            dest[x] = np.uint8(acc if acc < np.float32(255.0) else np.float32(255.0))
-    elif taps_ == 3:
-        for x in range(width):
-            i = first[x]
-            acc = weights[x, 0] * row[i] + weights[x, 1] * row[i + 1] + weights[x, 2] * row[i + 2]
-            dest[x] = np.uint8(min(acc + np.float32(0.5), np.float32(255.0)))
-    else:
-        for x in range(width):
-            i = first[x]
-            acc = np.float32(0.5)
-            for k in range(taps_):
-                acc += weights[x, k] * row[i + k]
-            dest[x] = np.uint8(min(acc, np.float32(255.0)))
-
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _resample(src: np.ndarray, xfirst: np.ndarray, xweights: np.ndarray, yfirst: np.ndarray,
-              yweights: np.ndarray, out: np.ndarray, lanes: int) -> None:  # pragma: no cover - compiled
-    """Per output row: the vertical pass into a row buffer (contiguous, so vectorised), then the
-    horizontal pass from that buffer (in cache), ``lanes`` pixels at a time by ``vector.pairs`` or, with
-    ``lanes`` 0, one by one. No fused multiply-adds (no fastmath): the same bytes on every CPU."""
-    height, width = out.shape
-    kx, ky = xweights.shape[1], yweights.shape[1]
-    left = xfirst[0]
-    span = xfirst[width - 1] + kx - left
-    row = np.zeros(span + 32, np.float32)  # two 16-value registers may be read past the last tap
-    first = xfirst - left
-    columns = np.ascontiguousarray(xweights.T)
-    for r in range(height):
-        top = yfirst[r]
-        w = yweights[r, 0]
-        line = src[top, left:left + span]
-        for c in range(span):
-            row[c] = w * np.float32(line[c])
-        for k in range(1, ky):
-            w = yweights[r, k]
-            line = src[top + k, left:left + span]
-            for c in range(span):
-                row[c] += w * np.float32(line[c])
-        if lanes:
-            vector.pairs(row, first, columns[0], columns[1], out[r], lanes)
-        else:
-            _horizontal(row, first, xweights, out[r])
-
-
 def resample(plane: np.ndarray, x0: float, y0: float, x1: float, y1: float, out: np.ndarray) -> np.ndarray:
     """Fill ``out`` (uint8, height x width) with the [x0, x1) x [y0, y1) rectangle of ``plane``."""
     resample_alike([plane], (x0, y0, x1, y1), [out])
@@ -134,16 +79,17 @@ def resample_alike(planes: list[np.ndarray], box: tuple[float, float, float, flo
                    outs: list[np.ndarray], lanes: int | None = None) -> None:
     """Resample planes of one size into outputs of one size (a frame's Cb and Cr) from the same
     rectangle: the taps are computed once for all of them. ``lanes`` forces a horizontal path (tests);
-    by default two taps go ``vector.lanes()`` pixels at a time wherever every block fits."""
+    by default blocks of ``resample_kernel.lanes()`` pixels wherever they fit."""
     x0, y0, x1, y1 = box
     height, width = outs[0].shape
     plane_h, plane_w = planes[0].shape
     xfirst, xweights = taps(x0, x1 - x0, width, plane_w)
     yfirst, yweights = taps(y0, y1 - y0, height, plane_h)
     if lanes is None:
-        lanes = vector.lanes() if xweights.shape[1] == 2 and vector.fits(xfirst, vector.lanes()) else 0
+        lanes = resample_kernel.lanes()
+        lanes = lanes if resample_kernel.fits(xfirst, lanes, xweights.shape[1]) else 0
     for plane, out in zip(planes, outs, strict=True):
-        _resample(plane, xfirst, xweights, yfirst, yweights, out, lanes)
+        resample_kernel.two_pass(plane, xfirst, xweights, yfirst, yweights, out, lanes)
 
 
 def load_kernels() -> None:

@@ -100,11 +100,12 @@ def test_load_kernels_prepares_the_kernel_a_frame_uses() -> None:
 
     from nodes.render.frames import YuvSource
     from nodes.render.motion import Rect
-    from nodes.render.resample import _resample, load_kernels
+    from nodes.render.resample import load_kernels
+    from nodes.render.resample_kernel import two_pass
 
     load_kernels()
-    loaded = list(_resample.signatures)
+    loaded = list(two_pass.signatures)
     assert loaded
     source = YuvSource(Image.new("RGB", (64, 48), (200, 30, 90)))
     source.frame(Rect(2.5, 1.25, 60.5, 45.0), 32, 24)
-    assert list(_resample.signatures) == loaded
+    assert list(two_pass.signatures) == loaded
