@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from nodes.tts.numbers import MAX_DIGITS, cardinal, decimal, ordinal, year
+from nodes.tts.numbers import MAX_DIGITS, cardinal, decimal, digits, ordinal, year
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
@@ -28,9 +28,22 @@ _PERCENT = re.compile(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DAY = r"(0?[1-9]|[12]\d|3[01])"  # a day of the month, never part of a longer number ("March 0.5")
-_MONTH_DAY = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?\b(?![.,:]\d)(?:,?\s+(\d{{4}})\b)?")
-_DAY_MONTH = re.compile(rf"(?<![\d.,:])\b{_DAY}(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+(\d{{4}})\b)?")
+_MONTH_DAY = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?\b(?![.,:-]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
+_DAY_MONTH = re.compile(rf"(?<![\d.,:])\b{_DAY}(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+# Ranges are read with "to": times ("5:30-6:00"), days of a month ("March 3-5"), numbers ("5-10 minutes",
+# "pages 10–20", "5-10%") and years ("1990-2000", "2019-21"). A hyphen must touch both numbers; a dash
+# may be spaced. A phone number ("555-1234", "(212) 555-1234") or another run of three or more
+# hyphenated groups (an ISBN) is read digit by digit instead.
+_DASH = r"(?:-|\s?[–—]\s?)"
+_CLOCK_RANGE = re.compile(rf"\b(\d{{1,2}}:\d{{2}}){_DASH}(?=\d{{1,2}}:\d{{2}}\b)")
+_MONTH_DAY_RANGE = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?{_DASH}{_DAY}(?:st|nd|rd|th)?\b"
+                              rf"(?![.,:]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
+_PHONE = re.compile(r"(?<![\w.,/:-])(?:\(\d{3}\)\s?|\d{3}-)?[2-9]\d{2}-\d{4}(?![\w]|[.,/:-]\d)"
+                    r"|(?<![\w.,/:-])\d+(?:-\d+){2,}(?![\w]|[.,/:-]\d)")  # and any serial: 978-3-16-148410-0
+_RANGE = re.compile(rf"(?<![\w.,/:-])((?:{_NUMBER})(?:\.\d+)?)(%?){_DASH}((?:{_NUMBER})(?:\.\d+)?)(%?)"
+                    r"(?![\w]|[.,/:-]\d)")
+_MONEY_RANGE = re.compile(rf"([$\u00a3\u20ac])((?:{_NUMBER})(?:\.\d+)?){_DASH}[$\u00a3\u20ac]?(?=\d)")  # $5-10: $5 to $10
 _ORDINAL = re.compile(rf"\b(\d{{1,{MAX_DIGITS}}})(?:st|nd|rd|th)\b")
 _DECADE = re.compile(r"\b(\d{2,3})0s\b")
 _YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
@@ -121,6 +134,32 @@ def _decade(m: re.Match[str]) -> str:
     return (spoken[:-1] + "ies") if spoken.endswith("y") else spoken + "s"
 
 
+def _month_day_range(m: re.Match[str]) -> str:
+    month = _month(m.group(1))
+    spoken = f"{_date(month, m.group(2), None)} to {ordinal(int(m.group(3)))}"
+    return spoken + (f", {year(int(m.group(4)))}" if m.group(4) else "")
+
+
+def _phone(m: re.Match[str]) -> str:
+    return ", ".join(digits(group) for group in _DIGIT_RUN.findall(m.group(0)))
+
+
+def _is_year(text: str) -> bool:
+    return len(text) == 4 and 1100 <= int(text) <= 2099
+
+
+def _range(m: re.Match[str]) -> str:
+    """ "5-10" -> "five to ten"; "1990-2000" -> "nineteen ninety to two thousand"; "2019-21" -> "twenty
+    nineteen to twenty twenty-one" (a year's last two digits, when they come later)."""
+    low, high = m.group(1), m.group(3)  # a year is written without a comma: "1,500-2,000" are amounts
+    if _is_year(low) and (_is_year(high) or len(high) == 2):
+        end = int(high) if len(high) == 4 else int(low) // 100 * 100 + int(high)
+        if end > int(low):
+            return f"{year(int(low))} to {year(end)}"
+    unit = " percent" if m.group(2) or m.group(4) else ""  # "5-10%" and "5%-10%"
+    return f"{decimal(low)} to {decimal(high)}{unit}"
+
+
 def _plain_number(m: re.Match[str]) -> str:
     sign = "minus " if m.group(1) else ""
     return sign + decimal(m.group(2) + (m.group(3) or ""))
@@ -137,14 +176,19 @@ def normalize(text: str) -> str:
     text = _TITLE.sub(lambda m: _TITLES[m.group(1)], text)
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)
+    text = _MONEY_RANGE.sub(r"\1\2 to \1", text)
     text = _MONEY.sub(_money, text)
-    text = _PERCENT.sub(lambda m: f"{decimal(m.group(1))} percent", text)
     text = _NUMERIC_DATE.sub(_numeric_date, text)
     text = _ISO_DATE.sub(_iso_date, text)
+    text = _MONTH_DAY_RANGE.sub(_month_day_range, text)
     text = _MONTH_DAY.sub(lambda m: _date(_month(m.group(1)), m.group(2), m.group(3)), text)
     text = _DAY_MONTH.sub(lambda m: "the " + _date(_month(m.group(2)), m.group(1), None)[len(_month(m.group(2))) + 1:]
                           + f" of {_month(m.group(2))}" + (f" {year(int(m.group(3)))}" if m.group(3) else ""), text)
+    text = _CLOCK_RANGE.sub(r"\1 to ", text)
     text = _CLOCK.sub(_clock, text)
+    text = _PHONE.sub(_phone, text)
+    text = _RANGE.sub(_range, text)
+    text = _PERCENT.sub(lambda m: f"{decimal(m.group(1))} percent", text)
     text = _ORDINAL.sub(lambda m: ordinal(int(m.group(1))), text)
     text = _NUMBER_LIST.sub(_number_list, text)
     text = _DECADE.sub(_decade, text)

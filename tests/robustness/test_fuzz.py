@@ -172,6 +172,16 @@ number_token = st.one_of(
     st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]:02d}"),
     st.integers(10, 999).map(lambda n: f"{n * 10}s"),
     st.lists(st.integers(0, 999), min_size=2, max_size=5).map(lambda ns: ",".join(map(str, ns))),
+    # ranges, phone numbers and serials
+    st.tuples(st.integers(0, 10**6), st.sampled_from(["-", "\u2013", " \u2013 ", "\u2014"]), st.integers(0, 10**6),
+              st.sampled_from(["", "%"])).map(lambda t: f"{t[0]}{t[1]}{t[2]}{t[3]}"),
+    st.tuples(st.integers(1000, 2099), st.integers(0, 99)).map(lambda t: f"{t[0]}-{t[1]:02d}"),
+    st.tuples(st.sampled_from("$\u00a3\u20ac"), st.integers(0, 10**6), st.integers(0, 10**6)).map(
+        lambda t: f"{t[0]}{t[1]:,}-{t[2]:,}"),
+    st.tuples(st.integers(200, 999), st.integers(0, 9999)).map(lambda t: f"{t[0]}-{t[1]:04d}"),
+    st.lists(st.integers(0, 99999), min_size=3, max_size=5).map(lambda ns: "-".join(map(str, ns))),
+    st.tuples(st.integers(1, 28), st.integers(1, 28)).map(lambda t: f"March {t[0]}-{t[1]}"),
+    st.tuples(st.integers(0, 23), st.integers(0, 23)).map(lambda t: f"{t[0]}:00-{t[1]}:30"),
 )
 word_token = st.sampled_from(["the", "river", "Dr.", "cost", "on", "at", "and", "&", "e.g.", "March", "about"])
 script = st.lists(st.one_of(number_token, word_token), min_size=1, max_size=12).map(" ".join)

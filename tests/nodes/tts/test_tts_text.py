@@ -76,6 +76,27 @@ def test_normalise_numbers_dates_and_times() -> None:
     assert normalize("Version 2.0.1 and R2-D2") == "Version 2.0.1 and R2-D2"  # not numbers to read out
 
 
+def test_normalise_ranges_and_phone_numbers() -> None:
+    """A range is read with "to" (never "five-10" or "one thousand nine hundred ninety-2000"); a phone
+    number or serial digit by digit; hyphenated names stay as written."""
+    assert normalize("It takes 5-10 minutes, pages 10\u201320, 2 \u2013 3 times.") == \
+        "It takes five to ten minutes, pages ten to twenty, two to three times."
+    assert normalize("From 1990-2000 and 2019-21, not 2021-19.") == \
+        "From nineteen ninety to two thousand and twenty nineteen to twenty twenty-one, not two thousand " \
+        "twenty-one to nineteen."
+    assert normalize("Sold 1,500-2,000 units for $5-10 or \u00a33-\u00a34; up 5-10%.") == \
+        "Sold one thousand five hundred to two thousand units for five dollars to ten dollars or three " \
+        "pounds to four pounds; up five to ten percent."
+    assert normalize("Open 9:00-17:30 on March 3-5, 2024 and May 1st\u20132nd.") == \
+        "Open nine o'clock to seventeen thirty on March third to fifth, twenty twenty-four and May first " \
+        "to second."
+    assert normalize("Call 555-1234 or (212) 555-1234; ISBN 978-3-16-148410-0.") == \
+        "Call five five five, one two three four or two one two, five five five, one two three four; ISBN " \
+        "nine seven eight, three, one six, one four eight four one zero, zero."
+    assert normalize("COVID-19, R2-D2, a 3-2 win, 10 - 5 and 2024-03-15.") == \
+        "COVID-19, R2-D2, a three to two win, ten - five and March fifteenth, twenty twenty-four."
+
+
 def test_normalise_abbreviations() -> None:
     assert normalize("Dr. Smith met Mr. Jones and Mrs. Lee in St. Louis.") == \
         "Doctor Smith met Mister Jones and Missus Lee in Saint Louis."
