@@ -31,6 +31,13 @@ OPENING = frozenset("([{«‹“‘„‚¿¡「『（【〔《〈")
 CLOSING = frozenset(".,!?;:…)]}»›”’\"'%‰。、，！？：；」』）】〕》〉")
 _SENTENCE_END = frozenset(".!?…。！？‼⁇⁈⁉")
 _TRAILERS = frozenset(")]}»›”’\"'」』）】〕》〉")
+# Abbreviations with a full stop that almost never end a sentence: titles before a name and "for example"
+# in English and the languages voices speak (Spanish, French, Italian, Portuguese, German). Lower case,
+# without the final stop.
+_ABBREVIATIONS = frozenset({
+    "dr", "dra", "mr", "mrs", "ms", "prof", "profa", "sr", "sra", "srta", "mme", "mlle", "me", "hr", "dott", "sig",
+    "e.g", "i.e", "vs", "cf", "p.ej", "z.b", "d.h", "bzw", "ca", "p.ex",
+})
 
 
 def text_width(text: str) -> int:
@@ -44,9 +51,17 @@ def text_width(text: str) -> int:
 
 
 def ends_sentence(text: str) -> bool:
-    """Whether a word closes a sentence (``end.``, ``end?!``, ``end.”``, ``終わり。``)."""
+    """Whether a word closes a sentence (``end.``, ``end?!``, ``end.”``, ``終わり。``). A title or a
+    mid-sentence abbreviation (``Dr.``, ``Sra.``, ``z.B.``) or an initial (``J.``; not the pronoun ``I.``)
+    does not."""
     stripped = text.rstrip("".join(_TRAILERS))
-    return bool(stripped) and stripped[-1] in _SENTENCE_END
+    if not stripped or stripped[-1] not in _SENTENCE_END:
+        return False
+    if stripped[-1] == "." and not stripped.endswith(".."):
+        word = stripped[:-1].lstrip("".join(OPENING))
+        if word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper() and word != "I"):
+            return False
+    return True
 
 
 @dataclass

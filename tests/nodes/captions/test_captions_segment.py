@@ -87,6 +87,9 @@ def test_sentence_end_closes_a_caption_that_is_half_full() -> None:
 def test_ends_sentence() -> None:
     assert ends_sentence("end.") and ends_sentence("what?!") and ends_sentence("said.”")
     assert ends_sentence("終わり。") and not ends_sentence("comma,") and not ends_sentence("word")
+    # Titles, mid-sentence abbreviations and initials do not end one; an ellipsis and a last word do.
+    assert not any(ends_sentence(w) for w in ("Dr.", "(Sra.", "z.B.", "e.g.", "J.", "Mme."))
+    assert ends_sentence("etc.") and ends_sentence("Dr...") and ends_sentence("Dr.?") and ends_sentence("I.")
 
 
 def test_wide_characters_count_double() -> None:

@@ -57,6 +57,15 @@ def test_cjk_sentence_is_split_per_character_with_proportional_times() -> None:
     check_invariants(timings, track, 8, 1)
 
 
+def test_a_title_does_not_end_the_sentence() -> None:
+    """Spanish text keeps its "Dr." (only English is rewritten for speech): the caption runs on past it."""
+    timings = one_span("La Dra. García y el Sr. J. Pérez llegaron. Luego se fueron.", end=4.0)
+    track = segment_sentences(timings, max_chars=60, lines=2)
+    assert [s.lines for s in track.segments] == [["La Dra. García y el Sr. J. Pérez llegaron."],
+                                                 ["Luego se fueron."]]
+    check_invariants(timings, track, 60, 2)
+
+
 def test_every_sentence_starts_a_new_caption() -> None:
     timings = one_span("はい。そうです。ありがとう！", end=3.0)
     track = segment_sentences(timings, max_chars=40, lines=2)
