@@ -2,8 +2,9 @@
 possible, so it can be committed and its changes reviewed::
 
     intro.golden/
-      golden.json      format, recipe, video output, ffmpeg version, tolerances (editable), streams,
-                       sampled frames (index, time, file), audio fingerprint, caption files
+      golden.json      format, recipe, the --var values it was recorded with, video output, ffmpeg
+                       version, tolerances (editable), streams, sampled frames (index, time, file),
+                       audio fingerprint, caption files
       frame-1.png ...  the sampled frames, at most 180x320
       intro.srt ...    copies of the caption files the recipe writes
       .gitignore       keeps failures/ (written by a failing check) out of version control
@@ -79,6 +80,8 @@ class CaptionFile(_Strict):
 class GoldenSet(_Strict):
     format: int = FORMAT
     recipe: str
+    variables: dict[str, str] = Field(default_factory=dict,
+                                      description="The --var values recorded with; a check uses them too.")
     video: str = Field(description="The recipe's video output, relative to the recipe's folder.")
     ffmpeg: str = ""
     tolerances: Tolerances = Field(default_factory=Tolerances)

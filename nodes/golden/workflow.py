@@ -86,8 +86,8 @@ def _relative(path: Path, base: Path) -> str:
         return str(path)
 
 
-def golden_from(recipe: Path, observed: Observation,
-                tolerances: Tolerances) -> tuple[GoldenSet, dict[str, Path | bytes]]:
+def golden_from(recipe: Path, observed: Observation, tolerances: Tolerances,
+                variables: dict[str, str] | None = None) -> tuple[GoldenSet, dict[str, Path | bytes]]:
     """The golden set describing ``observed``, and the files (frames, caption copies) that go with it."""
     base = Path(recipe).parent
     files: dict[str, Path | bytes] = {}
@@ -103,7 +103,7 @@ def golden_from(recipe: Path, observed: Observation,
     for name, (path, cues) in observed.captions.items():
         files[name] = path
         captions.append(CaptionFile(file=name, output=_relative(path, base), cues=len(cues)))
-    golden = GoldenSet(recipe=Path(recipe).name, video=_relative(observed.video, base),
+    golden = GoldenSet(recipe=Path(recipe).name, variables=dict(variables or {}), video=_relative(observed.video, base),
                        ffmpeg=ffmpeg_version(), tolerances=tolerances, streams=observed.streams,
                        frames=samples, audio=observed.audio, captions=captions)
     return golden, files
@@ -118,7 +118,7 @@ def record_recipe(recipe: Path, cache: Cache, variables: dict[str, str] | None =
     previous = _previous_tolerances(folder)
     rendered = render(recipe, cache, variables, reporter)
     observed = extract(rendered.video, rendered.captions, samples=samples)
-    golden, files = golden_from(recipe, observed, previous or Tolerances())
+    golden, files = golden_from(recipe, observed, previous or Tolerances(), variables)
     save_golden(recipe, golden, files)
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
     return RecordOutcome(folder, golden, size, previous is not None)
@@ -129,7 +129,8 @@ def check_recipe(recipe: Path, cache: Cache, variables: dict[str, str] | None = 
                  reporter: Reporter | None = None) -> CheckOutcome:
     """Render ``recipe`` (cached nodes are reused) and compare it with its golden set.
 
-    Tolerances: the defaults, then golden.json's ``tolerances`` block, then ``overrides``. Raises
+    Variables: those the set was recorded with, then ``variables`` (a value given here wins, and is
+    noted). Tolerances: the defaults, then golden.json's ``tolerances`` block, then ``overrides``. Raises
     GoldenError (exit 2) when no golden set is recorded, before rendering anything.
     """
     recipe = Path(recipe)
@@ -139,7 +140,8 @@ def check_recipe(recipe: Path, cache: Cache, variables: dict[str, str] | None = 
     failures = folder / FAILURES
     if failures.exists():
         shutil.rmtree(failures)
-    rendered = render(recipe, cache, variables, reporter)
+    given = variables or {}
+    rendered = render(recipe, cache, {**golden.variables, **given}, reporter)
     sizes = []
     for sample in golden.frames:
         with Image.open(folder / sample.file) as image:
@@ -147,6 +149,12 @@ def check_recipe(recipe: Path, cache: Cache, variables: dict[str, str] | None = 
     observed = extract(rendered.video, rendered.captions, times=[f.time for f in golden.frames], sizes=sizes)
     results = compare(golden, folder, observed, tolerances, failures)
     notes = []
+    changed = sorted(name for name, value in given.items() if golden.variables.get(name) != value)
+    if changed:
+        recorded = ", ".join(f"{name}={golden.variables[name]}" if name in golden.variables else f"{name} unset"
+                             for name in changed)
+        notes.append(f"checked with --var {', '.join(f'{name}={given[name]}' for name in changed)} where the set "
+                     f"was recorded with {recorded}: differences may come from that")
     version = ffmpeg_version()
     if golden.ffmpeg and golden.ffmpeg != version:
         notes.append(f"recorded with {golden.ffmpeg!r}, checked with {version!r}: small differences "

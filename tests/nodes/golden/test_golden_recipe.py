@@ -176,6 +176,21 @@ def test_tolerances_from_golden_json_and_flags(project, capsys):
     assert json.loads(golden_json.read_text(encoding="utf-8"))["tolerances"]["ssim"] == 0.0
 
 
+def test_a_check_uses_the_variables_the_set_was_recorded_with(project, capsys):
+    recipe = project.write("vars", scene2="${line}")
+    recipe.write_text(recipe.read_text(encoding="utf-8").replace("version: 1\n", "version: 1\nvars: {line: Hello.}\n"),
+                      encoding="utf-8")
+    assert project.golden("record", recipe, "--var", "line=Listen.") == 0
+    data = json.loads((recipe.parent / "short.golden" / "golden.json").read_text(encoding="utf-8"))
+    assert data["variables"] == {"line": "Listen."}
+    capsys.readouterr()
+    assert project.golden("check", recipe) == 0  # "Listen.", as recorded, not the recipe's "Hello."
+    assert "--var" not in capsys.readouterr().out
+    assert project.golden("check", recipe, "--var", "line=Listen closely.") == 1
+    report = capsys.readouterr().out
+    assert "checked with --var line=Listen closely. where the set was recorded with line=Listen." in report
+
+
 def test_missing_golden_set_is_bad_input_with_the_command_to_run(project, capsys):
     recipe = project.write("fresh")
     assert project.golden("check", recipe) == 2
