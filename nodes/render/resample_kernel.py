@@ -43,9 +43,11 @@ BLOCK_TAPS = (2, 3)
 
 def target_features() -> frozenset[str]:
     """The CPU features numba compiles for (the host's, unless NUMBA_CPU_NAME/NUMBA_CPU_FEATURES say
-    otherwise): the permutes may only be emitted where the code is compiled for them."""
-    features = cpu_target.target_context.codegen()._tm_features  # "+avx2,-avx512f,..."
-    return frozenset(item[1:] for item in features.split(",") if item.startswith("+"))
+    otherwise): the permutes may only be emitted where the code is compiled for them. numba keeps them in
+    a private attribute; should a later numba move it, none are assumed (the scalar pass: slower, same
+    bytes)."""
+    features = getattr(cpu_target.target_context.codegen(), "_tm_features", "")  # "+avx2,-avx512f,..."
+    return frozenset(item[1:] for item in str(features).split(",") if item.startswith("+"))
 
 
 @functools.cache
