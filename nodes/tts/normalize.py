@@ -32,11 +32,12 @@ _MONTH_DAY = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?\b(?![.,:-]
 _DAY_MONTH = re.compile(rf"(?<![\d.,:])\b{_DAY}(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 # Ranges are read with "to": times ("5:30-6:00"), days of a month ("March 3-5"), numbers ("5-10 minutes",
-# "pages 10–20", "5-10%") and years ("1990-2000", "2019-21"). A hyphen must touch both numbers; a dash
-# may be spaced. A phone number ("555-1234", "(212) 555-1234") or another run of three or more
-# hyphenated groups (an ISBN) is read digit by digit instead.
+# "pages 10–20", "5-10%"), years ("1990-2000", "2019-21"), ordinals ("21st-22nd") and decades ("1980s-90s").
+# A hyphen must touch both sides; a dash may be spaced. A phone number ("555-1234", "(212) 555-1234") or
+# another run of three or more hyphenated groups (an ISBN) is read digit by digit instead.
 _DASH = r"(?:-|\s?[–—]\s?)"
 _CLOCK_RANGE = re.compile(rf"\b(\d{{1,2}}:\d{{2}}){_DASH}(?=\d{{1,2}}:\d{{2}}\b)")
+_WORD_RANGE = re.compile(rf"\b(\d+(?:st|nd|rd|th)|\d{{2,3}}0s){_DASH}(?=(?:\d+(?:st|nd|rd|th)|\d{{1,3}}0s)\b)")
 _MONTH_DAY_RANGE = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?{_DASH}{_DAY}(?:st|nd|rd|th)?\b"
                               rf"(?![.,:]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
 _PHONE = re.compile(r"(?<![\w.,/:-])(?:\(\d{3}\)\s?|\d{3}-)?[2-9]\d{2}-\d{4}(?![\w]|[.,/:-]\d)"
@@ -45,7 +46,7 @@ _RANGE = re.compile(rf"(?<![\w.,/:-])((?:{_NUMBER})(?:\.\d+)?)(%?){_DASH}((?:{_N
                     r"(?![\w]|[.,/:-]\d)")
 _MONEY_RANGE = re.compile(rf"([$\u00a3\u20ac])((?:{_NUMBER})(?:\.\d+)?){_DASH}[$\u00a3\u20ac]?(?=\d)")  # $5-10: $5 to $10
 _ORDINAL = re.compile(rf"\b(\d{{1,{MAX_DIGITS}}})(?:st|nd|rd|th)\b")
-_DECADE = re.compile(r"\b(\d{2,3})0s\b")
+_DECADE = re.compile(r"['\u2019]?\b(\d{1,3})0s\b")  # 1990s, 90s, '90s
 _YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
 _PLAIN_NUMBER = re.compile(rf"(?<![\w.-])(-?)({_NUMBER})(\.\d+)?(?![\w]|[.,]\d)")
 _AMPERSAND = re.compile(r"(?<=\s)&(?=\s)")
@@ -130,6 +131,8 @@ def _clock(m: re.Match[str]) -> str:
 
 def _decade(m: re.Match[str]) -> str:
     digits = m.group(1)
+    if digits == "0":
+        return "two thousands"  # the 00s
     spoken = year(int(digits + "0")) if len(digits) == 3 else cardinal(int(digits + "0"))
     return (spoken[:-1] + "ies") if spoken.endswith("y") else spoken + "s"
 
@@ -187,6 +190,7 @@ def normalize(text: str) -> str:
     text = _CLOCK_RANGE.sub(r"\1 to ", text)
     text = _CLOCK.sub(_clock, text)
     text = _PHONE.sub(_phone, text)
+    text = _WORD_RANGE.sub(r"\1 to ", text)
     text = _RANGE.sub(_range, text)
     text = _PERCENT.sub(lambda m: f"{decimal(m.group(1))} percent", text)
     text = _ORDINAL.sub(lambda m: ordinal(int(m.group(1))), text)

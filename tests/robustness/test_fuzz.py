@@ -171,6 +171,9 @@ number_token = st.one_of(
         lambda t: f"{t[0]}-{t[1]:02d}-{t[2]:02d}"),
     st.tuples(st.integers(0, 23), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]:02d}"),
     st.integers(10, 999).map(lambda n: f"{n * 10}s"),
+    st.tuples(st.sampled_from(["", "'", "\u2019"]), st.integers(0, 9)).map(lambda t: f"{t[0]}{t[1]}0s"),
+    st.tuples(st.integers(1, 10**4), st.integers(1, 10**4)).map(
+        lambda t: f"{t[0]}{ordinal_suffix(t[0])}-{t[1]}{ordinal_suffix(t[1])}"),
     st.lists(st.integers(0, 999), min_size=2, max_size=5).map(lambda ns: ",".join(map(str, ns))),
     # ranges, phone numbers and serials
     st.tuples(st.integers(0, 10**6), st.sampled_from(["-", "\u2013", " \u2013 ", "\u2014"]), st.integers(0, 10**6),

@@ -93,6 +93,9 @@ def test_normalise_ranges_and_phone_numbers() -> None:
     assert normalize("Call 555-1234 or (212) 555-1234; ISBN 978-3-16-148410-0.") == \
         "Call five five five, one two three four or two one two, five five five, one two three four; ISBN " \
         "nine seven eight, three, one six, one four eight four one zero, zero."
+    assert normalize("The 21st-22nd floors, the 1980s\u20131990s, the 1980s-90s, in the '90s and the 00s.") == \
+        "The twenty-first to twenty-second floors, the nineteen eighties to nineteen nineties, the nineteen " \
+        "eighties to nineties, in the nineties and the two thousands."
     assert normalize("COVID-19, R2-D2, a 3-2 win, 10 - 5 and 2024-03-15.") == \
         "COVID-19, R2-D2, a three to two win, ten - five and March fifteenth, twenty twenty-four."
 
