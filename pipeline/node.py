@@ -104,6 +104,11 @@ class NodeType(ABC):
     volatile: ClassVar[bool] = False  # always reruns (reads something the engine cannot hash)
     env: ClassVar[tuple[str, ...]] = ()  # environment variables that change the output: they enter the key
 
+    def resources_for(self, params: Any) -> Resources:
+        """What one run with ``params`` occupies (a speech node with a GPU voice takes the GPU slot);
+        by default the type's ``resources``."""
+        return self.resources
+
     def tools(self, params: Any) -> dict[str, str | Path]:
         """The external tools this run depends on (ffmpeg build, model weights, library versions).
 

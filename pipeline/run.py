@@ -26,7 +26,7 @@ from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, Problem
 from pipeline.execute import InputFile, Job, JobResult, execute
 from pipeline.executor import Executor, LocalExecutor, Slots
 from pipeline.graph import Pipeline, SourceFile, Step, check_inputs
-from pipeline.node import NodeError, NodeInputError
+from pipeline.node import NodeError, NodeInputError, Resources
 from pipeline.plan import NodePlan, build_manifest, input_digests, plan
 from pipeline.progress import Reporter, Summary
 from pipeline.warmup import needs_warm_up, warm_up
@@ -87,6 +87,7 @@ class Runner:
         self.force = force
         self.threads = cpu_threads()
         self.cancel = threading.Event()
+        self._resources_of: dict[str, Resources] = {}
         self._touched: dict[str, ResultRecord] = {}
         self._uploaded: dict[Path, str] = {}
 
@@ -104,6 +105,12 @@ class Runner:
         return self._executor
 
     # -- one node -----------------------------------------------------------------------------------
+
+    def _resources(self, step: Step) -> Resources:
+        """What the step occupies, asked of its node type once per run (it may depend on the params)."""
+        if step.name not in self._resources_of:
+            self._resources_of[step.name] = step.node_type.resources_for(step.params)
+        return self._resources_of[step.name]
 
     def _reusable(self, step: Step) -> bool:
         return step.name not in self.force and not step.node_type.volatile
@@ -127,7 +134,7 @@ class Runner:
                     suffix = self.pipeline.steps[ref.step].node_type.outputs[ref.port].suffix
                     files.append(InputFile(digest=produced[(ref.step, ref.port)].digest, suffix=suffix))
             inputs[port] = files
-        resources = step.node_type.resources
+        resources = self._resources(step)
         return Job(node=step.name, node_type=type(step.node_type), params=step.params, inputs=inputs,
                    store=self.cache.blobs, threads=max(1, min(self.threads, int(resources.cpu) or 1)),
                    device=detect_device() if resources.gpu else "cpu")
@@ -191,17 +198,18 @@ class Runner:
             if state.errors and not keep_going:
                 continue
             executor = self.executor()
-            if not executor.can_start(step.node_type.resources):
+            resources = self._resources(step)
+            if not executor.can_start(resources):
                 continue
             pending.remove(name)
             self.reporter.started(name)
             remote = getattr(executor, "remote", False)
             job = self._job(step, state.produced, remote)
             if remote:
-                future = executor.submit(f"pipeline-{key}", execute, job, resources=step.node_type.resources)
+                future = executor.submit(f"pipeline-{key}", execute, job, resources=resources)
             else:
                 future = executor.submit(f"pipeline-{key}", self._run_locally, step, key, digests, job,
-                                         resources=step.node_type.resources)
+                                         resources=resources)
             running[name] = _Running(future, key, digests)
 
     def _collect(self, name: str, item: _Running, summary: Summary, state: RunState, pending: list[str],

@@ -104,6 +104,7 @@ def _embed(loaded: Loaded, reference: Path, exaggeration: float) -> Any:
 @dataclass
 class ChatterboxEngine(Engine):
     name: ClassVar[str] = "chatterbox"
+    uses_gpu: ClassVar[bool] = True
     pause_ms: ClassVar[int] = 350
 
     options: ChatterboxOptions

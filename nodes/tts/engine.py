@@ -53,6 +53,8 @@ class Engine(ABC):
     name: ClassVar[str]
     # Silence between chunks when the recipe does not say.
     pause_ms: ClassVar[int] = 250
+    # Whether the engine runs on a GPU when there is one (the node then takes the scheduler's GPU slot).
+    uses_gpu: ClassVar[bool] = False
 
     @abstractmethod
     def synthesize(self, text: str) -> Speech:

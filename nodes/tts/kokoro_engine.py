@@ -162,6 +162,7 @@ def _load_voice(path: Path) -> Any:
 @dataclass
 class KokoroEngine(Engine):
     name: ClassVar[str] = "kokoro"
+    uses_gpu: ClassVar[bool] = True
 
     options: KokoroOptions
     speed: float = 1.0

@@ -113,6 +113,15 @@ class TTS(NodeType):
     def tools(self, params: TTSParams) -> dict[str, str | Path]:
         return _fingerprint(_choose(params))
 
+    def resources_for(self, params: TTSParams) -> Resources:
+        """A GPU voice (Kokoro, Chatterbox) takes the GPU slot, so two do not share one GPU at once and
+        Dask sends them to a GPU worker; Piper needs a core."""
+        try:
+            uses_gpu = _choose(params).engine.uses_gpu
+        except NodeInputError:
+            uses_gpu = False  # the run reports it
+        return Resources(cpu=1, gpu=1) if uses_gpu else self.resources
+
     @classmethod
     def diagnostics(cls) -> dict[str, str]:
         from nodes.tts.cli import engine_report

@@ -238,3 +238,31 @@ def test_source_edited_while_the_node_runs_is_not_recorded(write_recipe, cache, 
     assert p.action == "run"  # nothing was cached for the old content
     run_pipeline(load_recipe(path), cache)
     assert (tmp_path / "out" / "j.txt").read_text() == "two, saved while the node ran"
+
+
+def test_a_node_type_sizes_each_run_from_its_params(write_recipe, cache, monkeypatch):
+    """``resources_for`` (a GPU voice takes the GPU slot, Piper does not) decides what the executor is
+    asked for and the device the run is given, per step."""
+    from pipeline.executor import LocalExecutor, Slots
+    from pipeline.node import Resources
+
+    monkeypatch.setattr(fakes.Text, "resources_for",
+                        lambda self, params: Resources(cpu=1, gpu=1) if "gpu" in params.text else self.resources)
+    asked: dict[str, Resources] = {}
+    devices: dict[str, str] = {}
+
+    class Recording(LocalExecutor):
+        def submit(self, key, fn, *args, resources):
+            step, job = args[0], args[3]
+            asked[step.name], devices[step.name] = resources, job.device
+            return super().submit(key, fn, *args, resources=resources)
+
+    monkeypatch.setattr("pipeline.run.detect_device", lambda: "cuda")
+    path = write_recipe(RECIPE.replace("text: Hello", "text: gpu hello"))
+    executor = Recording(Slots(cpu=2, gpu=1))
+    try:
+        run_pipeline(load_recipe(path), cache, executor=executor)
+    finally:
+        executor.close()
+    assert asked["hello"] == Resources(cpu=1, gpu=1) and devices["hello"] == "cuda"
+    assert asked["world"] == fakes.Norm.resources and devices["world"] == "cpu"

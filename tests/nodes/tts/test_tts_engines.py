@@ -257,3 +257,24 @@ def test_kokoro_language_follows_the_voice_letter_or_lang() -> None:
         ["en", "en", "es", "fr", "ja", "zh"]
     assert language(voice="af_heart", lang="p") == "pt"
     assert Fake("x", None).language() == "en"  # an engine that says nothing speaks English
+
+
+def test_a_gpu_voice_takes_the_gpu_slot(monkeypatch) -> None:
+    """Kokoro and Chatterbox run on the GPU when there is one: the node asks for the GPU slot, so two do
+    not share one GPU at once and Dask sends them to a GPU worker. Piper, and a chain that cannot run
+    (the run reports why), ask for a core."""
+    from nodes.tts import node as tts_node
+    from nodes.tts.engines import Choice
+    from nodes.tts.kokoro_engine import KokoroEngine, KokoroOptions
+    from pipeline.node import Resources
+
+    assert TTS().resources_for(TTSParams(text="Hi.")) == Resources(cpu=1)  # the bundled Piper voice
+    monkeypatch.setattr(tts_node, "choose", lambda params: Choice(KokoroEngine(KokoroOptions(voice="af_heart"))))
+    assert TTS().resources_for(TTSParams(text="Hi.", engine="kokoro")) == Resources(cpu=1, gpu=1)
+    assert chatterbox_engine.ChatterboxEngine.uses_gpu
+
+    def nothing(params):
+        raise engines.NoEngine("none installed")
+
+    monkeypatch.setattr(tts_node, "choose", nothing)
+    assert TTS().resources_for(TTSParams(text="Hi.", engine="kokoro")) == Resources(cpu=1)
