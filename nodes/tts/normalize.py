@@ -37,14 +37,15 @@ _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 # another run of three or more hyphenated groups (an ISBN) is read digit by digit instead.
 _DASH = r"(?:-|\s?[–—]\s?)"
 _CLOCK_RANGE = re.compile(rf"\b(\d{{1,2}}:\d{{2}}){_DASH}(?=\d{{1,2}}:\d{{2}}\b)")
-_WORD_RANGE = re.compile(rf"\b(\d+(?:st|nd|rd|th)|\d{{2,3}}0s){_DASH}(?=(?:\d+(?:st|nd|rd|th)|\d{{1,3}}0s)\b)")
+_WORD_RANGE = re.compile(rf"\b(\d+(?:st|nd|rd|th)|\d{{1,3}}0s){_DASH}(?=(?:\d+(?:st|nd|rd|th)|\d{{1,3}}0s)\b)")
 _MONTH_DAY_RANGE = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?{_DASH}{_DAY}(?:st|nd|rd|th)?\b"
                               rf"(?![.,:]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
 _PHONE = re.compile(r"(?<![\w.,/:-])(?:\(\d{3}\)\s?|\d{3}-)?[2-9]\d{2}-\d{4}(?![\w]|[.,/:-]\d)"
                     r"|(?<![\w.,/:-])\d+(?:-\d+){2,}(?![\w]|[.,/:-]\d)")  # and any serial: 978-3-16-148410-0
 _RANGE = re.compile(rf"(?<![\w.,/:-])((?:{_NUMBER})(?:\.\d+)?)(%?){_DASH}((?:{_NUMBER})(?:\.\d+)?)(%?)"
                     r"(?![\w]|[.,/:-]\d)")
-_MONEY_RANGE = re.compile(rf"([$\u00a3\u20ac])((?:{_NUMBER})(?:\.\d+)?){_DASH}[$\u00a3\u20ac]?(?=\d)")  # $5-10: $5 to $10
+# "$5-10" and "$5-$10" become "$5 to $10".
+_MONEY_RANGE = re.compile(rf"([$\u00a3\u20ac])((?:{_NUMBER})(?:\.\d+)?){_DASH}[$\u00a3\u20ac]?(?=\d)")
 _ORDINAL = re.compile(rf"\b(\d{{1,{MAX_DIGITS}}})(?:st|nd|rd|th)\b")
 _DECADE = re.compile(r"['\u2019]?\b(\d{1,3})0s\b")  # 1990s, 90s, '90s
 _YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
