@@ -25,8 +25,8 @@ _CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "\u00a3": ("pound", 
 
 _MONEY = re.compile(rf"([$\u00a3\u20ac])({_NUMBER})(?:\.(\d+))?(?:\s+({_SCALE})\b)?(?![\d.,]*\d)")
 _PERCENT = re.compile(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
-_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_NUMERIC_DATE = re.compile(r"(?<![\w.,/:-])(\d{1,2})/(\d{1,2})/(\d{4})(?![\w]|[.,/:-]\d)")
+_ISO_DATE = re.compile(r"(?<![\w.,/:-])(\d{4})-(\d{2})-(\d{2})(?![\w]|[.,/:-]\d)")  # not inside a serial
 _DAY = r"(0?[1-9]|[12]\d|3[01])"  # a day of the month, never part of a longer number ("March 0.5")
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?\b(?![.,:-]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
 _DAY_MONTH = re.compile(rf"(?<![\d.,:])\b{_DAY}(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
