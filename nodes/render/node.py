@@ -87,6 +87,16 @@ def source_size(params: RenderParams, motion: Motion) -> tuple[int, int]:
     return _even_ceil(params.width * zoom), _even_ceil(params.height * zoom)
 
 
+def _resampler_path() -> str:
+    """How frames are resampled on this machine (``resample_kernel.lanes``), in words for ``doctor``."""
+    from nodes.render import resample_kernel
+
+    lanes = resample_kernel.lanes()
+    if lanes == 0:
+        return "one pixel at a time (no AVX2 in the CPU numba compiles for; same bytes, about 3x slower)"
+    return f"vector permutes, {lanes} pixels a block ({'AVX-512' if lanes == 16 else 'AVX2'})"
+
+
 class Render(NodeType):
     name = "render"
     doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
@@ -120,6 +130,7 @@ class Render(NodeType):
             "libx264": "yes" if encoder_usable(exe, LIBX264) else "no",
             "h264_nvenc": "yes" if encoder_usable(exe, NVENC) else "no",
             "video encoder": choose_video_encoder(exe),
+            "frame resampler": _resampler_path(),
         }
 
     def check(self, params: RenderParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:

@@ -184,3 +184,7 @@ def test_tools_and_diagnostics() -> None:
     assert tools["video_encoder"] in ("libx264", "h264_nvenc")
     facts = Render.diagnostics()
     assert facts["libx264"] == "yes" and facts["h264_nvenc"] in ("yes", "no")
+    from nodes.render import resample_kernel
+
+    lanes = resample_kernel.lanes()
+    assert facts["frame resampler"].startswith(f"vector permutes, {lanes} pixels" if lanes else "one pixel at a time")
