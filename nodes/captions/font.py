@@ -2,9 +2,10 @@
 
 Burned-in captions must look the same on every machine, so the default font travels with the code
 (``fonts/dejavu/``, DejaVu Sans, see ``fonts/LICENSE.txt``) and the render node hands that folder to
-libass as ``fontsdir``. The folder holds font files only: libass tries to load every file in it. A user may instead name a .ttf/.otf/.ttc file; its family name comes from the font's own name
-table, because that is what libass matches against. Glyph coverage is read straight from the font's ``cmap``
-table (formats 4 and 12, which every Unicode font carries), so a missing glyph can be reported before it
+libass as ``fontsdir``. The folder holds font files only: libass tries to load every file in it. A user
+may instead name a .ttf/.otf/.ttc file; its family name comes from the font's own name table, because
+that is what libass matches against. Glyph coverage is read straight from the font's ``cmap`` table
+(formats 4 and 12, which every Unicode font carries), so a missing glyph can be reported before it
 silently turns into a fallback font or an empty box.
 """
 

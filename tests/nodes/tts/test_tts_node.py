@@ -182,3 +182,41 @@ def test_a_voice_language_comes_from_its_config(tmp_path: Path) -> None:
         piper_engine.config_of(model).write_text(text, encoding="utf-8")
         assert piper_engine.voice_language(model) == language, config
     assert piper_engine.PiperEngine().language() == "en"  # the bundled voice
+
+
+def _samples(voice: object, text: str) -> np.ndarray:
+    from piper import SynthesisConfig
+
+    config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+    return np.concatenate([chunk.audio_int16_array for chunk in voice.synthesize(text, syn_config=config)])
+
+
+def test_the_patched_voice_is_kept_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The voice with its timing output is written once to the user's cache folder; later loads read it
+    (no parsing or patching) and speak the same samples; a damaged copy is replaced; an unwritable cache
+    folder only costs speed."""
+    model = piper_engine.bundled_voice()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    kept = piper_engine.prepared_path(model)
+    assert kept.parent == tmp_path / "xdg" / "pipeline" / "piper-voices"
+    first = piper_engine._load(model)
+    assert kept.is_file() and not list(kept.parent.glob("*.tmp"))
+    expected = _samples(first, "Kept voices speak alike.")
+
+    def no_patching(model: Path) -> bytes:
+        raise AssertionError("the kept copy should have been used")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(piper_engine, "_patched", no_patching)
+        reused = piper_engine._load(model)
+        assert np.array_equal(_samples(reused, "Kept voices speak alike."), expected)
+        chunks = list(reused.synthesize("Timed words.", include_alignments=True))
+        assert all(chunk.phoneme_alignments for chunk in chunks)  # the copy keeps the timing output
+
+    kept.write_bytes(b"not an onnx model")
+    assert np.array_equal(_samples(piper_engine._load(model), "Kept voices speak alike."), expected)
+    assert kept.stat().st_size > 1_000_000  # made again
+
+    (tmp_path / "file").write_text("a file where a folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    assert np.array_equal(_samples(piper_engine._load(model), "Kept voices speak alike."), expected)
