@@ -119,10 +119,11 @@ def _load(model: Path) -> PiperVoice:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
         prepared = prepared_path(model)
-        session = _prepared_session(prepared, options)
+        session = _prepared_session(prepared, options) if prepared else None
         if session is None:
             patched = _patched(model)
-            _keep(prepared, patched)
+            if prepared:
+                _keep(prepared, patched)
             session = onnxruntime.InferenceSession(patched, sess_options=options, providers=["CPUExecutionProvider"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise VoiceError(f"cannot load voice {model}: {exc}", hint) from exc
@@ -144,11 +145,14 @@ def _patched(model: Path) -> bytes:
     return graph.SerializeToString()
 
 
-def prepared_path(model: Path) -> Path:
+def prepared_path(model: Path) -> Path | None:
     """Where the patched copy of ``model`` is kept: ``$XDG_CACHE_HOME/pipeline/piper-voices`` (default
     ``~/.cache``), named by the model's path, size, mtime and Piper's version, so a changed voice file or
-    a new Piper makes a new copy. Safe to delete."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    a new Piper makes a new copy. Safe to delete. None when there is no home folder to keep it in."""
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no HOME and no password entry (some containers)
+        return None
     size, mtime = _stat_key(model)
     key = hashlib.sha256(f"{model.resolve()}|{size}|{mtime}|{piper_version()}".encode()).hexdigest()[:32]
     return base / "pipeline" / "piper-voices" / f"{key}.onnx"

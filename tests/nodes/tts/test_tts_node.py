@@ -194,11 +194,11 @@ def _samples(voice: object, text: str) -> np.ndarray:
 def test_the_patched_voice_is_kept_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The voice with its timing output is written once to the user's cache folder; later loads read it
     (no parsing or patching) and speak the same samples; a damaged copy is replaced; an unwritable cache
-    folder only costs speed."""
+    folder, or no home folder at all, only costs speed."""
     model = piper_engine.bundled_voice()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     kept = piper_engine.prepared_path(model)
-    assert kept.parent == tmp_path / "xdg" / "pipeline" / "piper-voices"
+    assert kept is not None and kept.parent == tmp_path / "xdg" / "pipeline" / "piper-voices"
     first = piper_engine._load(model)
     assert kept.is_file() and not list(kept.parent.glob("*.tmp"))
     expected = _samples(first, "Kept voices speak alike.")
@@ -219,4 +219,12 @@ def test_the_patched_voice_is_kept_and_reused(tmp_path: Path, monkeypatch: pytes
 
     (tmp_path / "file").write_text("a file where a folder should be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    assert np.array_equal(_samples(piper_engine._load(model), "Kept voices speak alike."), expected)
+
+    def homeless() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(piper_engine.Path, "home", staticmethod(homeless))
+    assert piper_engine.prepared_path(model) is None
     assert np.array_equal(_samples(piper_engine._load(model), "Kept voices speak alike."), expected)
