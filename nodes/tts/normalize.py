@@ -39,7 +39,7 @@ _DASH = r"(?:-|\s?[–—]\s?)"
 _CLOCK_RANGE = re.compile(rf"\b(\d{{1,2}}:\d{{2}}){_DASH}(?=\d{{1,2}}:\d{{2}}\b)")
 _WORD_RANGE = re.compile(rf"\b(\d+(?:st|nd|rd|th)|\d{{1,3}}0s){_DASH}(?=(?:\d+(?:st|nd|rd|th)|\d{{1,3}}0s)\b)")
 _MONTH_DAY_RANGE = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?{_DASH}{_DAY}(?:st|nd|rd|th)?\b"
-                              rf"(?![.,:]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
+                              rf"(?![.,:-]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
 _PHONE = re.compile(r"(?<![\w.,/:-])(?:\(\d{3}\)\s?|\d{3}-)?[2-9]\d{2}-\d{4}(?![\w]|[.,/:-]\d)"
                     r"|(?<![\w.,/:-])\d+(?:-\d+){2,}(?![\w]|[.,/:-]\d)")  # and any serial: 978-3-16-148410-0
 _RANGE = re.compile(rf"(?<![\w.,/:-])((?:{_NUMBER})(?:\.\d+)?)(%?){_DASH}((?:{_NUMBER})(?:\.\d+)?)(%?)"

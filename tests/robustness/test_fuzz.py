@@ -149,6 +149,8 @@ def test_normaliser_reads_huge_numbers_digit_by_digit():
     ("0.5 May", "zero point five May"),
     ("March 3rd, 2024", "March third, twenty twenty-four"),
     ("one\rtwo", "one\ntwo"),            # a lone carriage return is a line break
+    ("March 1-1-0", "March one, one, zero"),  # a serial, not a range of days ("first to first-0" before)
+    ("1000-10-10-0", "one zero zero zero, one zero, one zero, zero"),  # not a date inside a serial
 ])
 def test_normaliser_cases_found_by_fuzzing(text, spoken):
     assert normalize(text) == spoken
