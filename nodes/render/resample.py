@@ -88,8 +88,9 @@ def resample_alike(planes: list[np.ndarray], box: tuple[float, float, float, flo
     if lanes is None:
         lanes = resample_kernel.lanes()
         lanes = lanes if resample_kernel.fits(xfirst, lanes, xweights.shape[1]) else 0
+    columns = np.ascontiguousarray(xweights.T)  # once for every plane
     for plane, out in zip(planes, outs, strict=True):
-        resample_kernel.two_pass(plane, xfirst, xweights, yfirst, yweights, out, lanes)
+        resample_kernel.two_pass(plane, xfirst, columns, yfirst, yweights, out, lanes)
 
 
 def load_kernels() -> None:

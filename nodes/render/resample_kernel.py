@@ -212,19 +212,19 @@ def _any_taps(row: np.ndarray, first: np.ndarray, columns: np.ndarray, dest: np.
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def two_pass(src: np.ndarray, xfirst: np.ndarray, xweights: np.ndarray, yfirst: np.ndarray,
+def two_pass(src: np.ndarray, xfirst: np.ndarray, columns: np.ndarray, yfirst: np.ndarray,
              yweights: np.ndarray, out: np.ndarray, lanes: int) -> None:  # pragma: no cover - compiled
-    """``out`` from ``src`` with the taps of ``resample.taps``: per output row, the vertical pass into a
-    row buffer (contiguous, so vectorised), then the horizontal pass from that buffer (in cache), in
+    """``out`` from ``src`` with the taps of ``resample.taps`` (the horizontal weights as ``columns``,
+    taps x width, so a block loads each tap's weights at once): per output row, the vertical pass into
+    a row buffer (contiguous, so vectorised), then the horizontal pass from that buffer (in cache), in
     blocks of ``lanes`` pixels or, with ``lanes`` 0, one by one. No fused multiply-adds (no fastmath):
     the same bytes on every CPU."""
     height, width = out.shape
-    kx, ky = xweights.shape[1], yweights.shape[1]
+    kx, ky = columns.shape[0], yweights.shape[1]
     left = xfirst[0]
     span = xfirst[width - 1] + kx - left
     row = np.zeros(span + 32, np.float32)  # two 16-value registers may be read past the last tap
     first = xfirst - left
-    columns = np.ascontiguousarray(xweights.T)  # taps x width: a block loads each tap's weights at once
     for r in range(height):
         top = yfirst[r]
         w = yweights[r, 0]

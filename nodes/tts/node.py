@@ -3,9 +3,9 @@
 For an English voice the text is normalised (numbers, money, dates and abbreviations become the words
 spoken, so the captions show what is said; a voice of another language reads it as written), split into
 sentences, and the engine speaks them chunk by chunk (one sentence per chunk for Piper and Kokoro, packed
-sentences for Chatterbox) so the words of every piece of audio are known;
-the pieces are joined with a pause. Long narrations cost one engine call per chunk and report progress per
-chunk. ``engine`` may be a fallback chain; the engine that runs is chosen the same way for the cache key.
+sentences for Chatterbox) so the words of every piece of audio are known; the pieces are joined with a
+pause. Long narrations cost one engine call per chunk and report progress per chunk. ``engine`` may be a
+fallback chain; the engine that runs is chosen the same way for the cache key.
 """
 
 from __future__ import annotations
