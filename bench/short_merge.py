@@ -46,7 +46,7 @@ from nodes.audio.loudness import measure_file  # noqa: E402
 from nodes.media import encoder as encoder_policy  # noqa: E402
 from nodes.media.ffmpeg import escape_filter_value, run_ffmpeg  # noqa: E402
 from nodes.media.probe import probe  # noqa: E402
-from nodes.merge import Merge, MergeParams  # noqa: E402
+from nodes.merge.node import Merge, MergeParams  # noqa: E402
 from nodes.render.node import Render, RenderParams  # noqa: E402
 from pipeline.node import RunContext  # noqa: E402
 

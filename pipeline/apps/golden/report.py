@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nodes.golden.compare import CheckResult
+from pipeline.apps.golden.compare import CheckResult
 
 
 def _relative(path: Path) -> str:

@@ -2,7 +2,7 @@
 
 Usage, in a project's own test suite (the plugin is registered through the ``pytest11`` entry point
 ``pipeline_golden``, so installing the package is enough; without it, add
-``pytest_plugins = ["nodes.golden.pytest_plugin"]`` to the top-level conftest.py)::
+``pytest_plugins = ["pipeline.apps.golden.pytest_plugin"]`` to the top-level conftest.py)::
 
     def test_intro_video(golden):
         golden.check("recipes/intro.yaml")
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:  # the plugin loads in every pytest run; the media stack only when a test checks
-    from nodes.golden.workflow import CheckOutcome
+    from pipeline.apps.golden.workflow import CheckOutcome
 
 
 class GoldenChecker:
@@ -54,8 +54,8 @@ class GoldenChecker:
         Keyword arguments override tolerances (ssim, psnr_db, loudness_lu, envelope_lu, spectrum_db,
         caption_ms, duration_frames). Returns the outcome (None when recording).
         """
-        from nodes.golden.errors import GoldenError
-        from nodes.golden.workflow import check_recipe, record_recipe
+        from pipeline.apps.golden.errors import GoldenError
+        from pipeline.apps.golden.workflow import check_recipe, record_recipe
         from pipeline.cache import Cache
         from pipeline.errors import PipelineError
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nodes.golden.errors import GoldenError
-from nodes.golden.tolerances import Tolerances
+from pipeline.apps.golden.errors import GoldenError
+from pipeline.apps.golden.tolerances import Tolerances
 
 FORMAT = 1
 GOLDEN_JSON = "golden.json"

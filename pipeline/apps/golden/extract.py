@@ -10,12 +10,12 @@ from pathlib import Path
 import av
 import numpy as np
 
-from nodes.golden import frames as framing
-from nodes.golden.captions import Cue, read_cues
-from nodes.golden.errors import GoldenError
-from nodes.golden.loudness import measure
-from nodes.golden.spectrum import BAND_CENTRES_HZ, spectrum
-from nodes.golden.store import AudioPrint, AudioStream, Streams, VideoStream
+from pipeline.apps.golden import frames as framing
+from pipeline.apps.golden.captions import Cue, read_cues
+from pipeline.apps.golden.errors import GoldenError
+from pipeline.apps.golden.loudness import measure
+from pipeline.apps.golden.spectrum import BAND_CENTRES_HZ, spectrum
+from pipeline.apps.golden.store import AudioPrint, AudioStream, Streams, VideoStream
 from nodes.media.probe import probe
 from pipeline.node import NodeError
 

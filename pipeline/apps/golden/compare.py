@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from nodes.golden import frames as framing
-from nodes.golden.captions import Cue, read_cues
-from nodes.golden.extract import Observation
-from nodes.golden.loudness import FLOOR_LUFS
-from nodes.golden.sidebyside import write_side_by_side
-from nodes.golden.similarity import luma, psnr, ssim
-from nodes.golden.store import GoldenSet
-from nodes.golden.tolerances import Tolerances
+from pipeline.apps.golden import frames as framing
+from pipeline.apps.golden.captions import Cue, read_cues
+from pipeline.apps.golden.extract import Observation
+from pipeline.apps.golden.loudness import FLOOR_LUFS
+from pipeline.apps.golden.sidebyside import write_side_by_side
+from pipeline.apps.golden.similarity import luma, psnr, ssim
+from pipeline.apps.golden.store import GoldenSet
+from pipeline.apps.golden.tolerances import Tolerances
 
 # Bands this far below the total in both renders are not compared: next to the rest of the sound they
 # are inaudible, and their level is mostly the AAC coder's noise, which moves by several dB with the

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nodes.golden.captions import CAPTION_SUFFIXES
-from nodes.golden.errors import GoldenError
+from pipeline.apps.golden.captions import CAPTION_SUFFIXES
+from pipeline.apps.golden.errors import GoldenError
 from pipeline.cache import Cache
 from pipeline.progress import Reporter
 from pipeline.recipe.load import load_recipe

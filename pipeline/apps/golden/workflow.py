@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nodes.golden.compare import CheckResult, compare
-from nodes.golden.extract import DEFAULT_SAMPLES, Observation, extract
-from nodes.golden.render import render
-from nodes.golden.report import format_report
-from nodes.golden.store import (
+from pipeline.apps.golden.compare import CheckResult, compare
+from pipeline.apps.golden.extract import DEFAULT_SAMPLES, Observation, extract
+from pipeline.apps.golden.render import render
+from pipeline.apps.golden.report import format_report
+from pipeline.apps.golden.store import (
     FAILURES,
     GOLDEN_JSON,
     CaptionFile,
@@ -25,7 +25,7 @@ from nodes.golden.store import (
     load_golden,
     save_golden,
 )
-from nodes.golden.tolerances import Tolerances
+from pipeline.apps.golden.tolerances import Tolerances
 from nodes.media.ffmpeg import ffmpeg_version
 from pipeline.cache import Cache
 from pipeline.progress import Reporter

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nodes.golden.captions import Cue, parse_cues
-from nodes.golden.compare import compare_cues
-from nodes.golden.tolerances import Tolerances
+from pipeline.apps.golden.captions import Cue, parse_cues
+from pipeline.apps.golden.compare import compare_cues
+from pipeline.apps.golden.tolerances import Tolerances
 
 SRT = """1
 00:00:00,300 --> 00:00:01,250

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from nodes.golden.cli import register
-from nodes.golden.determinism import check_determinism, compare_media
+from pipeline.apps.golden.cli import register
+from pipeline.apps.golden.determinism import check_determinism, compare_media
 from nodes.media.ffmpeg import run_ffmpeg
 
 pytest_plugins = ["pytester"]
 
-ASSETS = Path(__file__).resolve().parents[3] / "recipes" / "assets"
+ASSETS = Path(__file__).resolve().parents[4] / "recipes" / "assets"
 ASSET_FILES = ("city.jpg", "hills.jpg", "harbour.jpg", "music.ogg")
 
 
@@ -49,7 +49,7 @@ def plugin_args() -> list[str]:
     installed = any(e.name == "pipeline_golden" for e in entry_points(group="pytest11"))
     if installed and not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         return []
-    return ["-p", "nodes.golden.pytest_plugin"]
+    return ["-p", "pipeline.apps.golden.pytest_plugin"]
 
 
 def golden_cli(argv: list[str]) -> int:

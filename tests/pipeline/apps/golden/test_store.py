@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from nodes.golden.errors import GoldenError
-from nodes.golden.frames import sample_indices
-from nodes.golden.store import _compact_lists, golden_dir, load_golden
-from nodes.golden.tolerances import Tolerances
+from pipeline.apps.golden.errors import GoldenError
+from pipeline.apps.golden.frames import sample_indices
+from pipeline.apps.golden.store import _compact_lists, golden_dir, load_golden
+from pipeline.apps.golden.tolerances import Tolerances
 
 
 def test_golden_dir_sits_beside_the_recipe(tmp_path):

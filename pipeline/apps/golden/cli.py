@@ -4,7 +4,7 @@
     pipeline golden check recipes/x.yaml      # render (cached), compare; exit 0 pass, 1 fail, 2 bad input
     pipeline golden determinism recipes/x.yaml  # render twice with fresh caches, compare the bytes
 
-Registered under the ``pipeline.commands`` entry-point group as ``golden = "nodes.golden.cli:register"``.
+Registered under the ``pipeline.commands`` entry-point group as ``golden = "pipeline.apps.golden.cli:register"``.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from nodes.golden.determinism import check_determinism
-from nodes.golden.errors import GoldenError
-from nodes.golden.extract import DEFAULT_SAMPLES
-from nodes.golden.workflow import check_recipe, record_recipe
+from pipeline.apps.golden.determinism import check_determinism
+from pipeline.apps.golden.errors import GoldenError
+from pipeline.apps.golden.extract import DEFAULT_SAMPLES
+from pipeline.apps.golden.workflow import check_recipe, record_recipe
 from pipeline.cache import Cache, default_cache_dir
 from pipeline.errors import EXIT_BAD_INPUT, PipelineError
 from pipeline.progress import Reporter

@@ -20,7 +20,7 @@ from nodes.media.aac import AacTrack
 from nodes.media.encoder import LIBX264, audio_encoder_args, video_encoder_args
 from nodes.media.ffmpeg import run_ffmpeg
 from nodes.media.probe import VideoInfo, probe
-from nodes.merge import (
+from nodes.merge.node import (
     Merge,
     MergeParams,
     Scene,
@@ -326,7 +326,7 @@ def test_encoder_tools_only_when_a_transition_needs_them() -> None:
 
 def test_caption_tracks_can_name_their_scenes(tmp_path):
     from nodes.formats import CaptionTrack, Segment
-    from nodes.merge import _load_tracks
+    from nodes.merge.node import _load_tracks
 
     track = CaptionTrack(duration=1.0, segments=[Segment(start=0.1, end=0.9, lines=["Hi"])])
     path = tmp_path / "c.json"

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from nodes.golden.compare import spectrum_difference
-from nodes.golden.similarity import luma, psnr, ssim
+from pipeline.apps.golden.compare import spectrum_difference
+from pipeline.apps.golden.similarity import luma, psnr, ssim
 
 
 def _picture(seed: int = 0) -> np.ndarray:

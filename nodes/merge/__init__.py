@@ -1,0 +1,1 @@
+"""The merge node type: scenes joined with transitions, the final mix, caption files."""
