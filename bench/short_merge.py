@@ -42,7 +42,7 @@ from PIL import Image, ImageOps
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nodes.audio.loudness import measure_file  # noqa: E402
+from nodes.audio.bs1770 import measure_file  # noqa: E402
 from nodes.media import encoder as encoder_policy  # noqa: E402
 from nodes.media.ffmpeg import escape_filter_value, run_ffmpeg  # noqa: E402
 from nodes.media.probe import probe  # noqa: E402

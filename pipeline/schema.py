@@ -1,4 +1,4 @@
-"""The recipe JSON Schema, with each registered node type's params, for editor completion.
+"""The recipe JSON Schema, with each registered node type's params and form's fields, for editor completion.
 
 Steps in the general form are a ``oneOf`` over node types keyed by ``type``; input ports accept a file
 path or a ``${step.port}`` reference. yaml-language-server picks the schema up from a modeline:
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.recipe.model import Recipe
+from pipeline.recipe.forms import recipe_forms
+from pipeline.recipe.model import StepsRecipe
 from pipeline.registry import node_types
 
 REFERENCE = {"type": "string", "description": "A file path (relative to the recipe) or ${step.port}."}
@@ -32,46 +33,15 @@ def step_schema(name: str) -> dict[str, Any]:
     return {"schema": schema, "defs": defs}
 
 
-def _params_subset(node: str, drop: set[str], defs: dict[str, Any]) -> dict[str, Any] | None:
-    """A node type's params schema without some fields (scene-list settings are spread into steps)."""
-    cls = node_types().get(node)
-    if cls is None:
-        return None
-    params = cls.params.model_json_schema()
-    defs.update(params.pop("$defs", {}))
-    props = {k: v for k, v in params.get("properties", {}).items() if k not in drop}
-    return {"type": "object", "properties": props, "additionalProperties": False}
-
-
-def _scene_settings(defs: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Schemas for the scene list's voice / render / motion / captions settings, from the node types."""
-    found: dict[str, dict[str, Any]] = {}
-    voice = _params_subset("tts", {"text"}, defs)
-    render = _params_subset("render", {"width", "height", "fps", "duration", "preview", "caption_style"}, defs)
-    captions = _params_subset("captions", set(), defs)
-    full_render = _params_subset("render", set(), defs)
-    if voice:
-        found["voice"] = voice
-    if render:
-        motion = render["properties"].pop("motion", None)
-        found["render"] = render
-        if motion:
-            found["motion"] = motion
-    if captions:
-        style = (full_render or {}).get("properties", {}).get("caption_style")
-        if style:
-            captions["properties"]["style"] = style
-        found["captions"] = {"anyOf": [captions, {"type": "boolean"}]}
-    return found
-
-
 def recipe_schema() -> dict[str, Any]:
-    schema = Recipe.model_json_schema()
+    """One schema for every form: the steps form's fields and each registered form's (the form is chosen
+    by its key, which the schema leaves to the loader)."""
+    schema = StepsRecipe.model_json_schema()
+    schema["required"] = ["version"]
     defs = schema.setdefault("$defs", {})
-    for key, sub in _scene_settings(defs).items():
-        for owner in (schema, defs.get("Scene", {})):
-            if key in owner.get("properties", {}):
-                owner["properties"][key] = {**sub, "description": owner["properties"][key].get("description", "")}
+    for form in recipe_forms().values():
+        for key, sub in form.schema_properties(defs).items():
+            schema["properties"].setdefault(key, sub)
     variants = []
     for name in sorted(node_types()):
         part = step_schema(name)

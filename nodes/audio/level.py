@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nodes.audio.loudness import measure
+from nodes.audio.bs1770 import measure
 from nodes.audio.pcm import Samples, db_to_gain
 
 MAX_BOOST_DB = 24.0

@@ -14,7 +14,7 @@ The rules, in the order they apply:
    holds at least half of its capacity (``lines * max_chars`` columns), so a new sentence starts on a
    fresh caption when that does not leave a tiny one behind. A silence of ``PAUSE_BREAK`` seconds or
    more between two words also starts a new caption, so text never appears long before it is spoken.
-4. Timing: see ``timing.py`` (shared with the sentence packer). Captions never overlap.
+4. Timing: see ``cue_timing.py`` (shared with the sentence packer). Captions never overlap.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from nodes.captions.timing import GAP_CLOSE, PAUSE_BREAK, TAIL, assemble, check_packing
+from nodes.captions.cue_timing import GAP_CLOSE, PAUSE_BREAK, TAIL, assemble, check_packing
 from nodes.formats import CaptionTrack, Word, WordTimings
 
 __all__ = ["GAP_CLOSE", "PAUSE_BREAK", "TAIL", "ends_sentence", "segment_words", "text_width"]

@@ -14,7 +14,7 @@ The rules, in the order they apply:
    pieces are joined by a space only where the text had one. A piece wider than a line stands alone.
    A caption holds at most ``lines`` lines.
 4. Captions. Every sentence starts a new caption, and so does a silence of ``PAUSE_BREAK`` seconds.
-5. Timing: see ``timing.py``. Captions never overlap. ``Segment.words`` holds the pieces with their
+5. Timing: see ``cue_timing.py``. Captions never overlap. ``Segment.words`` holds the pieces with their
    times (one entry per piece, so a highlight can follow them character by character in CJK).
 """
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from nodes.captions.language import breaks_anywhere, graphemes
 from nodes.captions.segment import CLOSING, OPENING, ends_sentence, text_width
-from nodes.captions.timing import PAUSE_BREAK, assemble, check_packing
+from nodes.captions.cue_timing import PAUSE_BREAK, assemble, check_packing
 from nodes.formats import CaptionTrack, Word, WordTimings
 
 # Japanese characters that must not start a line: they join the character before them.

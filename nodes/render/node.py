@@ -3,7 +3,7 @@ narration (or silence) and burned-in captions, as one MP4.
 
 The scene's length is the ``duration`` param when given, else the narration's, else the clip's: exactly
 ceil(length * fps) frames and the audio padded or cut to the same length, so video and audio agree within
-a frame and the merge can join scenes end to end. Still frames are made in Python (see ``frames.py`` for
+a frame and the merge can join scenes end to end. Still frames are made in Python (see ``kenburns_frames.py`` for
 why) and piped to ffmpeg, which burns the captions in with libass and encodes.
 """
 
@@ -222,7 +222,7 @@ class Render(NodeType):
         ctx.progress(1.0, f"{n_frames} frames")
 
     def warm_up(self) -> None:
-        from nodes.render.frames import YuvSource  # noqa: F401 - imports Pillow and the resampler
+        from nodes.render.kenburns_frames import YuvSource  # noqa: F401 - imports Pillow and the resampler
         from nodes.render.resample import load_kernels
 
         load_kernels()
@@ -231,7 +231,7 @@ class Render(NodeType):
                       n_frames: int) -> tuple[FeedFn, bool]:
         """The stdin feeder for a still with motion, and whether every frame is the same."""
         from nodes.media.pipe import PipeFeed
-        from nodes.render.frames import YuvSource, frames
+        from nodes.render.kenburns_frames import YuvSource, frames
         from nodes.render.image import load_image
 
         motion = params.motion

@@ -6,8 +6,8 @@ then scene level (a scene's ``voice``/``motion``/``render``/``captions`` overrid
 Every generated field remembers the recipe line it came from, so errors found by the node types point at
 what the user wrote.
 
-This is the one place where the engine knows the built-in node types by name: the scene list is sugar
-over them. Their params are still validated by the node types themselves.
+The scene list is sugar over this project's node types, so it lives with them and reaches the engine as
+a recipe form (``nodes/scenes/form.py``). Their params are still validated by the node types themselves.
 """
 
 from __future__ import annotations
@@ -16,10 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from pipeline.errors import Problem
-from pipeline.recipe.model import Recipe
-from pipeline.recipe.source import Path_, Source
-from pipeline.recipe.steps import STEP_NAME_CHARS, StepSpec, valid_step_name
+from nodes.scenes.model import SceneRecipe
+from pipeline.form import (
+    STEP_NAME_CHARS,
+    Path_,
+    Problem,
+    Source,
+    StepSpec,
+    valid_step_name,
+)
 from pipeline.registry import get_node_type
 
 MERGE_STEP = "merge"
@@ -70,7 +75,7 @@ def preview_size(width: int, height: int) -> tuple[int, int]:
 
 
 class _Expander:
-    def __init__(self, recipe: Recipe, source: Source, preview: bool) -> None:
+    def __init__(self, recipe: SceneRecipe, source: Source, preview: bool) -> None:
         self.recipe = recipe
         self.source = source
         self.preview = preview
@@ -93,7 +98,7 @@ class _Expander:
 
     def scene(self, index: int) -> tuple[list[StepSpec], str, str | None]:
         """Steps of one scene, the name of its render step, and its captions step (or None)."""
-        scene = self.recipe.scenes[index]  # type: ignore[index]
+        scene = self.recipe.scenes[index]
         at: Path_ = ("scenes", index)
         name = scene.name or f"scene{index + 1}"
         specs: list[StepSpec] = []
@@ -198,7 +203,7 @@ class _Expander:
                 merge.set("music" if key == "path" else f"music_{key}", value, ("music", key))
         if recipe.transition is not None:
             merge.set("transition", recipe.transition, ("transition",))
-        per_scene = [s.transition for s in recipe.scenes or []]
+        per_scene = [s.transition for s in recipe.scenes]
         if per_scene and per_scene[0] is not None:
             self.problem(("scenes", 0, "transition"), "the first scene has no scene before it to transition "
                          "from", "move this transition to the second scene", "transition")
@@ -235,10 +240,9 @@ class _Expander:
         return outputs
 
 
-def expand_scenes(recipe: Recipe, source: Source,
+def expand_scenes(recipe: SceneRecipe, source: Source,
                   preview: bool = False) -> tuple[list[StepSpec], dict[str, str], list[Problem]]:
     """Steps, outputs (path -> reference) and problems for a scene-list recipe."""
-    assert recipe.scenes is not None
     expander = _Expander(recipe, source, preview)
     specs: list[StepSpec] = []
     renders: list[str] = []

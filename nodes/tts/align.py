@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nodes.tts.engine import missing_modules
-from nodes.tts.normalize import normalize
-from nodes.tts.timing import Span, proportional, weight
+from nodes.tts.spoken_text import normalize
+from nodes.tts.word_timing import Span, proportional, weight
 
 if TYPE_CHECKING:
     import numpy as np

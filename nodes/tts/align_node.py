@@ -15,7 +15,7 @@ from pydantic import Field
 from nodes.formats import WordTimings
 from nodes.tts.align import ENERGY, AlignerError, aeneas_align, aeneas_version, energy_align
 from nodes.tts.audio import AudioReadError, read_mono
-from nodes.tts.timing import script_words, tidy
+from nodes.tts.word_timing import script_words, tidy
 from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
 MAX_RATE = 48000

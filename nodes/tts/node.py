@@ -18,11 +18,11 @@ from pydantic import Field, model_validator
 from nodes.formats import WordTimings
 from nodes.tts.chatterbox_engine import ChatterboxOptions
 from nodes.tts.engine import Speech, VoiceError
-from nodes.tts.engines import Choice, NoEngine, choose
+from nodes.tts.fallback import Choice, NoEngine, choose
 from nodes.tts.kokoro_engine import KokoroOptions
-from nodes.tts.normalize import normalize
+from nodes.tts.spoken_text import normalize
 from nodes.tts.sentences import split_sentences
-from nodes.tts.timing import Span, script_words, tidy
+from nodes.tts.word_timing import Span, script_words, tidy
 from nodes.tts.weights import WeightsNotFound
 from pipeline.node import (
     InputValue,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules
 from nodes.tts.models import MODELS
-from nodes.tts.timing import Span, fit, script_words, tidy
+from nodes.tts.word_timing import Span, fit, script_words, tidy
 
 if TYPE_CHECKING:
     from piper import PiperVoice

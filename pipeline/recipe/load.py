@@ -1,4 +1,8 @@
-"""Loading a recipe: YAML with source positions -> validated model -> steps -> compiled Pipeline."""
+"""Loading a recipe: YAML with source positions -> validated model -> steps -> compiled Pipeline.
+
+The steps form is read here; a recipe with another form's key (``scenes:``) is validated and expanded by
+that form's plugin (``pipeline/form.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.errors import Problem, RecipeError
+from pipeline.form import Expansion, RecipeForm
 from pipeline.graph import Pipeline, compile_steps
 from pipeline.recipe.diagnose import problems_from_validation
-from pipeline.recipe.model import Recipe
-from pipeline.recipe.scenes import expand_scenes
-from pipeline.recipe.source import Source, load_yaml, parse_yaml
+from pipeline.recipe.forms import recipe_forms
+from pipeline.recipe.model import RecipeBase, StepsRecipe
+from pipeline.recipe.source import Source, load_yaml
 from pipeline.recipe.steps import steps_from_mapping
 from pipeline.recipe.variables import substitute
 
@@ -24,24 +29,26 @@ def compile_source(source: Source, variables: dict[str, str] | None = None, prev
     var_problems = substitute(source, variables)
     if var_problems:
         raise RecipeError(var_problems)
+    form = _choose_form(source)
+    model: type[RecipeBase] = form.model if form is not None else StepsRecipe
     try:
-        recipe = Recipe.model_validate(source.data)
+        recipe = model.model_validate(source.data)
     except ValidationError as exc:
-        raise RecipeError(problems_from_validation(exc, Recipe, source.locate)) from None
+        raise RecipeError(problems_from_validation(exc, model, source.locate)) from None
     base_dir = source.file.resolve().parent
-    if recipe.scenes is not None:
-        specs, outputs, problems = expand_scenes(recipe, source, preview=preview)
+    if form is not None:
+        expansion = form.expand(recipe, source, preview=preview)
     else:
-        assert recipe.steps is not None
-        specs, outputs, problems = (steps_from_mapping(recipe.steps, recipe.defaults),
-                                     dict(recipe.outputs or {}), [])
-        if not outputs:
-            problems.append(Problem(source.locate(("steps",)), "a steps recipe needs 'outputs:'",
-                                    hint="map output files to step outputs, e.g. out/video.mp4: ${final.video}"))
+        assert isinstance(recipe, StepsRecipe)
+        expansion = Expansion(steps_from_mapping(recipe.steps, recipe.defaults), dict(recipe.outputs or {}))
+        if not expansion.outputs:
+            expansion.problems.append(Problem(
+                source.locate(("steps",)), "a steps recipe needs 'outputs:'",
+                hint="map output files to step outputs: <file>: ${step.port}"))
+    problems = expansion.problems
     try:
-        origin = (("output", "path") if isinstance(source.data.get("output"), dict) and "path" in source.data["output"]
-                  else ("output",)) if recipe.scenes is not None else None
-        pipeline = compile_steps(specs, outputs, source, base_dir, recipe.allow_outside_paths, origin)
+        pipeline = compile_steps(expansion.specs, expansion.outputs, source, base_dir, recipe.allow_outside_paths,
+                                 expansion.output_origin)
     except RecipeError as exc:
         raise RecipeError(problems + exc.problems) from None
     if problems:
@@ -50,13 +57,27 @@ def compile_source(source: Source, variables: dict[str, str] | None = None, prev
 
 
 def load_recipe(path: str | Path, variables: dict[str, str] | None = None, preview: bool = False) -> Pipeline:
-    """Read, validate and compile a recipe file; ``variables`` override its ``vars``; ``preview`` renders a
-    scene-list recipe small and fast, to its own outputs (``<name>.preview.mp4``)."""
+    """Read, validate and compile a recipe file; ``variables`` override its ``vars``; ``preview`` asks the
+    recipe's form for its small, fast version (written to outputs of its own), where it has one."""
     file = Path(path)
     return compile_source(load_yaml(file), variables, preview)
 
 
-def load_recipe_text(text: str, file: str | Path, variables: dict[str, str] | None = None) -> Pipeline:
-    """Compile recipe text as if it were the file ``file`` (paths resolve relative to it)."""
-    return compile_source(parse_yaml(text, Path(file)), variables)
-
+def _choose_form(source: Source) -> RecipeForm | None:
+    """The form whose key the recipe has (None: the steps form); exactly one form per recipe."""
+    forms = recipe_forms()
+    data = source.data
+    present = [key for key in forms if key in data]
+    if "steps" in data and not present:
+        return None
+    if len(present) == 1 and "steps" not in data:
+        return forms[present[0]]
+    choices = " or ".join([f"'{key}:' ({form.title})" for key, form in forms.items()] + ["'steps:' (general form)"])
+    problem = Problem(source.locate((present[0],)) if present else source.locate(()),
+                      f"a recipe has either {choices}, exactly one of them", hint="start from recipes/hello.yaml")
+    if not present:  # report the other fields' problems first, as for any recipe
+        try:
+            StepsRecipe.model_validate({**data, "steps": {}})
+        except ValidationError as exc:
+            raise RecipeError(problems_from_validation(exc, StepsRecipe, source.locate)) from None
+    raise RecipeError([problem])

@@ -1,126 +1,37 @@
-"""The recipe document (format v1) as pydantic models.
+"""The recipe document (format v1): the fields every recipe has, and the general steps form.
 
-A recipe is either a *scene list* (``scenes:``, the form most users write) or the general *steps* form
-(``steps:`` + ``outputs:``). Settings under ``voice``, ``captions``, ``motion`` and ``music`` are passed
-through to the node types, whose own params models validate them; the recipe model checks the shape only.
+A recipe is either the general *steps* form (``steps:`` + ``outputs:``), which the engine reads itself, or
+a shorthand form registered by a plugin (``pipeline.forms``, see ``pipeline/form.py``) that extends
+``RecipeBase`` with its own fields and expands into steps.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-_SIZE = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)\s*$")
+Settings = dict[str, Any]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-PRESETS = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080), "4:5": (1080, 1350)}
+class RecipeBase(Strict):
+    """Fields of every recipe form."""
 
-
-class OutputSettings(Strict):
-    path: str | None = Field(None, description="Where the final video goes, relative to the recipe "
-                                                 "(default: out/<recipe name>.mp4).")
-    size: str = Field("1080x1920", description="WIDTHxHEIGHT in pixels (both even), or a preset: "
-                                               + ", ".join(PRESETS) + ".")
-    fps: int = Field(30, ge=1, le=120)
-
-    @field_validator("size")
-    @classmethod
-    def _size(cls, value: str) -> str:
-        if value.strip() in PRESETS:
-            width, height = PRESETS[value.strip()]
-            return f"{width}x{height}"
-        match = _SIZE.match(value)
-        if not match:
-            raise ValueError(f"expected WIDTHxHEIGHT (for example 1080x1920) or one of {', '.join(PRESETS)}")
-        width, height = int(match.group(1)), int(match.group(2))
-        if width % 2 or height % 2 or not (16 <= width <= 7680 and 16 <= height <= 7680):
-            raise ValueError("width and height must be even and between 16 and 7680")
-        return f"{width}x{height}"
-
-    @property
-    def dimensions(self) -> tuple[int, int]:
-        width, height = self.size.split("x")
-        return int(width), int(height)
-
-
-Settings = dict[str, Any]
-
-
-class Limits(Strict):
-    """Bounds that stop a typo or a hostile input from exhausting memory or time; raise them here."""
-
-    max_text_chars: int | None = Field(None, ge=1, description="Longest narration per scene (characters).")
-    max_image_megapixels: float | None = Field(None, gt=0, description="Largest picture (default 100).")
-    max_scene_seconds: float | None = Field(None, gt=0, description="Longest scene (default 600).")
-    max_video_seconds: float | None = Field(None, gt=0, description="Longest video (default 4 hours).")
-    max_output_side: int | None = Field(None, ge=16, description="Largest output width or height (default 4096).")
-
-
-class Scene(Strict):
-    name: str | None = Field(None, description="Step names for this scene (default scene<N>).")
-    text: str | None = Field(None, description="The narration for this scene.")
-    image: str | None = Field(None, description="Background image, relative to the recipe.")
-    video: str | None = Field(None, description="Background video (instead of an image), looped or trimmed.")
-    audio: str | None = Field(None, description="Narration you recorded (instead of TTS); with `text` the "
-                                                "words are aligned to it for captions.")
-    duration: float | None = Field(None, gt=0, le=3600,
-                                   description="Seconds, for a scene without narration (music only).")
-    voice: Settings = Field(default_factory=dict, description="Overrides of the recipe's voice.")
-    motion: Settings = Field(default_factory=dict, description="Overrides of the recipe's motion.")
-    render: Settings = Field(default_factory=dict, description="Overrides of the recipe's render settings.")
-    captions: Settings | bool = Field(default_factory=dict,
-                                      description="Overrides of the recipe's captions, or false.")
-    transition: Settings | None = Field(None, description="Transition into this scene from the previous one.")
-
-    @model_validator(mode="after")
-    def _shape(self) -> Scene:
-        if (self.image is None) == (self.video is None):
-            raise ValueError("a scene needs exactly one background: `image:` or `video:`")
-        if self.text is None and self.audio is None and self.duration is None:
-            raise ValueError("a scene needs `text:` (narration), `audio:` (your recording) or `duration:` "
-                             "(seconds without narration)")
-        if self.duration is not None and (self.text is not None or self.audio is not None):
-            raise ValueError("`duration:` is for scenes without narration; with `text:` or `audio:` the "
-                             "narration sets the length")
-        return self
-
-
-class Recipe(Strict):
     version: Literal[1] = Field(description="Recipe format version; 1.")
-    output: OutputSettings = Field(default_factory=OutputSettings)
-    voice: Settings = Field(default_factory=dict, description="TTS settings for every scene.")
-    captions: Settings | bool = Field(default_factory=dict,
-                                      description="Caption settings (packing, style), or false.")
-    motion: Settings = Field(default_factory=dict, description="Ken Burns settings for every scene.")
-    render: Settings = Field(default_factory=dict, description="Render settings for every scene (fit...).")
-    music: Settings | str | None = Field(None, description="Background music: a path, or a mapping with "
-                                                            "`path` and mix settings (volume_db, duck...).")
-    transition: Settings | None = Field(None, description="Transition between scenes (default: cut).")
-    loudness: Settings | None = Field(None, description="Final loudness: {target_lufs, true_peak_db}.")
-    limits: Limits = Field(default_factory=Limits, description="Size and time limits (scene-list form).")
     vars: dict[str, Any] | None = Field(None, description="Variables, used as ${name} in any string.")
     allow_outside_paths: bool = Field(False, description="Allow file paths outside the recipe's folder "
                                                           "(absolute paths, ../); off so a shared recipe "
                                                           "cannot read or overwrite other files.")
-    defaults: dict[str, Settings] = Field(
-        default_factory=dict, description="Steps form: default fields per node type, e.g. {tts: {speed: 1.1}}.")
-    scenes: list[Scene] | None = None
-    steps: dict[str, Settings] | None = None
-    outputs: dict[str, str] | None = Field(None, description="Output file -> ${step.port} (steps form).")
 
-    @model_validator(mode="after")
-    def _one_form(self) -> Recipe:
-        if (self.scenes is None) == (self.steps is None):
-            raise ValueError("a recipe has either 'scenes:' (scene list) or 'steps:' (general form), "
-                             "exactly one of them")
-        if self.scenes is not None and not self.scenes:
-            raise ValueError("'scenes:' is empty; add at least one scene with text and image")
-        if isinstance(self.music, dict) and "path" not in self.music:
-            raise ValueError("music needs `path:` (the music file)")
-        return self
+
+class StepsRecipe(RecipeBase):
+    """The general form: named steps of any node type, wired by ``${step.port}`` references."""
+
+    defaults: dict[str, Settings] = Field(
+        default_factory=dict, description="Default fields per node type, e.g. {<type>: {<field>: <value>}}.")
+    steps: dict[str, Settings]
+    outputs: dict[str, str] | None = Field(None, description="Output file -> ${step.port}.")

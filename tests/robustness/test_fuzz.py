@@ -6,7 +6,7 @@
 - Packers (``nodes.captions.pack.pack``, word and sentence modes): captions never overlap and stay inside
   the audio, every word appears once and in order, no caption has more than ``lines`` lines, and a line
   wider than ``max_chars`` is a single unbreakable word.
-- Normaliser (``nodes.tts.normalize.normalize``): never raises on any unicode text, returns tidy text (no
+- Normaliser (``nodes.tts.spoken_text.normalize``): never raises on any unicode text, returns tidy text (no
   tabs, no doubled or edge spaces), and text made of words and numbers in every written form (integers,
   thousands, decimals, money, percents, ordinals, dates, times, years, decades, lists) comes back with
   no digit left: the engine and the captions get words.
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from nodes.captions.pack import pack
 from nodes.captions.segment import text_width
 from nodes.formats import Word, WordTimings
-from nodes.tts.normalize import normalize
+from nodes.tts.spoken_text import normalize
 from pipeline.errors import PipelineError
 from pipeline.recipe.load import compile_source
 from pipeline.recipe.source import parse_yaml

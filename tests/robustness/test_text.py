@@ -13,8 +13,8 @@ import wave
 
 import pytest
 
-from nodes.tts.normalize import normalize
-from nodes.tts.timing import script_words
+from nodes.tts.spoken_text import normalize
+from nodes.tts.word_timing import script_words
 from tests.robustness.helpers import (
     Guard,
     Project,

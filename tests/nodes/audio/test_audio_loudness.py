@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nodes.audio.loudness import measure, measure_file, parse_metadata
+from nodes.audio.bs1770 import measure, measure_file, parse_metadata
 from nodes.audio.pcm import RATE, read_audio, write_wav
 
 ASSETS = Path(__file__).resolve().parents[3] / "recipes" / "assets"

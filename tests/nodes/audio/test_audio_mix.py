@@ -7,9 +7,9 @@ import pytest
 
 from nodes.audio.level import level
 from nodes.audio.limiter import true_peak_db
-from nodes.audio.loudness import measure
+from nodes.audio.bs1770 import measure
 from nodes.audio.mix import MusicSettings, mix
-from nodes.audio.normalize import normalize
+from nodes.audio.to_target import normalize
 from nodes.audio.pcm import RATE
 
 

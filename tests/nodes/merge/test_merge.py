@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from nodes.audio.loudness import measure_file
+from nodes.audio.bs1770 import measure_file
 from nodes.formats import CaptionTrack, Segment
 from nodes.media.aac import AacTrack
 from nodes.media.encoder import LIBX264, audio_encoder_args, video_encoder_args

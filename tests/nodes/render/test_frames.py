@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nodes.render.frames import YuvSource, frames
+from nodes.render.kenburns_frames import YuvSource, frames
 from nodes.render.motion import Rect
 
 

@@ -98,7 +98,7 @@ def test_load_kernels_prepares_the_kernel_a_frame_uses() -> None:
     """The render node's warm-up: after it, making a real frame compiles nothing new."""
     from PIL import Image
 
-    from nodes.render.frames import YuvSource
+    from nodes.render.kenburns_frames import YuvSource
     from nodes.render.motion import Rect
     from nodes.render.resample import load_kernels
     from nodes.render.resample_kernel import two_pass

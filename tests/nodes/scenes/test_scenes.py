@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.recipe.model import Recipe
-from pipeline.recipe.scenes import expand_scenes
+from nodes.scenes.expand import expand_scenes
+from nodes.scenes.model import SceneRecipe
 from pipeline.recipe.source import parse_yaml
 
 TEXT = """\
@@ -29,7 +29,7 @@ scenes:
 
 def expand(text: str = TEXT):
     source = parse_yaml(text, Path("/r/hello.yaml"))
-    recipe = Recipe.model_validate(source.data)
+    recipe = SceneRecipe.model_validate(source.data)
     return expand_scenes(recipe, source), source
 
 
@@ -115,7 +115,7 @@ def test_scene_shapes_narration_sources_and_merge_settings():
 
 def test_preview_renders_small_and_elsewhere():
     source = parse_yaml(TEXT, Path("/r/hello.yaml"))
-    (specs, outputs, _) = expand_scenes(Recipe.model_validate(source.data), source, preview=True)
+    (specs, outputs, _) = expand_scenes(SceneRecipe.model_validate(source.data), source, preview=True)
     render = next(s for s in specs if s.name == "scene1.render").fields
     assert (render["width"], render["height"], render["fps"], render["preview"]) == (360, 640, 15, True)
     assert next(s for s in specs if s.name == "merge").fields["preview"] is True
@@ -129,7 +129,7 @@ def test_scene_needs_one_background_and_some_length():
     for bad in ("{text: x}", "{text: x, image: a.jpg, video: b.mp4}", "{image: a.jpg}",
                 "{text: x, image: a.jpg, duration: 3}"):
         with pytest.raises(ValidationError):
-            Recipe.model_validate(parse_yaml(f"version: 1\nscenes:\n  - {bad}\n", Path("r.yaml")).data)
+            SceneRecipe.model_validate(parse_yaml(f"version: 1\nscenes:\n  - {bad}\n", Path("r.yaml")).data)
 
 
 def test_limits_reach_the_node_types():

@@ -24,7 +24,7 @@ from nodes.formats import WordTimings  # noqa: E402
 from nodes.tts import chatterbox_engine  # noqa: E402
 from nodes.tts.models import MODELS  # noqa: E402
 from nodes.tts.node import TTS, TTSParams  # noqa: E402
-from nodes.tts.timing import script_words  # noqa: E402
+from nodes.tts.word_timing import script_words  # noqa: E402
 from pipeline.node import RunContext  # noqa: E402
 
 MAX_TOKENS = 25

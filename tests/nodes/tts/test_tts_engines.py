@@ -18,7 +18,7 @@ from nodes.tts.cli import engine_report, register
 from nodes.tts.engine import Engine, Speech
 from nodes.tts.models import MODELS, Models
 from nodes.tts.node import TTS, TTSParams
-from nodes.tts.timing import proportional, script_words, tidy
+from nodes.tts.word_timing import proportional, script_words, tidy
 from pipeline.node import NodeError, NodeInputError, RunContext
 
 
@@ -264,7 +264,7 @@ def test_a_gpu_voice_takes_the_gpu_slot(monkeypatch) -> None:
     not share one GPU at once and Dask sends them to a GPU worker. Piper, and a chain that cannot run
     (the run reports why), ask for a core."""
     from nodes.tts import node as tts_node
-    from nodes.tts.engines import Choice
+    from nodes.tts.fallback import Choice
     from nodes.tts.kokoro_engine import KokoroEngine, KokoroOptions
     from pipeline.node import Resources
 

@@ -9,11 +9,11 @@ import pytest
 import soundfile as sf
 
 from nodes.formats import WordTimings
-from nodes.tts import engines
+from nodes.tts import fallback as engines
 from nodes.tts.engine import Engine, Speech
 from nodes.tts.node import TTS, TTSParams
-from nodes.tts.normalize import normalize
-from nodes.tts.timing import proportional, script_words, tidy
+from nodes.tts.spoken_text import normalize
+from nodes.tts.word_timing import proportional, script_words, tidy
 from pipeline.node import NodeError, NodeInputError, RunContext
 
 RATE = 16000

@@ -23,7 +23,7 @@ from nodes.formats import WordTimings  # noqa: E402
 from nodes.tts.kokoro_engine import REPO, KokoroEngine, KokoroOptions  # noqa: E402
 from nodes.tts.models import MODELS  # noqa: E402
 from nodes.tts.node import TTS, TTSParams  # noqa: E402
-from nodes.tts.timing import script_words  # noqa: E402
+from nodes.tts.word_timing import script_words  # noqa: E402
 from pipeline.node import NodeInputError, RunContext  # noqa: E402
 
 

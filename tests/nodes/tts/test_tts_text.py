@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nodes.tts.normalize import normalize
+from nodes.tts.spoken_text import normalize
 from nodes.tts.numbers import cardinal, ordinal, year
 from nodes.tts.sentences import MAX_CHARS, pack_sentences, split_sentences
-from nodes.tts.timing import script_words
+from nodes.tts.word_timing import script_words
 
 
 def test_splits_sentences_and_keeps_abbreviations() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nodes.tts.piper_engine import spoken_words
-from nodes.tts.timing import Span, fit, group, proportional, tidy
+from nodes.tts.word_timing import Span, fit, group, proportional, tidy
 
 
 def flat(spans: list[Span]) -> list[float]:

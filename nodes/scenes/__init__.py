@@ -1,0 +1,1 @@
+"""The scene list: the recipe form most users write, expanded into this project's node types."""
