@@ -49,9 +49,9 @@ def test_music_only_and_silence() -> None:
 
 
 def _compiled_signatures() -> dict[str, list[object]]:
-    from nodes.audio import duck, limiter, loudness, window
+    from nodes.audio import bs1770, duck, limiter, window
 
-    kernels = {"envelope": limiter._envelope, "step_energies": loudness._step_energies,
+    kernels = {"envelope": limiter._envelope, "step_energies": bs1770._step_energies,
                "window_power": duck._window_power, "ramps": duck._ramps, "sliding_min": window._sliding_min,
                "trailing_mean": window._trailing_mean}
     return {name: list(kernel.signatures) for name, kernel in kernels.items()}

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from nodes.formats import WordTimings
-from nodes.tts import chatterbox_engine, engines
+from nodes.tts import chatterbox_engine, fallback
 from nodes.tts.chatterbox_engine import BUILTIN_VOICE, MODEL_FILES, SAMPLE_RATE, Loaded
 from nodes.tts.cli import engine_report, register
 from nodes.tts.engine import Engine, Speech
@@ -51,8 +51,8 @@ def run(tmp_path: Path, **params: object) -> tuple[np.ndarray, int, WordTimings,
 
 def test_chain_uses_the_first_usable_engine_and_says_why_others_were_skipped(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(engines.ENGINES, "chatterbox", lambda p: Fake("chatterbox", "no weights: x not found"))
-    monkeypatch.setitem(engines.ENGINES, "kokoro", lambda p: Fake("kokoro", None))
+    monkeypatch.setitem(fallback.ENGINES, "chatterbox", lambda p: Fake("chatterbox", "no weights: x not found"))
+    monkeypatch.setitem(fallback.ENGINES, "kokoro", lambda p: Fake("kokoro", None))
     params = {"text": "Hello there.", "engine": ["chatterbox", "kokoro", "piper"]}
     _, rate, timings, warnings = run(tmp_path, **params)
     assert rate == 16000 and [w.text for w in timings.words] == ["Hello", "there."]
@@ -274,7 +274,7 @@ def test_a_gpu_voice_takes_the_gpu_slot(monkeypatch) -> None:
     assert chatterbox_engine.ChatterboxEngine.uses_gpu
 
     def nothing(params):
-        raise engines.NoEngine("none installed")
+        raise fallback.NoEngine("none installed")
 
     monkeypatch.setattr(tts_node, "choose", nothing)
     assert TTS().resources_for(TTSParams(text="Hi.", engine="kokoro")) == Resources(cpu=1)

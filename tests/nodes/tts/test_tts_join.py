@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from nodes.formats import WordTimings
-from nodes.tts import fallback as engines
+from nodes.tts import fallback
 from nodes.tts.engine import Engine, Speech
 from nodes.tts.node import TTS, TTSParams
 from nodes.tts.spoken_text import normalize
@@ -41,7 +41,7 @@ class ToneEngine(Engine):
 @pytest.fixture
 def tone(monkeypatch: pytest.MonkeyPatch) -> ToneEngine:
     engine = ToneEngine()
-    monkeypatch.setitem(engines.ENGINES, "piper", lambda params: engine)
+    monkeypatch.setitem(fallback.ENGINES, "piper", lambda params: engine)
     return engine
 
 
@@ -118,7 +118,7 @@ def test_ten_thousand_words_with_numbers(tmp_path: Path, monkeypatch: pytest.Mon
             return Speech(audio, RATE, tidy(words, proportional(words, 0.0, n / RATE), n / RATE))
 
     engine = Quick()
-    monkeypatch.setitem(engines.ENGINES, "piper", lambda params: engine)
+    monkeypatch.setitem(fallback.ENGINES, "piper", lambda params: engine)
     paragraph = ("On 3/14/2024 Dr. Lee paid $1,200 for 12 maps of the coast, and the crew sailed at 5:30 "
                  "before the tide turned. ")  # 23 words, 34 once spoken
     text = paragraph * 435  # 10,005 words
