@@ -7,38 +7,74 @@ The small public API::
     for node in plan(recipe):
         print(node.node, node.action, node.reasons)
     summary = run(recipe)
+
+Applications of the engine (``pipeline/apps/``) use only these names. The types they annotate with
+(``Cache``, ``Pipeline``, ...) load on first use, so ``import pipeline`` stays cheap.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
+
+from pipeline.errors import EXIT_BAD_INPUT, PipelineError, RecipeError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pipeline.cache import Cache
-    from pipeline.graph import Pipeline
-    from pipeline.plan import NodePlan
-    from pipeline.progress import Reporter, Summary
+    from pipeline.cache import Cache as Cache
+    from pipeline.cache import ResultRecord as ResultRecord
+    from pipeline.graph import Pipeline as Pipeline
+    from pipeline.node import NodeError as NodeError
+    from pipeline.plan import NodePlan as NodePlan
+    from pipeline.progress import Reporter as Reporter
+    from pipeline.progress import Summary as Summary
 
-__all__ = ["load", "plan", "run"]
+__all__ = ["EXIT_BAD_INPUT", "Cache", "NodeError", "NodePlan", "Pipeline", "PipelineError", "RecipeError",
+           "Reporter", "ResultRecord", "Summary", "load", "open_cache", "parse_vars", "plan", "run"]
+
+_LAZY = {"Cache": "pipeline.cache", "ResultRecord": "pipeline.cache", "Pipeline": "pipeline.graph",
+         "NodeError": "pipeline.node", "NodePlan": "pipeline.plan", "Reporter": "pipeline.progress",
+         "Summary": "pipeline.progress"}
 
 
-def load(path: str | Path, variables: dict[str, str] | None = None) -> Pipeline:
+def __getattr__(name: str) -> Any:
+    """The public types, imported when first asked for."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def load(path: str | Path, variables: dict[str, str] | None = None, preview: bool = False) -> Pipeline:
     """Read, validate and compile a recipe (raises RecipeError listing every problem)."""
     from pipeline.recipe.load import load_recipe
 
-    return load_recipe(path, variables)
+    return load_recipe(path, variables, preview)
 
 
-def _cache(cache: Cache | str | Path | None) -> Cache:
+def parse_vars(assignments: list[str] | None) -> dict[str, str]:
+    """``["city=Porto", ...]`` (as ``--var`` takes them) -> ``{"city": "Porto"}``; bad items: RecipeError."""
+    from pipeline.recipe.variables import parse_assignments
+
+    return parse_assignments(assignments)
+
+
+def open_cache(folder: str | Path | None = None) -> Cache:
+    """The cache in ``folder`` (default: ``$PIPELINE_CACHE_DIR``, else ``./cache``); close it when done."""
     from pathlib import Path
 
     from pipeline.cache import Cache, default_cache_dir
 
+    return Cache(Path(folder) if folder is not None else default_cache_dir())
+
+
+def _cache(cache: Cache | str | Path | None) -> Cache:
+    from pipeline.cache import Cache
+
     if isinstance(cache, Cache):
         return cache
-    return Cache(Path(cache) if cache is not None else default_cache_dir())
+    return open_cache(cache)
 
 
 def plan(recipe: Pipeline, cache: Cache | str | Path | None = None) -> list[NodePlan]:
@@ -50,7 +86,7 @@ def plan(recipe: Pipeline, cache: Cache | str | Path | None = None) -> list[Node
 
 def run(recipe: Pipeline, cache: Cache | str | Path | None = None, *, reporter: Reporter | None = None,
         force: frozenset[str] = frozenset(), keep_going: bool = False, executor: Any = None) -> Summary:
-    """Run what is stale, publish the outputs, return the summary."""
+    """Run what is stale, publish the outputs, return the summary (``reporter``: default quiet)."""
     from pipeline.run import run_pipeline
 
     return run_pipeline(recipe, _cache(cache), reporter=reporter, force=force, keep_going=keep_going,

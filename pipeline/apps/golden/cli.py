@@ -15,18 +15,22 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline import (
+    EXIT_BAD_INPUT,
+    Cache,
+    PipelineError,
+    Reporter,
+    open_cache,
+    parse_vars,
+)
 from pipeline.apps.golden.determinism import check_determinism
 from pipeline.apps.golden.errors import GoldenError
 from pipeline.apps.golden.extract import DEFAULT_SAMPLES
 from pipeline.apps.golden.workflow import check_recipe, record_recipe
-from pipeline.cache import Cache, default_cache_dir
-from pipeline.errors import EXIT_BAD_INPUT, PipelineError
-from pipeline.progress import Reporter
-from pipeline.recipe.variables import parse_assignments
 
 
 def _variables(args: argparse.Namespace) -> dict[str, str]:
-    return parse_assignments(args.var)
+    return parse_vars(args.var)
 
 
 def _recipe(args: argparse.Namespace) -> Path:
@@ -38,7 +42,7 @@ def _recipe(args: argparse.Namespace) -> Path:
 
 def _cache(args: argparse.Namespace) -> Cache:
     folder = getattr(args, "cache_dir", None)
-    return Cache(Path(folder) if folder else default_cache_dir())
+    return open_cache(folder or None)
 
 
 def _reporter(args: argparse.Namespace) -> Reporter:

@@ -12,8 +12,8 @@ import numpy as np
 
 from pipeline.apps.golden import thumbnails as framing
 from pipeline.apps.golden.captions import Cue, read_cues
-from pipeline.apps.golden.extract import Observation
 from pipeline.apps.golden.envelope import FLOOR_LUFS
+from pipeline.apps.golden.extract import Observation
 from pipeline.apps.golden.sidebyside import write_side_by_side
 from pipeline.apps.golden.similarity import luma, psnr, ssim
 from pipeline.apps.golden.store import GoldenSet

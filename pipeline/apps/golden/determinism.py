@@ -15,11 +15,7 @@ from pathlib import Path
 
 import av
 
-from pipeline.cache import Cache, ResultRecord
-from pipeline.graph import Pipeline
-from pipeline.plan import plan
-from pipeline.recipe.load import load_recipe
-from pipeline.run import run_pipeline
+from pipeline import Pipeline, ResultRecord, load, open_cache, plan, run
 
 MEDIA_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".wav", ".m4a", ".mp3", ".ogg")
 
@@ -97,16 +93,16 @@ def check_determinism(recipe: Path, work_dir: Path, variables: dict[str, str] | 
     kept.mkdir(parents=True, exist_ok=True)
     records = []
     outputs: list[Path] = []
-    for run in (1, 2):
-        pipeline = load_recipe(recipe, variables)
-        cache = Cache(work_dir / f"cache-{run}")
+    for attempt in (1, 2):
+        pipeline = load(recipe, variables)
+        cache = open_cache(work_dir / f"cache-{attempt}")
         try:
-            run_pipeline(pipeline, cache)
+            run(pipeline, cache)
             records.append({p.node: p.record for p in plan(pipeline, cache)})
         finally:
             cache.close()
         outputs = sorted(pipeline.outputs)
-        if run == 1:
+        if attempt == 1:
             for index, path in enumerate(outputs):
                 shutil.copyfile(path, kept / f"{index}-{path.name}")
     files = []
@@ -117,7 +113,7 @@ def check_determinism(recipe: Path, work_dir: Path, variables: dict[str, str] | 
         else:
             differs = [] if _digest(first) == _digest(path) else ["text/bytes"]
         files.append(FileDiff(path.name, not differs, differs))
-    nodes, origins = _differing_nodes(load_recipe(recipe, variables), records[0], records[1])
+    nodes, origins = _differing_nodes(load(recipe, variables), records[0], records[1])
     return DeterminismReport(recipe, files, nodes, origins)
 
 

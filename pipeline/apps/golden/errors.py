@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.errors import EXIT_BAD_INPUT, PipelineError
+from pipeline import EXIT_BAD_INPUT, PipelineError
 
 
 class GoldenError(PipelineError):

@@ -10,14 +10,14 @@ from pathlib import Path
 import av
 import numpy as np
 
+from nodes.media.probe import probe
+from pipeline import NodeError
 from pipeline.apps.golden import thumbnails as framing
 from pipeline.apps.golden.captions import Cue, read_cues
-from pipeline.apps.golden.errors import GoldenError
 from pipeline.apps.golden.envelope import measure
+from pipeline.apps.golden.errors import GoldenError
 from pipeline.apps.golden.spectrum import BAND_CENTRES_HZ, spectrum
 from pipeline.apps.golden.store import AudioPrint, AudioStream, Streams, VideoStream
-from nodes.media.probe import probe
-from pipeline.node import NodeError
 
 DEFAULT_SAMPLES = 5
 

@@ -54,13 +54,12 @@ class GoldenChecker:
         Keyword arguments override tolerances (ssim, psnr_db, loudness_lu, envelope_lu, spectrum_db,
         caption_ms, duration_frames). Returns the outcome (None when recording).
         """
+        from pipeline import PipelineError, open_cache
         from pipeline.apps.golden.errors import GoldenError
         from pipeline.apps.golden.workflow import check_recipe, record_recipe
-        from pipeline.cache import Cache
-        from pipeline.errors import PipelineError
 
         path = self._path(recipe)
-        cache = Cache(self.cache_dir)
+        cache = open_cache(self.cache_dir)
         try:
             if self.record:
                 record_recipe(path, cache, variables)

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from nodes.media.ffmpeg import ffmpeg_version
+from pipeline import Cache, Reporter
 from pipeline.apps.golden.compare import CheckResult, compare
 from pipeline.apps.golden.extract import DEFAULT_SAMPLES, Observation, extract
 from pipeline.apps.golden.render import render
@@ -26,9 +28,6 @@ from pipeline.apps.golden.store import (
     save_golden,
 )
 from pipeline.apps.golden.tolerances import Tolerances
-from nodes.media.ffmpeg import ffmpeg_version
-from pipeline.cache import Cache
-from pipeline.progress import Reporter
 
 
 @dataclass
