@@ -1,8 +1,9 @@
 """A pytest fixture that checks a recipe against its golden set in one line.
 
-Usage, in a project's own test suite (the plugin is registered through the ``pytest11`` entry point
-``pipeline_golden``, so installing the package is enough; without it, add
-``pytest_plugins = ["pipeline.apps.golden.pytest_plugin"]`` to the top-level conftest.py)::
+Usage, in a project's own test suite. The plugin is opt-in, so installing this package changes no other
+project's pytest runs: name it with ``-p pipeline.apps.golden.pytest_plugin`` (for example in
+``addopts``; this also enables ``--golden-record`` and ``--golden-cache``) or with
+``pytest_plugins = ["pipeline.apps.golden.pytest_plugin"]`` in the top-level conftest.py::
 
     def test_intro_video(golden):
         golden.check("recipes/intro.yaml")
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:  # the plugin loads in every pytest run; the media stack only when a test checks
+if TYPE_CHECKING:  # loading the plugin stays cheap; the media stack loads when a test checks
     from pipeline.apps.golden.workflow import CheckOutcome
 
 

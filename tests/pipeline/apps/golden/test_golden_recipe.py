@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from PIL import Image
 
 from pipeline.apps.golden.cli import register
 from pipeline.apps.golden.determinism import check_determinism, compare_media
+from tests.pipeline.apps.golden.plugin_env import PLUGIN, stale_blocks
 from nodes.media.ffmpeg import run_ffmpeg
 
 pytest_plugins = ["pytester"]
@@ -45,11 +44,8 @@ scenes:
 
 
 def plugin_args() -> list[str]:
-    """Load the plugin by name unless its ``pytest11`` entry point loads it already."""
-    installed = any(e.name == "pipeline_golden" for e in entry_points(group="pytest11"))
-    if installed and not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
-        return []
-    return ["-p", "pipeline.apps.golden.pytest_plugin"]
+    """The plugin is opt-in: a project names it."""
+    return [*stale_blocks(), "-p", PLUGIN]
 
 
 def golden_cli(argv: list[str]) -> int:
