@@ -1,21 +1,16 @@
-"""A long soundtrack encoded to AAC on several cores: chunks encoded at once, their frames spliced.
+"""The soundtrack encoded to AAC once, as ADTS frames, placed in the mux to the exact sample.
 
-ffmpeg's AAC encoder uses one core, and after any edit the merge re-encodes the whole mix (about 1 s for
-70 s of stereo), while the other cores wait. So the samples are cut into chunks at multiples of the AAC
-frame (1024 samples); each chunk is encoded by its own ffmpeg with ``OVERLAP`` samples of context on
-both sides, and the ADTS frames that cover the chunk itself are kept. A frame depends only on its own
-samples and the one before it (the MDCT overlap), and after the context the encoders have settled into
-the same state, so the spliced stream decodes like a single encode (tests/nodes/media/test_aac.py holds
-the seams to it). Timing is made exact in the mux: the first frame is the encoder's priming (1024
-samples), so the track starts ``PRIMING`` samples early (``-itsoffset``, which the MP4 muxer turns into
-an edit list), and the last frame's duration is cut to the samples it really carries, so the track is
-exactly as long as the mix.
-"""
+One encode of the whole mix, on one core. Encoding chunks on several cores and splicing their frames was
+tried and dropped: the encoder's state (its bit reservoir) does not converge after the context, so the
+spliced frames differ from a single encode's for a hundred frames after each seam and the bytes depended
+on the machine's core count. Timing is made exact in the mux: the first frame is the encoder's priming
+(1024 samples), so the track starts ``PRIMING`` samples early (``-itsoffset``, which the MP4 muxer turns
+into an edit list), and the last frame's duration is cut to the samples it really carries, so the track
+is exactly as long as the mix."""
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -29,8 +24,6 @@ from pipeline.node import NodeError
 
 FRAME = 1024  # samples per AAC-LC frame
 PRIMING = FRAME  # ffmpeg's AAC encoder delay: its first frame holds no signal of its own
-OVERLAP = 8 * FRAME  # context encoded on each side of a chunk and thrown away
-MIN_CHUNK_SECONDS = 15.0  # shorter soundtracks are not split: the extra process costs more than it saves
 BUILD_HINT = "check the ffmpeg build (PIPELINE_FFMPEG)"
 
 
@@ -58,15 +51,6 @@ class AacTrack:
         return [f"-c:{stream}", "copy", f"-bsf:{stream}", trim]
 
 
-def chunk_bounds(n_samples: int, parts: int) -> list[int]:
-    """Chunk boundaries [0, b1, ..., n]: ``parts`` chunks at most, inner boundaries on frame multiples,
-    each chunk at least ``MIN_CHUNK_SECONDS`` long."""
-    longest = max(1, int(n_samples // (MIN_CHUNK_SECONDS * SAMPLE_RATE)))
-    parts = max(1, min(parts, longest))
-    inner = sorted({round(n_samples * i / parts / FRAME) * FRAME for i in range(1, parts)})
-    return [0, *(b for b in inner if 0 < b < n_samples), n_samples]
-
-
 def adts_frames(data: bytes, source: str) -> list[bytes]:
     """The frames of an ADTS stream (each starts with its 7- or 9-byte header)."""
     frames = []
@@ -85,55 +69,26 @@ def adts_frames(data: bytes, source: str) -> list[bytes]:
     return frames
 
 
-def _kept_frames(frames: list[bytes], start: int, begin: int, end: int, last: bool) -> list[bytes]:
-    """The frames of a chunk's encode that cover samples [begin, end) of the whole; the encode began at
-    sample ``start`` (begin - overlap, or 0). Frame j of an encode covers its samples
-    [(j - 1) * FRAME, j * FRAME): frame 0 is priming."""
-    first = (begin - start) // FRAME + 1 if begin > 0 else 0
-    if last:
-        return frames[first:]
-    stop = (end - start) // FRAME + 1
-    if stop > len(frames):
-        raise NodeError(f"the AAC encoder wrote {len(frames)} frames for a chunk that needs {stop}",
-                        hint=BUILD_HINT)
-    return frames[first:stop]
-
-
-def encode_aac(samples: np.ndarray, output: Path, *, parts: int, exe: str,
+def encode_aac(samples: np.ndarray, output: Path, *, exe: str,
                cancel: threading.Event | None = None) -> AacTrack:
-    """Encode (2, n) float32 samples at 48 kHz to the ADTS file ``output``, in up to ``parts`` chunks at
-    once."""
+    """Encode (2, n) float32 samples at 48 kHz to the ADTS file ``output``."""
     n = int(samples.shape[1])
-    bounds = chunk_bounds(n, parts)
-    spans = []
-    for index in range(len(bounds) - 1):
-        begin, end = bounds[index], bounds[index + 1]
-        spans.append((max(0, begin - OVERLAP), begin, end, min(n, end + OVERLAP)))
     interleaved = np.ascontiguousarray(samples.T, dtype=np.float32)  # f32le, L R L R ...
+    encoded = output.with_name(f"{output.stem}.encoded{output.suffix}")
 
-    def encode(span: tuple[int, int, int, int]) -> list[bytes]:
-        start, _, _, stop = span
-        chunk = output.with_name(f"{output.stem}.part{start}{output.suffix}")
+    def feed(stdin: IO[bytes]) -> None:
+        stdin.write(interleaved.data)
 
-        def feed(stdin: IO[bytes]) -> None:
-            stdin.write(interleaved[start:stop].data)
-
-        args = ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "pipe:0", *audio_encoder_args(),
-                "-f", "adts", str(chunk)]
-        try:
-            run_ffmpeg(args, feed=feed, cancel=cancel, exe=exe)
-            return adts_frames(chunk.read_bytes(), chunk.name)
-        finally:
-            chunk.unlink(missing_ok=True)
-
-    with ThreadPoolExecutor(max_workers=len(spans)) as pool:
-        encoded = list(pool.map(encode, spans))
-    kept: list[bytes] = []
-    for index, (frames, (start, begin, end, _)) in enumerate(zip(encoded, spans, strict=True)):
-        kept += _kept_frames(frames, start, begin, end, last=index == len(spans) - 1)
+    args = ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "pipe:0", *audio_encoder_args(),
+            "-f", "adts", str(encoded)]
+    try:
+        run_ffmpeg(args, feed=feed, cancel=cancel, exe=exe)
+        frames = adts_frames(encoded.read_bytes(), encoded.name)
+    finally:
+        encoded.unlink(missing_ok=True)
     needed = -(-(n + PRIMING) // FRAME)  # the encoder's flush may add a frame past the last sample
-    if len(kept) < needed:
-        raise NodeError(f"the AAC encoder wrote {len(kept)} frames for {n} samples (needs {needed})",
+    if len(frames) < needed:
+        raise NodeError(f"the AAC encoder wrote {len(frames)} frames for {n} samples (needs {needed})",
                         hint=BUILD_HINT)
-    output.write_bytes(b"".join(kept[:needed]))
+    output.write_bytes(b"".join(frames[:needed]))
     return AacTrack(output, n, needed)

@@ -283,7 +283,7 @@ class Merge(NodeType):
     name = "merge"
     doc = ("Join scenes (stream copy at cuts; crossfade, fade or slide transitions), mix the narration with "
            "ducked music at a loudness target, write SRT, WebVTT and ASS captions.")
-    version = "5"
+    version = "6"  # 6: one AAC encode (no chunks), limiter without fast-math
     params = MergeParams
     inputs = {
         "scenes": Port("video", "The scene videos in order (from render nodes).", many=True),
@@ -360,8 +360,7 @@ class Merge(NodeType):
             from nodes.media.aac import encode_aac
 
             exe = ffmpeg_exe()
-            # The encode of the whole mix is the long part of a cut-only merge: split over the cores.
-            track = encode_aac(samples, ctx.work_dir / "mix.aac", parts=ctx.threads, exe=exe, cancel=ctx.cancelled)
+            track = encode_aac(samples, ctx.work_dir / "mix.aac", exe=exe, cancel=ctx.cancelled)
             ctx.progress(AUDIO_SHARE + (1 - AUDIO_SHARE) * 0.8, "joining the scenes")
             concat_file = ctx.work_dir / "scenes.ffconcat"
             concat_file.write_text(concat_list(scenes), encoding="utf-8")

@@ -88,13 +88,13 @@ def source_size(params: RenderParams, motion: Motion) -> tuple[int, int]:
 
 
 def _resampler_path() -> str:
-    """How frames are resampled on this machine (``resample_kernel.lanes``), in words for ``doctor``."""
-    from nodes.render import resample_kernel
+    """How frames are resampled on this machine (``resample.block_path``), in words for ``doctor``."""
+    from nodes.render.resample import block_path
 
-    lanes = resample_kernel.lanes()
-    if lanes == 0:
-        return "one pixel at a time (no AVX2 in the CPU numba compiles for; same bytes, about 3x slower)"
-    return f"vector permutes, {lanes} pixels a block ({'AVX-512' if lanes == 16 else 'AVX2'})"
+    path = block_path()
+    if path.lanes == 0:
+        return f"one pixel at a time ({path.reason}; same bytes, about 3x slower)"
+    return f"vector permutes, {path.lanes} pixels a block ({'AVX-512' if path.lanes == 16 else 'AVX2'}; {path.reason})"
 
 
 class Render(NodeType):

@@ -13,7 +13,9 @@ hundredths of a pixel, smoothly.
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
@@ -79,21 +81,61 @@ def resample_alike(planes: list[np.ndarray], box: tuple[float, float, float, flo
                    outs: list[np.ndarray], lanes: int | None = None) -> None:
     """Resample planes of one size into outputs of one size (a frame's Cb and Cr) from the same
     rectangle: the taps are computed once for all of them. ``lanes`` forces a horizontal path (tests);
-    by default blocks of ``resample_kernel.lanes()`` pixels wherever they fit."""
+    by default blocks of ``block_path().lanes`` pixels wherever they fit."""
     x0, y0, x1, y1 = box
     height, width = outs[0].shape
     plane_h, plane_w = planes[0].shape
     xfirst, xweights = taps(x0, x1 - x0, width, plane_w)
     yfirst, yweights = taps(y0, y1 - y0, height, plane_h)
     if lanes is None:
-        lanes = resample_kernel.lanes()
+        lanes = block_path().lanes
         lanes = lanes if resample_kernel.fits(xfirst, lanes, xweights.shape[1]) else 0
     columns = np.ascontiguousarray(xweights.T)  # once for every plane
     for plane, out in zip(planes, outs, strict=True):
-        resample_kernel.two_pass(plane, xfirst, columns, yfirst, yweights, out, lanes)
+        if lanes:
+            resample_kernel.two_pass(plane, xfirst, columns, yfirst, yweights, out, lanes)
+        else:
+            resample_kernel.two_pass_scalar(plane, xfirst, columns, yfirst, yweights, out)
+
+
+@dataclass(frozen=True)
+class BlockPath:
+    """The horizontal pass this process uses: ``lanes`` pixels a block (0: one at a time), and why."""
+
+    lanes: int
+    reason: str
+
+
+# Self-check cases: (plane height, width), rectangle, output (height, width); two taps, then three.
+_CHECKS = (((24, 90), (1.5, 0.5, 80.25, 23.0), (12, 70)), ((24, 90), (1.5, 0.5, 88.0, 23.0), (12, 60)))
+
+
+@functools.cache
+def block_path() -> BlockPath:
+    """The permute blocks only once they have compiled and given the scalar kernel's bytes on a few
+    planes; a compile error (an LLVM or numba that rejects our IR) or a wrong byte means the scalar
+    kernel for the whole process: slower, never wrong."""
+    width = resample_kernel.lanes()
+    if width == 0:
+        return BlockPath(0, "no AVX2 in the CPU numba compiles for")
+    rng = np.random.default_rng(7)
+    try:
+        for plane_shape, box, shape in _CHECKS:
+            plane = rng.integers(0, 256, plane_shape, dtype=np.uint8)
+            blocks, scalar = np.zeros(shape, np.uint8), np.ones(shape, np.uint8)
+            resample_alike([plane], box, [blocks], lanes=width)
+            resample_alike([plane], box, [scalar], lanes=0)
+            if not np.array_equal(blocks, scalar):
+                return BlockPath(0, f"the {width}-pixel blocks failed their self-check (bytes differ)")
+    except Exception as exc:  # numba raises many kinds; any of them means: do not use the blocks
+        return BlockPath(0, f"the {width}-pixel blocks failed to compile ({type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0] if str(exc) else ''})")
+    return BlockPath(width, "checked against the scalar kernel")
 
 
 def load_kernels() -> None:
-    """Compile, or load from numba's cache, the kernel for the plane types a render uses."""
+    """Compile, or load from numba's cache, the kernels for the plane types a render uses, and choose the
+    horizontal pass (``block_path``)."""
+    block_path()
     plane = np.zeros((8, 8), dtype=np.uint8)
     resample(plane, 0.5, 0.5, 7.5, 7.5, np.empty((4, 4), dtype=np.uint8))

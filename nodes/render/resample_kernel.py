@@ -14,6 +14,8 @@ CPU gives the same bytes.
 
 On a CPU without AVX2 ``lanes()`` is 0 and only the scalar loops run; if a block is compiled for one
 anyway (a forced path, or a generic ``NUMBA_CPU_NAME``), it is emitted with plain loads instead of permutes.
+The blocks are a fast path with a plain fallback: ``two_pass_scalar`` is compiled apart from our IR, and
+``resample.block_path`` uses the blocks only after they compiled and matched it on a self-check.
 
 Everything the cached kernel calls lives in this one file on purpose: numba's disk cache is keyed by the
 source file of the function it caches, so a callee edited in another file would leave a stale kernel.
@@ -26,9 +28,9 @@ from typing import Any
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from llvmlite import binding as llvm
+from numba import config, njit, types
 from numba.core import cgutils
-from numba.core.registry import cpu_target
 from numba.extending import intrinsic
 
 I8, I32, I64, F32 = ir.IntType(8), ir.IntType(32), ir.IntType(64), ir.FloatType()
@@ -42,12 +44,17 @@ BLOCK_TAPS = (2, 3)
 
 
 def target_features() -> frozenset[str]:
-    """The CPU features numba compiles for (the host's, unless NUMBA_CPU_NAME/NUMBA_CPU_FEATURES say
-    otherwise): the permutes may only be emitted where the code is compiled for them. numba keeps them in
-    a private attribute; should a later numba move it, none are assumed (the scalar pass: slower, same
-    bytes)."""
-    features = getattr(cpu_target.target_context.codegen(), "_tm_features", "")  # "+avx2,-avx512f,..."
-    return frozenset(item[1:] for item in str(features).split(",") if item.startswith("+"))
+    """The CPU features numba compiles for, the way numba picks them: ``NUMBA_CPU_FEATURES`` when set (numba
+    sets it empty for ``NUMBA_CPU_NAME=generic``), else the host's, read through llvmlite's public
+    ``get_host_cpu_features``. The permutes may only be emitted where the code is compiled for them; if
+    the probe fails, none are assumed (the scalar pass: slower, same bytes)."""
+    try:
+        chosen = config.CPU_FEATURES
+        if chosen is not None:
+            return frozenset(item[1:] for item in str(chosen).split(",") if item.startswith("+"))
+        return frozenset(name for name, on in llvm.get_host_cpu_features().items() if on)
+    except Exception:  # a probe that fails must cost speed, never a render
+        return frozenset()
 
 
 @functools.cache
@@ -212,6 +219,21 @@ def _any_taps(row: np.ndarray, first: np.ndarray, columns: np.ndarray, dest: np.
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
+def _vertical(src: np.ndarray, top: int, left: int, weights: np.ndarray,
+              row: np.ndarray, span: int) -> None:  # pragma: no cover - compiled
+    """``row[:span]`` = the source rows from ``top`` on, weighted by ``weights``, tap by tap."""
+    w = weights[0]
+    line = src[top, left:left + span]
+    for c in range(span):
+        row[c] = w * np.float32(line[c])
+    for k in range(1, weights.size):
+        w = weights[k]
+        line = src[top + k, left:left + span]
+        for c in range(span):
+            row[c] += w * np.float32(line[c])
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
 def two_pass(src: np.ndarray, xfirst: np.ndarray, columns: np.ndarray, yfirst: np.ndarray,
              yweights: np.ndarray, out: np.ndarray, lanes: int) -> None:  # pragma: no cover - compiled
     """``out`` from ``src`` with the taps of ``resample.taps`` (the horizontal weights as ``columns``,
@@ -220,20 +242,27 @@ def two_pass(src: np.ndarray, xfirst: np.ndarray, columns: np.ndarray, yfirst: n
     blocks of ``lanes`` pixels or, with ``lanes`` 0, one by one. No fused multiply-adds (no fastmath):
     the same bytes on every CPU."""
     height, width = out.shape
-    kx, ky = columns.shape[0], yweights.shape[1]
+    kx = columns.shape[0]
     left = xfirst[0]
     span = xfirst[width - 1] + kx - left
     row = np.zeros(span + 32, np.float32)  # two 16-value registers may be read past the last tap
     first = xfirst - left
     for r in range(height):
-        top = yfirst[r]
-        w = yweights[r, 0]
-        line = src[top, left:left + span]
-        for c in range(span):
-            row[c] = w * np.float32(line[c])
-        for k in range(1, ky):
-            w = yweights[r, k]
-            line = src[top + k, left:left + span]
-            for c in range(span):
-                row[c] += w * np.float32(line[c])
+        _vertical(src, yfirst[r], left, yweights[r], row, span)
         filter_row(row, first, columns, out[r], lanes)
+
+
+@njit(cache=True, nogil=True, boundscheck=False)
+def two_pass_scalar(src: np.ndarray, xfirst: np.ndarray, columns: np.ndarray, yfirst: np.ndarray,
+                    yweights: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """``two_pass`` one pixel at a time, compiled apart from the block kernel (no LLVM IR of ours), so it
+    is the plain fallback when the block kernel cannot be compiled or fails its self-check."""
+    height, width = out.shape
+    kx = columns.shape[0]
+    left = xfirst[0]
+    span = xfirst[width - 1] + kx - left
+    row = np.zeros(span + 32, np.float32)
+    first = xfirst - left
+    for r in range(height):
+        _vertical(src, yfirst[r], left, yweights[r], row, span)
+        _one_by_one(row, first, columns, out[r])

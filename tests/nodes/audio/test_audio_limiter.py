@@ -48,3 +48,35 @@ def test_limiter_catches_a_peak_at_the_very_start() -> None:
     burst = np.zeros((2, RATE), dtype=np.float32)
     burst[:, 0:5] = 1.5
     assert true_peak_db(limit(burst, -1.0)) <= -0.95
+
+
+_HASHES = """
+import hashlib
+import numpy as np
+from nodes.audio.limiter import limit, peak_envelope
+rng = np.random.default_rng(11)
+mix = (rng.standard_normal((2, 48000)) * 0.5).astype(np.float32)
+mix[:, 1000:1200] *= 3  # a burst well over the ceiling
+print(hashlib.sha256(peak_envelope(mix).tobytes()).hexdigest(), hashlib.sha256(limit(mix, -1.0).tobytes()).hexdigest())
+"""
+
+
+def test_limiter_gives_the_same_bytes_on_a_generic_cpu(tmp_path) -> None:
+    """The true-peak envelope and the limited mix are bit for bit the same when numba compiles for this
+    CPU's vector units and for a generic x86-64 (no fast-math reassociation of the 32-tap sums)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    hashes = []
+    for name, cpu in (("host", {}), ("generic", {"NUMBA_CPU_NAME": "generic"})):
+        env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / name), **cpu}
+        env.pop("NUMBA_CPU_FEATURES", None)
+        env.pop("NUMBA_CPU_NAME", None) if not cpu else None
+        result = subprocess.run([sys.executable, "-c", _HASHES], cwd=root, env=env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        hashes.append(result.stdout.split())
+    assert len(hashes[0]) == 2 and hashes[0] == hashes[1]

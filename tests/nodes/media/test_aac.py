@@ -1,4 +1,4 @@
-"""Chunked AAC encoding: the spliced stream decodes like a single encode, sample-aligned and exactly as long."""
+"""The AAC soundtrack: one encode, sample-aligned in the mux and exactly as long as the mix."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nodes.media.aac import FRAME, MIN_CHUNK_SECONDS, AacTrack, adts_frames, chunk_bounds, encode_aac
+from nodes.media.aac import FRAME, PRIMING, AacTrack, adts_frames, encode_aac
+from nodes.media.encoder import audio_encoder_args
 from nodes.media.ffmpeg import ffmpeg_exe, run_ffmpeg
 from nodes.media.filters import SAMPLE_RATE
 from pipeline.node import NodeError
@@ -23,7 +24,7 @@ def _program(seconds: float, seed: int = 3) -> np.ndarray:
     t = np.arange(n) / SAMPLE_RATE
     chord = 0.08 * (np.sin(2 * np.pi * 110 * t) + np.sin(2 * np.pi * 165 * t + 1) + np.sin(2 * np.pi * 220 * t))
     bursts = np.zeros(n)
-    onsets = list(rng.integers(0, n - 9600, 40)) + [b for b in chunk_bounds(n, 3)[1:-1]]
+    onsets = list(rng.integers(0, n - 9600, 40))
     for onset in onsets:
         length = int(rng.integers(2400, 9600))
         pitch = rng.uniform(110, 250)
@@ -46,33 +47,22 @@ def _snr_db(decoded: np.ndarray, source: np.ndarray) -> float:
     return float(10 * np.log10(np.sum(source.astype(np.float64) ** 2) / np.sum((decoded - source) ** 2.0)))
 
 
-def test_chunk_bounds_are_frame_aligned_and_not_too_short() -> None:
-    n = int(100 * SAMPLE_RATE) + 123
-    bounds = chunk_bounds(n, 4)
-    assert bounds[0] == 0 and bounds[-1] == n and len(bounds) == 5
-    assert all(b % FRAME == 0 for b in bounds[1:-1])
-    short = int(MIN_CHUNK_SECONDS * SAMPLE_RATE * 1.5)
-    assert chunk_bounds(short, 8) == [0, short]  # two chunks would each be under the minimum
-    assert chunk_bounds(1000, 2) == [0, 1000]
-
-
-@pytest.mark.parametrize("seconds, parts", [(3.3, 2), (40.0, 2), (50.0, 3)], ids=["one-chunk", "two", "three"])
-def test_spliced_encode_decodes_like_a_single_encode(tmp_path: Path, seconds: float, parts: int) -> None:
+@pytest.mark.parametrize("seconds", [3.3, 20.0])
+def test_track_is_one_encode_aligned_and_exactly_as_long(tmp_path: Path, seconds: float) -> None:
     source = _program(seconds)
     n = source.shape[1]
-    chunked = encode_aac(source, tmp_path / "chunked.aac", parts=parts, exe=ffmpeg_exe())
-    single = encode_aac(source, tmp_path / "single.aac", parts=1, exe=ffmpeg_exe())
-    assert len(chunk_bounds(n, parts)) == (2 if seconds < 2 * MIN_CHUNK_SECONDS else parts + 1)
-    assert chunked.frames == single.frames == -(-(n + FRAME) // FRAME)
-    ours, reference = _mux_and_decode(chunked, tmp_path), _mux_and_decode(single, tmp_path)
-    assert ours.shape == reference.shape == source.shape  # exactly as long as the samples
-    whole = _snr_db(ours, source)
-    assert whole > 35.0 and whole == pytest.approx(_snr_db(reference, source), abs=0.5)
-    shifted = _snr_db(ours[:, FRAME:], source[:, :-FRAME])
-    assert shifted < 10.0  # aligned at lag 0, not a frame off
-    for seam in chunk_bounds(n, parts)[1:-1]:  # around each splice: as good as the single encode there
-        around = slice(seam - 4 * FRAME, seam + 4 * FRAME)
-        assert _snr_db(ours[:, around], source[:, around]) > _snr_db(reference[:, around], source[:, around]) - 1.5
+    track = encode_aac(source, tmp_path / "mix.aac", exe=ffmpeg_exe())
+    assert track.frames == -(-(n + PRIMING) // FRAME)
+    direct = tmp_path / "direct.aac"  # the same samples through one plain ffmpeg run
+    raw = tmp_path / "mix.f32"
+    raw.write_bytes(np.ascontiguousarray(source.T).tobytes())
+    run_ffmpeg(["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", str(raw), *audio_encoder_args(),
+                "-f", "adts", str(direct)])
+    assert track.path.read_bytes() == b"".join(adts_frames(direct.read_bytes(), "direct")[:track.frames])
+    decoded = _mux_and_decode(track, tmp_path)
+    assert decoded.shape == source.shape  # exactly as long as the samples
+    assert _snr_db(decoded, source) > 35.0
+    assert _snr_db(decoded[:, FRAME:], source[:, :-FRAME]) < 10.0  # aligned at lag 0, not a frame off
 
 
 def test_adts_parser_rejects_what_is_not_adts() -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nodes.render import resample_kernel
-from nodes.render.resample import resample_alike, taps
+from nodes.render.resample import _CHECKS, block_path, resample_alike, taps
 
 ROOT = Path(__file__).resolve().parents[3]
 Case = tuple[np.ndarray, tuple[float, float, float, float], tuple[int, int]]
@@ -71,15 +71,18 @@ def test_fits_is_the_register_reach() -> None:
 
 
 def test_the_default_path_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two and three taps go ``resample_kernel.lanes()`` at a time; four (a 2x shrink) always one by one."""
+    """Two and three taps go ``block_path().lanes`` at a time; four (a 2x shrink) always one by one."""
+    lanes = block_path().lanes  # chosen (and self-checked) before counting the calls
     seen: list[int] = []
-    kernel = resample_kernel.two_pass
-    monkeypatch.setattr(resample_kernel, "two_pass", lambda *args: (seen.append(args[-1]), kernel(*args)))
+    blocks, scalar = resample_kernel.two_pass, resample_kernel.two_pass_scalar
+    monkeypatch.setattr(resample_kernel, "two_pass", lambda *args: (seen.append(args[-1]), blocks(*args)))
+    monkeypatch.setattr(resample_kernel, "two_pass_scalar", lambda *args: (seen.append(0), scalar(*args)))
     plane = np.random.default_rng(2).integers(0, 256, (64, 200), dtype=np.uint8)
     resample_alike([plane], (3.5, 2.0, 190.5, 60.0), [np.empty((50, 160), np.uint8)])  # 1.17x: two taps
     resample_alike([plane], (0.0, 0.0, 200.0, 64.0), [np.empty((20, 140), np.uint8)])  # 1.43x: three
     resample_alike([plane], (0.0, 0.0, 200.0, 64.0), [np.empty((20, 100), np.uint8)])  # 2x: four
-    assert seen == [resample_kernel.lanes(), resample_kernel.lanes(), 0]
+    assert lanes == resample_kernel.lanes()  # on this machine the blocks pass their self-check
+    assert seen == [lanes, lanes, 0]
 
 
 def test_lanes_follow_the_target_features(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,12 +90,64 @@ def test_lanes_follow_the_target_features(monkeypatch: pytest.MonkeyPatch) -> No
     expected = 16 if "avx512f" in features else 8 if "avx2" in features else 0
     assert resample_kernel.lanes() == expected
     assert resample_kernel.target_features() >= {"sse2"} or resample_kernel.lanes() == 0  # x86-64 or none
+    # the public probe agrees with what numba's code generator was set up with (a private attribute,
+    # read here only to check the probe)
+    from numba.core.registry import cpu_target
 
-    class Moved:  # a numba whose codegen no longer has the private attribute: no features, no crash
-        pass
+    private = getattr(cpu_target.target_context.codegen(), "_tm_features", None)
+    if private is not None:
+        assert {"avx2", "avx512f"} & features == {f[1:] for f in private.split(",")
+                                                  if f in ("+avx2", "+avx512f")}
 
-    monkeypatch.setattr(resample_kernel.cpu_target.target_context, "codegen", lambda: Moved())
-    assert resample_kernel.target_features() == frozenset()
+    def broken() -> None:
+        raise RuntimeError("no host features here")
+
+    monkeypatch.setattr(resample_kernel.llvm, "get_host_cpu_features", broken)
+    monkeypatch.setattr(resample_kernel.config, "CPU_FEATURES", None)
+    assert resample_kernel.target_features() == frozenset()  # a failing probe: no features, no crash
+    monkeypatch.setattr(resample_kernel.config, "CPU_FEATURES", "+avx2,-avx512f")
+    assert resample_kernel.target_features() == {"avx2"}
+
+
+def test_the_self_check_cases_fit_every_block_width() -> None:
+    for plane_shape, box, shape in _CHECKS:
+        first, weights = taps(box[0], box[2] - box[0], shape[1], plane_shape[1])
+        assert all(resample_kernel.fits(first, width, weights.shape[1]) for width in (8, 16))
+    assert sorted(taps(b[0], b[2] - b[0], o[1], p[1])[1].shape[1] for p, b, o in _CHECKS) == [2, 3]
+
+
+@pytest.mark.parametrize("failure", ["compile", "wrong bytes"])
+def test_a_failing_block_kernel_falls_back_to_the_scalar_kernel(monkeypatch: pytest.MonkeyPatch,
+                                                                failure: str) -> None:
+    """Forced: the block kernel raises as a failed compile would, or writes wrong bytes. The process then
+    takes the scalar kernel everywhere, with the reason for ``doctor``, and renders the same bytes."""
+    from numba.core.errors import LoweringError
+
+    plane = np.random.default_rng(5).integers(0, 256, (64, 200), dtype=np.uint8)
+    box, shape = (3.5, 2.0, 190.5, 60.0), (50, 160)
+    expected = _render(plane, box, shape, lanes=0)
+
+    def broken(src: np.ndarray, xfirst: np.ndarray, columns: np.ndarray, yfirst: np.ndarray,
+               yweights: np.ndarray, out: np.ndarray, lanes: int) -> None:
+        if failure == "compile":
+            raise LoweringError("Failed in nopython mode pipeline (step: native lowering)")
+        out[:] = 0
+
+    monkeypatch.setattr(resample_kernel, "two_pass", broken)
+    monkeypatch.setattr(resample_kernel, "lanes", lambda: 16)  # as on a CPU with permutes
+    block_path.cache_clear()
+    try:
+        path = block_path()
+        assert path.lanes == 0
+        assert ("failed to compile (LoweringError" if failure == "compile" else "self-check") in path.reason
+        out = np.empty(shape, np.uint8)
+        resample_alike([plane], box, [out])
+        assert np.array_equal(out, expected)
+        from nodes.render.node import _resampler_path
+
+        assert _resampler_path().startswith("one pixel at a time (the 16-pixel blocks failed")
+    finally:
+        block_path.cache_clear()
 
 
 def test_a_cpu_without_permutes_loads_instead(tmp_path: Path) -> None:
