@@ -22,10 +22,7 @@ from pipeline.cache.blobs import BlobStore
 from pipeline.cache.records import OutputRef
 from pipeline.errors import NodeFailed
 from pipeline.node import InputValue, NodeType, Params, RunContext
-
-_instances: dict[type[NodeType], NodeType] = {}
-_instances_lock = threading.Lock()
-
+from pipeline.registry import instance_of
 
 @dataclass(frozen=True)
 class InputFile:
@@ -53,14 +50,6 @@ class JobResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     worker: str = field(default_factory=socket.gethostname)
-
-
-def node_instance(cls: type[NodeType]) -> NodeType:
-    """One instance per node type per process, so models a node type loads are shared by its runs."""
-    with _instances_lock:
-        if cls not in _instances:
-            _instances[cls] = cls()
-        return _instances[cls]
 
 
 def _signature(path: str) -> tuple[int, int]:
@@ -96,7 +85,7 @@ def execute(job: Job, report: Callable[[str, float | None, str], None] | None = 
 
     Progress and warnings go to ``report``/``warn`` when given (a local run shows them live); otherwise
     warnings travel back in the result (a cluster run replays them)."""
-    node_type = node_instance(job.node_type)
+    node_type = instance_of(job.node_type)
     warnings: list[str] = []
     if warn is None:
         def warn(node: str, message: str) -> None:

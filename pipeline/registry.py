@@ -16,7 +16,7 @@ GROUP = "pipeline.nodes"
 
 _lock = threading.Lock()
 _types: dict[str, type[NodeType]] | None = None
-_instances: dict[str, NodeType] = {}
+_instances: dict[type[NodeType], NodeType] = {}
 
 
 _broken: dict[str, str] = {}
@@ -37,12 +37,6 @@ def _discover() -> dict[str, type[NodeType]]:
     return found
 
 
-def broken_node_types() -> dict[str, str]:
-    """Plugins that failed to load, with the reason (shown by ``doctor`` and when a recipe uses one)."""
-    node_types()
-    return dict(_broken)
-
-
 def node_types() -> dict[str, type[NodeType]]:
     """All registered node types, by name."""
     global _types
@@ -58,7 +52,6 @@ def register(cls: type[NodeType]) -> None:
     with _lock:
         assert _types is not None
         _types[cls.name] = cls
-        _instances.pop(cls.name, None)
 
 
 def get_node_type(name: str) -> NodeType | None:
@@ -68,7 +61,13 @@ def get_node_type(name: str) -> NodeType | None:
         if name in _broken:
             raise PipelineError(_broken[name])
         return None
+    return instance_of(cls)
+
+
+def instance_of(cls: type[NodeType]) -> NodeType:
+    """One instance per node type per process (here, or on a cluster worker, which gets the class), so
+    the models a node type loads are shared by all its runs."""
     with _lock:
-        if name not in _instances or type(_instances[name]) is not cls:
-            _instances[name] = cls()
-        return _instances[name]
+        if cls not in _instances:
+            _instances[cls] = cls()
+        return _instances[cls]

@@ -11,8 +11,6 @@ finished files, and the tests hold this measurement to it on speech, music, tone
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from numba import njit
 
 from nodes.audio.limiter import true_peak_db
 from nodes.audio.pcm import RATE, Samples
-from nodes.media.ffmpeg import escape_filter_value, ffmpeg_exe, run_ffmpeg
+from nodes.media.ebur128 import ebur128_readings
 
 SILENCE_LUFS = -70.0  # ebur128's floor: what it reports when every block is gated out
 
@@ -60,8 +58,8 @@ def parse_metadata(text: str) -> Loudness:
 
 
 def measure_file(path: Path, work_dir: Path, *, stream: str = "a:0") -> Loudness:
-    """Loudness and true peak of the audio stream ``stream`` of a media file."""
-    return _measure(["-i", str(path), "-map", f"0:{stream}"], work_dir, true_peak=True)
+    """Loudness and true peak of the audio stream ``stream`` of a media file, by ffmpeg's ebur128."""
+    return parse_metadata(ebur128_readings(path, stream=stream, true_peak=True, work_dir=work_dir))
 
 
 def measure(samples: Samples, *, true_peak: bool = False) -> Loudness:
@@ -130,18 +128,3 @@ def _step_energies(left: np.ndarray, right: np.ndarray) -> np.ndarray:  # pragma
             total += z * z + q * q
         out[step] = total
     return out
-
-
-def _measure(source: list[str], work_dir: Path, true_peak: bool) -> Loudness:
-    work_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="ebur128-", suffix=".txt", dir=work_dir)  # measures may run at once
-    os.close(fd)
-    report = Path(name)
-    peak = ":peak=true" if true_peak else ""
-    graph = (f"ebur128=metadata=1{peak},"
-             f"ametadata=mode=print:file={escape_filter_value(str(report))}")
-    try:
-        run_ffmpeg([*source, "-af", graph, "-f", "null", "-"], exe=ffmpeg_exe())
-        return parse_metadata(report.read_text(encoding="utf-8", errors="replace"))
-    finally:
-        report.unlink(missing_ok=True)

@@ -1,18 +1,15 @@
-"""Loudness of a file's audio, measured by ffmpeg's EBU R128 meter (``ebur128``).
+"""Loudness of a file's audio, measured by ffmpeg's EBU R128 meter (``nodes.media.ebur128``).
 
-The meter's per-100 ms readings are written with ``ametadata`` to a file and parsed as key=value lines,
-so nothing depends on the wording of its log summary. The momentary loudness (400 ms window) is the
-envelope: the 3 s short-term window reads "silence" for any video shorter than 3 s, and is too smooth to
-notice a moved or missing sentence.
+The momentary loudness (400 ms window) is the envelope: the 3 s short-term window reads "silence" for any
+video shorter than 3 s, and is too smooth to notice a moved or missing sentence.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from nodes.media.ffmpeg import escape_filter_value, run_ffmpeg
+from nodes.media.ebur128 import ebur128_readings
 
 FLOOR_LUFS = -70.0  # readings below this (silence, or the meter still filling its window) count as this
 
@@ -47,8 +44,4 @@ def _parse(text: str) -> Loudness:
 
 def measure(media: Path) -> Loudness:
     """Integrated loudness, loudness range and momentary envelope of the first audio stream of ``media``."""
-    with tempfile.TemporaryDirectory(prefix="golden-r128-") as tmp:
-        readings = Path(tmp) / "r128.txt"
-        graph = f"ebur128=metadata=1,ametadata=mode=print:file={escape_filter_value(str(readings))}"
-        run_ffmpeg(["-i", str(media), "-map", "0:a:0", "-af", graph, "-f", "null", "-"])
-        return _parse(readings.read_text(encoding="utf-8", errors="replace"))
+    return _parse(ebur128_readings(media))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
+
+from nodes.media.decode import decode_audio
 
 BAND_CENTRES_HZ = [31.5, 63, 125, 250, 500, 1000, 2000, 4000, 8000, 16000]
 _BLOCK = 8192
@@ -17,19 +18,9 @@ _FLOOR_DB = -90.0
 
 
 def decode_mono(media: Path) -> tuple[np.ndarray, int]:
-    """The first audio stream of ``media`` as mono float32 samples, and its sample rate."""
-    chunks = []
-    with av.open(str(media)) as container:
-        stream = container.streams.audio[0]
-        rate = stream.codec_context.sample_rate
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        for frame in container.decode(stream):
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-    return samples.astype(np.float32), rate
+    """The first audio stream of ``media`` as mono float32 samples (its channels averaged), and its rate."""
+    channels, rate = decode_audio(media)
+    return channels.mean(axis=0).astype(np.float32), rate
 
 
 def band_levels(samples: np.ndarray, rate: int) -> list[float]:
