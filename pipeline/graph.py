@@ -122,17 +122,22 @@ def topological_order(names: list[str], edges: list[tuple[str, str]]) -> list[st
     return order if len(order) == len(names) else None
 
 
-def _is_recipe_path(metadata: list[Any], annotation: Any) -> bool:
-    """True for fields declared RecipePath, also inside ``RecipePath | None``."""
-    if any(isinstance(m, _RecipePath) for m in metadata):
-        return True
-    return any(isinstance(m, _RecipePath) for arg in getattr(annotation, "__args__", ())
-               for m in getattr(arg, "__metadata__", ()))
+def _recipe_path(metadata: list[Any], annotation: Any) -> _RecipePath | None:
+    """The RecipePath marker of a field, also inside ``RecipePath | None``; None for other fields."""
+    for m in metadata:
+        if isinstance(m, _RecipePath):
+            return m
+    for arg in getattr(annotation, "__args__", ()):
+        for m in getattr(arg, "__metadata__", ()):
+            if isinstance(m, _RecipePath):
+                return m
+    return None
 
 
 def resolve_recipe_paths(params: BaseModel, base_dir: Path) -> BaseModel:
     """Params with every RecipePath field that names something in the recipe's folder made absolute
-    (nested models included); plain names are left alone."""
+    (nested models included); plain names are left alone. A field that is always a path
+    (``RecipeFilePath``) is made absolute whether or not something is there."""
     updates: dict[str, Any] = {}
     for name, info in type(params).model_fields.items():
         value = getattr(params, name)
@@ -140,9 +145,9 @@ def resolve_recipe_paths(params: BaseModel, base_dir: Path) -> BaseModel:
             resolved = resolve_recipe_paths(value, base_dir)
             if resolved is not value:
                 updates[name] = resolved
-        elif isinstance(value, str) and _is_recipe_path(info.metadata, info.annotation):
+        elif isinstance(value, str) and (marker := _recipe_path(info.metadata, info.annotation)) is not None:
             candidate = Path(value).expanduser()
-            if not candidate.is_absolute() and (base_dir / candidate).exists():
+            if not candidate.is_absolute() and (marker.always or (base_dir / candidate).exists()):
                 updates[name] = str((base_dir / candidate).resolve())
     return params.model_copy(update=updates) if updates else params
 

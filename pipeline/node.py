@@ -19,12 +19,20 @@ from pydantic import BaseModel, ConfigDict
 
 
 class _RecipePath:
-    """Marks a param that may name a file or folder: the engine resolves it against the recipe's folder."""
+    """Marks a param that may name a file or folder: the engine resolves it against the recipe's folder.
+    ``always``: the param is always a path, resolved there even when nothing is there yet (so a missing
+    folder is reported where the user meant it, never looked up in the current folder)."""
+
+    def __init__(self, always: bool = False) -> None:
+        self.always = always
 
 
 # A str param that is either a plain name (a voice name, a font family) or a path relative to the recipe.
 # When the recipe's folder holds something at that relative path, the node receives its absolute path.
 RecipePath = Annotated[str, _RecipePath()]
+# A str param that is always a path (a folder of model weights): a relative one is taken from the recipe's
+# folder, whether or not it exists.
+RecipeFilePath = Annotated[str, _RecipePath(always=True)]
 
 
 class Params(BaseModel):

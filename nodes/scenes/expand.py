@@ -35,16 +35,36 @@ Origins = dict[tuple[str | int, ...], Path_]
 
 
 def _cascade(field_name: str, levels: list[tuple[dict[str, Any], Path_]]) -> tuple[dict[str, Any], Origins]:
-    """Merge dicts key by key, later levels winning; returns the values and each key's origin."""
+    """Merge dicts key by key, nested settings too (a scene's ``voice: {kokoro: {voice: x}}`` keeps the
+    recipe's other Kokoro settings), later levels winning; returns the values and each key's origin."""
     values: dict[str, Any] = {}
     origins: Origins = {}
     for mapping, path in levels:
-        for key, value in mapping.items():
-            values[key] = value
-            origins[(field_name, key)] = (*path, key)
+        _merge_into(values, origins, mapping, (field_name,), path)
         if mapping:
             origins[(field_name,)] = path
     return values, origins
+
+
+def _merge_into(values: dict[str, Any], origins: Origins, mapping: dict[str, Any], at: tuple[str, ...],
+                path: Path_) -> None:
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            merged = dict(values[key]) if isinstance(values.get(key), dict) else {}
+            if not isinstance(values.get(key), dict):
+                _forget(origins, (*at, key))
+            _merge_into(merged, origins, value, (*at, key), (*path, key))
+            values[key] = merged
+        else:
+            values[key] = value
+            _forget(origins, (*at, key))
+        origins[(*at, key)] = (*path, key)
+
+
+def _forget(origins: Origins, prefix: tuple[str, ...]) -> None:
+    """Drop the origins under ``prefix`` (a value replaced whole)."""
+    for key in [k for k in origins if k[:len(prefix)] == prefix and len(k) > len(prefix)]:
+        del origins[key]
 
 
 def _spread(origins: Origins, field_name: str, rename: str = "{}") -> Origins:
@@ -132,9 +152,8 @@ class _Expander:
                 (self.recipe_captions, ("captions",)),
                 (scene.captions if isinstance(scene.captions, dict) else {}, (*at, "captions"))])
             style = settings.pop("style", {}) or {}
-            style_origin = origins.pop(("captions", "style"), None)
-            if style_origin is not None:
-                style_origins = {("caption_style",): style_origin}
+            style_origins = {("caption_style", *key[2:]): origin for key, origin in origins.items()
+                             if key[:2] == ("captions", "style")}
             captions = _Step(f"{name}.captions", "captions", settings,
                              {k: v for k, v in _spread(origins, "captions").items() if k[0] != "style"})
             captions.set("words", words_ref, at)

@@ -31,7 +31,7 @@ from nodes.tts.sentences import pack_sentences
 from nodes.tts.word_timing import script_words, tidy
 from nodes.tts.weights import find_file, weights_problem
 from pipeline.device import detect_device
-from pipeline.node import Params, RecipePath
+from pipeline.node import Params, RecipeFilePath, RecipePath
 
 REPO = "ResembleAI/chatterbox"
 MODEL_FILES = ("ve.safetensors", "t3_cfg.safetensors", "s3gen.safetensors", "tokenizer.json")
@@ -52,7 +52,7 @@ class ChatterboxOptions(Params):
     chunk_chars: int = Field(default=250, ge=40, le=400,
                              description="Longest chunk of text per model call (about 15 s of speech at 250; "
                                          "the model stops at about 40 s).")
-    weights: RecipePath | None = Field(default=None,
+    weights: RecipeFilePath | None = Field(default=None,
                                 description="Directory with the model files; default: the Hugging Face cache "
                                             "of ResembleAI/chatterbox.")
 

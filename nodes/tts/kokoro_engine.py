@@ -32,7 +32,7 @@ from nodes.tts.models import MODELS
 from nodes.tts.word_timing import Span, fit, script_words, tidy
 from nodes.tts.weights import find_file, weights_problem
 from pipeline.device import detect_device
-from pipeline.node import Params, RecipePath
+from pipeline.node import Params, RecipeFilePath
 
 REPO = "hexgrad/Kokoro-82M"
 MODEL_FILE = "kokoro-v1_0.pth"
@@ -58,7 +58,7 @@ class KokoroOptions(Params):
     lang: str | None = Field(default=None,
                              description="Language code (a, b, e, f, h, i, j, p, z) or name (en-us, en-gb, es, "
                                          "fr, hi, it, ja, pt-br, zh); default from the voice name.")
-    weights: RecipePath | None = Field(default=None,
+    weights: RecipeFilePath | None = Field(default=None,
                                 description="Directory with config.json, kokoro-v1_0.pth and voices/; default: the "
                                             "Hugging Face cache of hexgrad/Kokoro-82M.")
 

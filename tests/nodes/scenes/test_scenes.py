@@ -143,3 +143,29 @@ def test_limits_reach_the_node_types():
     assert by_name["scene1.render"].fields["max_seconds"] == 30
     assert by_name["merge"].fields["max_seconds"] == 120
     assert len(problems) == 1 and "larger than the limit of 1080" in str(problems[0])
+
+
+def test_a_scene_overrides_nested_settings_key_by_key():
+    text = """\
+version: 1
+voice: {engine: kokoro, kokoro: {voice: bf_emma, lang: b}}
+motion: {zoom: in, focus: [0.5, 0.5]}
+captions: {style: {position: top, highlight: "#FFD400"}}
+scenes:
+  - text: One.
+    image: a.jpg
+    voice: {kokoro: {voice: bf_alice}}
+    captions: {style: {position: bottom}}
+"""
+    source = parse_yaml(text, Path("/r/nested.yaml"))
+    specs, _, problems = expand_scenes(SceneRecipe.model_validate(source.data), source)
+    assert problems == []
+    by_name = {s.name: s for s in specs}
+    tts, render = by_name["scene1.tts"], by_name["scene1.render"]
+    assert tts.fields["kokoro"] == {"voice": "bf_alice", "lang": "b"}  # the recipe's lang is kept
+    assert tts.fields["engine"] == "kokoro"
+    assert render.fields["caption_style"] == {"position": "bottom", "highlight": "#FFD400"}
+    # errors in a nested setting point at the level that set it
+    assert source.locate(tts.source_path(("kokoro", "voice"))).line == 8
+    assert source.locate(tts.source_path(("kokoro", "lang"))).line == 2
+    assert source.locate(render.source_path(("caption_style", "highlight"))).line == 4

@@ -228,3 +228,26 @@ def test_the_patched_voice_is_kept_and_reused(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(piper_engine.Path, "home", staticmethod(homeless))
     assert piper_engine.prepared_path(model) is None
     assert np.array_equal(_samples(piper_engine._load(model), "Kept voices speak alike."), expected)
+
+
+def test_a_relative_weights_folder_is_taken_beside_the_recipe_even_when_missing(tmp_path, monkeypatch):
+    """``weights: models/kokoro`` names a folder beside the recipe; when it is missing there, the node
+    is told that folder (and reports it), not the same name in the current folder."""
+    from pipeline.recipe.load import load_recipe
+
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    (elsewhere / "models" / "kokoro").mkdir(parents=True)  # a folder of that name in the current folder
+    (project / "a.jpg").write_bytes(b"")
+    (project / "r.yaml").write_text("""\
+version: 1
+voice: {engine: kokoro, kokoro: {weights: models/kokoro}, chatterbox: {weights: ../elsewhere/models/x}}
+allow_outside_paths: true
+scenes:
+  - text: One.
+    image: a.jpg
+""")
+    monkeypatch.chdir(elsewhere)
+    params = load_recipe(project / "r.yaml").steps["scene1.tts"].params
+    assert params.kokoro.weights == str((project / "models" / "kokoro").resolve())
+    assert params.chatterbox.weights == str((elsewhere / "models" / "x").resolve())
