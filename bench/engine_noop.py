@@ -4,7 +4,8 @@
    cached: the engine's own time (load + plan, in process) and the whole ``pipeline run`` command; against
    ``snakemake -n`` on an equivalent generated 100-rule Snakefile (snakemake in its own virtualenv,
    created here on first use).
-2. A 10-scene recipe (two sentences a scene, the default 1080x1920) where one scene's text changes: the rerun's time over the full run's.
+2. A 10-scene recipe (two sentences a scene, the default 1080x1920) where one scene's text changes: the
+   rerun's time over the full run's.
 
 Goals: engine <= 100 ms, whole command <= 1.5 s, <= 0.5x snakemake -n; rerun <= 20% of the full run.
 
@@ -28,7 +29,8 @@ SNAKEMAKE_VENV = ROOT / "bench" / ".venv-snakemake"
 
 
 def scene_recipe(scenes: int, size: str, fps: int, edited: int | None = None, long: bool = False) -> str:
-    lines = ["version: 1", "allow_outside_paths: true", f"output: {{size: {size}, fps: {fps}}}", "captions: {max_chars: 24, lines: 2}",
+    lines = ["version: 1", "allow_outside_paths: true", f"output: {{size: {size}, fps: {fps}}}",
+             "captions: {max_chars: 24, lines: 2}",
              f"music: {{path: '{ASSETS / 'music.ogg'}', volume_db: -20}}", "scenes:"]
     images = ["city.jpg", "harbour.jpg", "hills.jpg"]
     for i in range(scenes):

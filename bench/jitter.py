@@ -2,9 +2,10 @@
 
 For every pair of consecutive frames the shift of a few patches (spread over the frame) is measured by
 phase correlation, its peak located to a thousandth of a pixel by evaluating the correlation surface on
-ever finer grids (no peak-interpolation formula, whose bias would itself look like jitter). Each patch's per-frame steps are then
-compared with their moving average; the rms of the residual is the jitter. A smooth renderer scores near
-the codec's noise floor, one that rounds crop positions to whole pixels scores several tenths of a pixel.
+ever finer grids (no peak-interpolation formula, whose bias would itself look like jitter). Each patch's
+per-frame steps are then compared with their moving average; the rms of the residual is the jitter. A
+smooth renderer scores near the codec's noise floor, one that rounds crop positions to whole pixels
+scores several tenths of a pixel.
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ from nodes.media.ffmpeg import run_ffmpeg  # noqa: E402
 from nodes.media.filters import frames_for  # noqa: E402
 from nodes.render.command import Pictures, Sound, render_args  # noqa: E402
 from nodes.render.fit import cover_fit, fit_image  # noqa: E402
-from nodes.render.kenburns_frames import YuvSource, frames  # noqa: E402
 from nodes.render.image import load_image  # noqa: E402
+from nodes.render.kenburns_frames import YuvSource, frames  # noqa: E402
 from nodes.render.motion import crop_rect  # noqa: E402
 from nodes.render.node import Render, RenderParams, source_size  # noqa: E402
 from pipeline.node import RunContext  # noqa: E402

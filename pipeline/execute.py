@@ -24,6 +24,7 @@ from pipeline.errors import NodeFailed
 from pipeline.node import InputValue, NodeType, Params, RunContext
 from pipeline.registry import instance_of
 
+
 @dataclass(frozen=True)
 class InputFile:
     """One input of a job: a user's file read in place, or a blob (fetched into the work folder)."""

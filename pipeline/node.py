@@ -136,7 +136,7 @@ class NodeType(ABC):
         """Cheap checks of source inputs before anything runs (readable image, decodable music...)."""
         return []
 
-    def warm_up(self) -> None:
+    def warm_up(self) -> None:  # noqa: B027 - an optional hook; by default nothing to load
         """Load what every run of this type needs (compiled kernels, big libraries) ahead of time.
 
         When a run will run nodes of this type, the engine calls this once per process on a background

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from nodes.audio.duck import duck_gain
 from nodes.audio.level import level
 from nodes.audio.music import music_bed
-from nodes.audio.to_target import normalize
 from nodes.audio.pcm import RATE, Samples
 from nodes.audio.timeline import join
+from nodes.audio.to_target import normalize
 
 Progress = Callable[[float | None, str], None]
 

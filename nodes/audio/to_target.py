@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nodes.audio.limiter import limit, peak_envelope
 from nodes.audio.bs1770 import measure
+from nodes.audio.limiter import limit, peak_envelope
 from nodes.audio.pcm import Samples, db_to_gain
 
 TOLERANCE_LU = 0.5

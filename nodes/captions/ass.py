@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
 from nodes.captions.cue_timing import GAP_CLOSE
+from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
 from nodes.formats import CaptionTrack, Segment, Word
 from nodes.media.ffmpeg import escape_filter_value
 from pipeline.node import RecipePath

@@ -23,9 +23,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from nodes.captions.cue_timing import PAUSE_BREAK, assemble, check_packing
 from nodes.captions.language import breaks_anywhere, graphemes
 from nodes.captions.segment import CLOSING, OPENING, ends_sentence, text_width
-from nodes.captions.cue_timing import PAUSE_BREAK, assemble, check_packing
 from nodes.formats import CaptionTrack, Word, WordTimings
 
 # Japanese characters that must not start a line: they join the character before them.

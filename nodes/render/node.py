@@ -231,8 +231,8 @@ class Render(NodeType):
                       n_frames: int) -> tuple[FeedFn, bool]:
         """The stdin feeder for a still with motion, and whether every frame is the same."""
         from nodes.media.pipe import PipeFeed
-        from nodes.render.kenburns_frames import YuvSource, frames
         from nodes.render.image import load_image
+        from nodes.render.kenburns_frames import YuvSource, frames
 
         motion = params.motion
         if motion.auto:

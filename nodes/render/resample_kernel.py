@@ -27,8 +27,8 @@ import functools
 from typing import Any
 
 import numpy as np
-from llvmlite import ir
 from llvmlite import binding as llvm
+from llvmlite import ir
 from numba import config, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic

@@ -28,8 +28,8 @@ from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules, set_to
 from nodes.tts.models import MODELS
 from nodes.tts.piper_engine import file_digest
 from nodes.tts.sentences import pack_sentences
-from nodes.tts.word_timing import script_words, tidy
 from nodes.tts.weights import find_file, weights_problem
+from nodes.tts.word_timing import script_words, tidy
 from pipeline.device import detect_device
 from pipeline.node import Params, RecipeFilePath, RecipePath
 

@@ -29,8 +29,8 @@ from pydantic import Field, field_validator
 from nodes.tts.align import energy_align
 from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules, set_torch_threads
 from nodes.tts.models import MODELS
-from nodes.tts.word_timing import Span, fit, script_words, tidy
 from nodes.tts.weights import find_file, weights_problem
+from nodes.tts.word_timing import Span, fit, script_words, tidy
 from pipeline.device import detect_device
 from pipeline.node import Params, RecipeFilePath
 

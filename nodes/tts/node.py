@@ -20,10 +20,10 @@ from nodes.tts.chatterbox_engine import ChatterboxOptions
 from nodes.tts.engine import Speech, VoiceError
 from nodes.tts.fallback import Choice, NoEngine, choose
 from nodes.tts.kokoro_engine import KokoroOptions
-from nodes.tts.spoken_text import normalize
 from nodes.tts.sentences import split_sentences
-from nodes.tts.word_timing import Span, script_words, tidy
+from nodes.tts.spoken_text import normalize
 from nodes.tts.weights import WeightsNotFound
+from nodes.tts.word_timing import Span, script_words, tidy
 from pipeline.node import (
     InputValue,
     NodeError,

@@ -258,7 +258,8 @@ class FsspecBlobStore:
             if name.endswith((".tmp", ".json")):
                 continue
             mtime = info.get("mtime") or info.get("LastModified") or info.get("created") or 0
-            yield BlobInfo(name, int(info.get("size", 0)), float(getattr(mtime, "timestamp", lambda: mtime)()))
+            stamp = mtime.timestamp() if hasattr(mtime, "timestamp") else mtime  # datetime, or seconds
+            yield BlobInfo(name, int(info.get("size", 0)), float(stamp))
 
     def clear(self) -> None:
         fs, root = self._fs()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nodes.audio.bs1770 import measure
 from nodes.audio.level import level
 from nodes.audio.limiter import true_peak_db
-from nodes.audio.bs1770 import measure
 from nodes.audio.mix import MusicSettings, mix
-from nodes.audio.to_target import normalize
 from nodes.audio.pcm import RATE
+from nodes.audio.to_target import normalize
 
 
 def _tone(seconds: float, freq: float, amplitude: float) -> np.ndarray:

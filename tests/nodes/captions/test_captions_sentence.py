@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nodes.captions.ass import word_runs
+from nodes.captions.cue_timing import GAP_CLOSE, PAUSE_BREAK, TAIL
 from nodes.captions.segment import ends_sentence, text_width
 from nodes.captions.sentence import segment_sentences, units
-from nodes.captions.cue_timing import GAP_CLOSE, PAUSE_BREAK, TAIL
 from nodes.formats import CaptionTrack, Word, WordTimings
 from tests.nodes.captions.strategies import timings_for
 

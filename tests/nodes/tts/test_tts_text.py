@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nodes.tts.spoken_text import normalize
 from nodes.tts.numbers import cardinal, ordinal, year
 from nodes.tts.sentences import MAX_CHARS, pack_sentences, split_sentences
+from nodes.tts.spoken_text import normalize
 from nodes.tts.word_timing import script_words
 
 

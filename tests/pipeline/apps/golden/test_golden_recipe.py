@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from nodes.media.ffmpeg import run_ffmpeg
 from pipeline.apps.golden.cli import register
 from pipeline.apps.golden.determinism import check_determinism, compare_media
 from tests.pipeline.apps.golden.plugin_env import PLUGIN, stale_blocks
-from nodes.media.ffmpeg import run_ffmpeg
 
 pytest_plugins = ["pytester"]
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from pipeline.apps.golden.errors import GoldenError
-from pipeline.apps.golden.thumbnails import sample_indices
 from pipeline.apps.golden.store import _compact_lists, golden_dir, load_golden
+from pipeline.apps.golden.thumbnails import sample_indices
 from pipeline.apps.golden.tolerances import Tolerances
 
 
