@@ -18,6 +18,7 @@ from pipeline.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, PipelineError
 if TYPE_CHECKING:
     from pipeline.cache import Cache
     from pipeline.graph import Pipeline
+    from pipeline.plan import NodePlan
 
 # Heavy modules (pydantic models, networkx, node types) are imported inside the commands, so that
 # `pipeline --help` is instant and a Ctrl-C while they load still exits cleanly.
@@ -45,7 +46,7 @@ def _load(args: argparse.Namespace) -> Pipeline:
     return load_recipe(args.recipe, _variables(args), getattr(args, "preview", False))
 
 
-def _plan(pipeline: Pipeline, cache: Cache) -> list:
+def _plan(pipeline: Pipeline, cache: Cache) -> list[NodePlan]:
     from pipeline.plan import plan
 
     return plan(pipeline, cache)
@@ -105,7 +106,7 @@ def cmd_why(args: argparse.Namespace) -> int:
     print("inputs:")
     for port, sources in step.inputs.items():
         for source in sources:
-            print(f"  {port}: {source.path if hasattr(source, 'path') else source.ref}")  # type: ignore[union-attr]
+            print(f"  {port}: {source.path if hasattr(source, 'path') else source.ref}")
     print("params:")
     for name, value in step.params.model_dump(mode="json").items():
         print(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
@@ -254,12 +255,12 @@ def cmd_cache(args: argparse.Namespace) -> int:
         print(f"dropped {r.records_dropped} records, deleted {r.blobs_deleted} blobs "
               f"({m.human(r.bytes_freed)}), removed {r.temp_removed} stale temp folders")
     elif args.action == "verify":
-        r = m.verify(cache)
-        print(f"checked {r.blobs_checked} blobs: {len(r.damaged)} damaged (deleted), "
-              f"{r.records_dropped} records dropped")
-        for digest in r.damaged:
+        v = m.verify(cache)
+        print(f"checked {v.blobs_checked} blobs: {len(v.damaged)} damaged (deleted), "
+              f"{v.records_dropped} records dropped")
+        for digest in v.damaged:
             print(f"  damaged {digest}")
-        return 1 if r.damaged else 0
+        return 1 if v.damaged else 0
     elif args.action == "clear":
         print(f"cleared {cache.root}: {m.human(m.clear(cache))} freed")
     return 0
@@ -326,7 +327,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _plugin_commands(sub: argparse._SubParsersAction, argv: list[str]) -> None:
+def _plugin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], argv: list[str]) -> None:
     """Subcommands that node packages add through the ``pipeline.commands`` entry-point group (each entry
     is a ``register(subparsers)`` function whose parser sets ``fn``). Only the plugin the command line
     names is imported; the others get a placeholder, so they cost nothing on every other command."""
@@ -346,7 +347,8 @@ def _plugin_commands(sub: argparse._SubParsersAction, argv: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser(argv).parse_args(argv)
     try:
-        return args.fn(args)
+        code: int = args.fn(args)
+        return code
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -109,13 +109,13 @@ def execute(job: Job, report: Callable[[str, float | None, str], None] | None = 
             if _signature(path) != signature:
                 raise NodeFailed(job.node, f"input file {path} changed while the node ran",
                                  hint="run again once the file is saved", bad_input=True)
-        missing = [p for p, path in outputs.items() if not path.is_file()]
+        missing = [p for p, written in outputs.items() if not written.is_file()]
         if missing:
             raise NodeFailed(job.node, f"node type '{node_type.name}' did not write its output(s) "
                              f"{', '.join(missing)} (a bug in the node type)")
         refs = {}
-        for port, path in outputs.items():
-            digest, size = job.store.adopt(path)
+        for port, written in outputs.items():
+            digest, size = job.store.adopt(written)
             refs[port] = OutputRef(digest=digest, size=size)
         return JobResult(outputs=refs, seconds=seconds, warnings=warnings)
     finally:

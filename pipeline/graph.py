@@ -252,13 +252,13 @@ class _Compiler:
         if port.many:
             if not isinstance(value, list):
                 value = [value]
-            items = list(enumerate(value))
+            items: list[tuple[int | None, Any]] = list(enumerate(value))
         else:
             if isinstance(value, list):
                 self.problem(spec, (port_name,), f"input '{port_name}' takes one value, got a list",
                              "give a single path or reference")
                 return []
-            items = [(None, value)]
+            items = [(None, value)]  # no index: a single value
         sources: list[InputSource] = []
         for index, item in items:
             loc = (port_name,) if index is None else (port_name, index)

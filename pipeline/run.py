@@ -101,8 +101,8 @@ class Runner:
             elif hasattr(source, "submit"):
                 self._executor = source  # type: ignore[assignment]
             else:
-                self._executor = source()  # type: ignore[operator]
-        return self._executor
+                self._executor = source()
+        return self._executor  # type: ignore[return-value]  # set on every branch above
 
     # -- one node -----------------------------------------------------------------------------------
 

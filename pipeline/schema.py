@@ -20,7 +20,7 @@ def step_schema(name: str) -> dict[str, Any]:
     cls = node_types()[name]
     params = cls.params.model_json_schema()
     defs = params.pop("$defs", {})
-    properties = {"type": {"const": name, "description": cls.doc or (cls.__doc__ or "").strip()}}
+    properties: dict[str, Any] = {"type": {"const": name, "description": cls.doc or (cls.__doc__ or "").strip()}}
     properties.update(params.get("properties", {}))
     required = ["type", *params.get("required", [])]
     for port_name, port in cls.inputs.items():

@@ -44,8 +44,11 @@ def settle(spans: Sequence[tuple[float, float]], duration: float,
 
 
 class Timed(Protocol):
-    start: float
-    end: float
+    @property
+    def start(self) -> float: ...
+
+    @property
+    def end(self) -> float: ...
 
 
 T = TypeVar("T", bound=Timed)

@@ -42,5 +42,5 @@ def resolve_auto(motion: Motion, content: str) -> Motion:
     zoom, pan = MOVES[int.from_bytes(digest[:4], "big") % len(MOVES)]
     focus = (0.5 + FOCUS_SPREAD * (2.0 * _unit(digest, 4) - 1.0),
              0.5 + FOCUS_SPREAD * (2.0 * _unit(digest, 6) - 1.0))
-    return Motion(zoom=zoom, pan=pan, amount=motion.amount, easing=motion.easing,  # type: ignore[arg-type]
+    return Motion(zoom=zoom, pan=pan, amount=motion.amount, easing=motion.easing,
                   focus=(round(focus[0], 4), round(focus[1], 4)))

@@ -76,7 +76,7 @@ def _shrunk(image: Image.Image, target: tuple[int, int] | None, fit: str) -> Ima
     if target is not None and orientation in _TRANSPOSING:
         target = (target[1], target[0])  # the file is stored sideways
     if target is not None and image.format == "JPEG":
-        image.draft(None, needed_size(image.size, target, fit))  # type: ignore[arg-type]
+        image.draft(None, needed_size(image.size, target, fit))
     image.load()
     if target is not None:
         need_w, need_h = needed_size(image.size, target, fit)

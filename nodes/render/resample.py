@@ -60,7 +60,7 @@ def _taps(start: float, scale: float, radius: float, width: int, count: int,
     row = np.empty(width)
     for i in range(count):
         centre = start + (i + 0.5) * scale
-        lead = min(max(np.int64(np.floor(centre - radius - 0.5)) + 1, 0), size - width)
+        lead = min(max(int(np.floor(centre - radius - 0.5)) + 1, 0), size - width)
         first[i] = lead
         total = 0.0
         for k in range(width):

@@ -49,7 +49,7 @@ def target_features() -> frozenset[str]:
     ``get_host_cpu_features``. The permutes may only be emitted where the code is compiled for them; if
     the probe fails, none are assumed (the scalar pass: slower, same bytes)."""
     try:
-        chosen = config.CPU_FEATURES
+        chosen = getattr(config, "CPU_FEATURES", None)  # set by numba from its environment
         if chosen is not None:
             return frozenset(item[1:] for item in str(chosen).split(",") if item.startswith("+"))
         return frozenset(name for name, on in llvm.get_host_cpu_features().items() if on)
@@ -174,7 +174,7 @@ def filter_row(row: np.ndarray, first: np.ndarray, columns: np.ndarray, dest: np
     x = 0
     if width in BLOCK_WIDTHS and taps in BLOCK_TAPS:
         while x + width <= count:
-            _block(row, first, columns, dest, x, width)
+            _block(row, first, columns, dest, x, width)  # type: ignore[call-arg]  # an intrinsic
             x += width
     _any_taps(row, first, columns, dest, x)
 

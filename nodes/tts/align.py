@@ -52,7 +52,7 @@ def speech_segments(audio: np.ndarray, rate: int) -> list[Span]:
     segments: list[list[int]] = []
     for i in np.flatnonzero(voiced):
         if segments and i - segments[-1][1] <= MIN_GAP_S / FRAME_S:
-            segments[-1][1] = i + 1
+            segments[-1][1] = int(i) + 1
         else:
             segments.append([int(i), int(i) + 1])
     duration = len(audio) / rate

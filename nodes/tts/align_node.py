@@ -8,6 +8,7 @@ installed and chosen, else from speech/silence segmentation with words shared ou
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -47,7 +48,7 @@ class Align(NodeType):
     }
     resources = Resources(cpu=1)
 
-    def tools(self, params: AlignParams) -> dict[str, str]:
+    def tools(self, params: AlignParams) -> dict[str, str | Path]:
         aligner = _aligner(params)
         if aligner == "aeneas":
             found = aeneas_version()

@@ -42,6 +42,7 @@ def _kokoro(weights: str | None) -> EngineRow:
     reason = engine.unavailable()
     if reason and not reason.startswith("no weights"):
         return EngineRow("kokoro", False, reason)
+    voice_dir: Path | None
     try:
         files = engine.files()
         voice_dir = files.voice.parent

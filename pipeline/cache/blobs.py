@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.cache.digest import file_digest
 
@@ -181,7 +182,7 @@ class FsspecBlobStore:
 
     url: str
 
-    def _fs(self):  # noqa: ANN202 - fsspec has no public type for this
+    def _fs(self) -> tuple[Any, str]:  # fsspec has no public type for its filesystems
         import fsspec  # noqa: PLC0415 - optional: only for remote stores
 
         fs, _, (root,) = fsspec.get_fs_token_paths(self.url)
@@ -250,7 +251,7 @@ class FsspecBlobStore:
     def blobs(self) -> Iterator[BlobInfo]:
         fs, root = self._fs()
         try:
-            entries = fs.find(root, detail=True)  # type: ignore[attr-defined]
+            entries = fs.find(root, detail=True)
         except FileNotFoundError:
             return
         for key, info in entries.items():
@@ -264,20 +265,21 @@ class FsspecBlobStore:
     def clear(self) -> None:
         fs, root = self._fs()
         try:
-            fs.rm(root, recursive=True)  # type: ignore[attr-defined]
+            fs.rm(root, recursive=True)
         except FileNotFoundError:
             pass
 
     def write_record(self, key: str, data: bytes) -> None:
         fs, root = self._fs()
-        with fs.open(f"{root}/ac/{key[:2]}/{key}.json", "wb") as f:  # type: ignore[attr-defined]
+        with fs.open(f"{root}/ac/{key[:2]}/{key}.json", "wb") as f:
             f.write(data)  # one PUT: atomic on object stores
 
     def read_record(self, key: str) -> bytes | None:
         fs, root = self._fs()
         try:
-            with fs.open(f"{root}/ac/{key[:2]}/{key}.json", "rb") as f:  # type: ignore[attr-defined]
-                return f.read()
+            with fs.open(f"{root}/ac/{key[:2]}/{key}.json", "rb") as f:
+                data: bytes = f.read()
+                return data
         except (FileNotFoundError, OSError):
             return None
 

@@ -35,8 +35,8 @@ class StatCache:
         key = "stat:" + sig[0]
         stored = self.index.get(key)
         if stored is not None and tuple(stored[0]) == sig:
-            self._memo[sig] = stored[1]
-            return stored[1]
+            self._memo[sig] = str(stored[1])
+            return self._memo[sig]
         digest = file_digest(path)
         if sig != self.signature(path):
             # Changed while we read it; hash again rather than remember a mix of two versions.

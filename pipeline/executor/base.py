@@ -14,6 +14,10 @@ from pipeline.node import Resources
 
 
 class Executor(Protocol):
+    # True when runs happen in other processes or machines (a cluster): the runner then sends source files
+    # through the blob store and skips warming up node types in this process.
+    remote: bool
+
     def can_start(self, resources: Resources) -> bool:
         """True when a run needing ``resources`` fits in the free slots now."""
         ...

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, cast
 
 from pipeline.device import cpu_threads
 from pipeline.errors import PipelineError
@@ -29,7 +29,7 @@ def _gpu_count() -> int:
     try:
         import torch  # noqa: PLC0415
 
-        return torch.cuda.device_count()
+        return int(torch.cuda.device_count())
     except ImportError:
         return 0
 
@@ -98,8 +98,9 @@ class DaskExecutor:
         return True  # the scheduler queues work within the workers' slots
 
     def submit(self, key: str, fn: Callable[..., Any], *args: Any, resources: Resources) -> Future[Any]:
-        return self.client.submit(fn, *args, key=key, resources=self.resources(resources), pure=False,
-                                  retries=1)
+        future = self.client.submit(fn, *args, key=key, resources=self.resources(resources), pure=False,
+                                    retries=1)
+        return cast("Future[Any]", future)  # a dask Future: done(), result(), what the runner uses
 
     def wait(self, futures: Iterable[Future[Any]], timeout: float | None = None) -> set[Future[Any]]:
         """Poll the futures' states (kept locally by the client, so this costs no round trip)."""

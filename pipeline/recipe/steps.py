@@ -49,7 +49,8 @@ def steps_from_mapping(steps: dict[str, Any], defaults: dict[str, dict[str, Any]
         own = dict(body) if isinstance(body, dict) else {}
         node_type = own.pop("type", "")
         inherited = dict((defaults or {}).get(str(node_type), {}))
-        origins = {(key,): ("defaults", str(node_type), key) for key in inherited}
+        origins: dict[tuple[str | int, ...], Path_] = {(key,): ("defaults", str(node_type), key)
+                                                       for key in inherited}
         fields = {**inherited, **own}
         origins.update({(key,): (*base, name, key) for key in own})
         specs.append(StepSpec(name=name, type=str(node_type), fields=fields, origin=(*base, name),

@@ -99,14 +99,14 @@ def cmd_determinism(args: argparse.Namespace) -> int:
     return 0 if report.identical else 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``golden`` with its sub-actions to the ``pipeline`` command line."""
     golden = subparsers.add_parser("golden", help="golden-output tests: record, check, determinism",
                                    description=__doc__.splitlines()[0])
     actions = golden.add_subparsers(dest="golden_action", required=True)
 
     def action(name: str, fn: Command, help_text: str) -> argparse.ArgumentParser:
-        p = actions.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = actions.add_parser(name, help=help_text, description=help_text)
         p.add_argument("recipe", help="the recipe YAML file")
         p.add_argument("--var", action="append", metavar="NAME=VALUE",
                        help="set a recipe variable (overrides the recipe's vars; repeatable)")

@@ -23,14 +23,16 @@ def luma(rgb: np.ndarray) -> np.ndarray:
 def _gaussian(size: int = 11, sigma: float = 1.5) -> np.ndarray:
     x = np.arange(size, dtype=np.float64) - (size - 1) / 2
     kernel = np.exp(-(x * x) / (2 * sigma * sigma))
-    return kernel / kernel.sum()
+    normalised: np.ndarray = kernel / kernel.sum()
+    return normalised
 
 
 def _blur(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Separable 'valid' filtering: rows, then columns."""
     windows = np.lib.stride_tricks.sliding_window_view
     rows = windows(image, kernel.size, axis=1) @ kernel
-    return windows(rows, kernel.size, axis=0) @ kernel
+    blurred: np.ndarray = windows(rows, kernel.size, axis=0) @ kernel
+    return blurred
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:

@@ -48,20 +48,22 @@ def frames_at(video: Path, times: list[float], fps: Fraction) -> list[np.ndarray
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         base = stream.time_base
+        if base is None:  # not a video PyAV can place in time
+            return [None for _ in times]
         start = float(stream.start_time * base) if stream.start_time is not None else 0.0
         for time in times:
             target = start + time
             container.seek(max(0, int((target - 1.0) / base)), stream=stream, backward=True)
             picked = None
-            last = None
+            last, last_time = None, 0.0
             for frame in container.decode(stream):
                 if frame.pts is None:
                     continue
-                last = frame
-                if float(frame.pts * base) >= target - half:
+                last, last_time = frame, float(frame.pts * base)
+                if last_time >= target - half:
                     picked = frame
                     break
-            if picked is None and last is not None and float(last.pts * base) >= target - 2 * half:
+            if picked is None and last is not None and last_time >= target - 2 * half:
                 picked = last
             found.append(picked.to_ndarray(format="rgb24") if picked is not None else None)
     return found
