@@ -15,6 +15,8 @@ Applications of the engine (``pipeline/apps/``) use only these names. The types 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import EXIT_BAD_INPUT, PipelineError, RecipeError
@@ -91,3 +93,19 @@ def run(recipe: Pipeline, cache: Cache | str | Path | None = None, *, reporter: 
 
     return run_pipeline(recipe, _cache(cache), reporter=reporter, force=force, keep_going=keep_going,
                         executor=executor)
+
+
+class _PublicAPI(types.ModuleType):
+    """The package keeps ``plan`` and ``run`` as the functions above. Python binds a submodule to its
+    package's attribute when the submodule is imported (``pipeline/plan.py``, ``pipeline/run.py``), which
+    would turn ``from pipeline import run`` into the module once anything had imported it. The modules
+    stay in ``sys.modules`` (``from pipeline.run import ...`` works as always)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FUNCTIONS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_FUNCTIONS = frozenset({"plan", "run"})
+sys.modules[__name__].__class__ = _PublicAPI

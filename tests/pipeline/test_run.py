@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from pathlib import Path
 
@@ -257,7 +258,7 @@ def test_a_node_type_sizes_each_run_from_its_params(write_recipe, cache, monkeyp
             asked[step.name], devices[step.name] = resources, job.device
             return super().submit(key, fn, *args, resources=resources)
 
-    monkeypatch.setattr("pipeline.run.detect_device", lambda: "cuda")
+    monkeypatch.setattr(importlib.import_module("pipeline.run"), "detect_device", lambda: "cuda")
     path = write_recipe(RECIPE.replace("text: Hello", "text: gpu hello"))
     executor = Recording(Slots(cpu=2, gpu=1))
     try:
