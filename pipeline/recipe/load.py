@@ -7,8 +7,9 @@ that form's plugin (``pipeline/form.py``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import ValidationError, create_model
 
 from pipeline.errors import Problem, RecipeError
 from pipeline.form import Expansion, RecipeForm
@@ -76,8 +77,19 @@ def _choose_form(source: Source) -> RecipeForm | None:
     problem = Problem(source.locate((present[0],)) if present else source.locate(()),
                       f"a recipe has either {choices}, exactly one of them", hint="start from recipes/hello.yaml")
     if not present:  # report the other fields' problems first, as for any recipe
+        model = _any_form(forms)
         try:
-            StepsRecipe.model_validate({**data, "steps": {}})
+            model.model_validate(data)
         except ValidationError as exc:
-            raise RecipeError(problems_from_validation(exc, StepsRecipe, source.locate)) from None
+            raise RecipeError(problems_from_validation(exc, model, source.locate)) from None
     raise RecipeError([problem])
+
+
+def _any_form(forms: dict[str, RecipeForm]) -> type[RecipeBase]:
+    """A model that knows every form's top-level fields (unchecked), so a misspelt key ('scene:') is
+    named with what it may have meant, whichever form the recipe was going to be."""
+    fields: dict[str, Any] = {"steps": (dict[str, Any] | None, None)}
+    for form in forms.values():
+        fields.update({name: (Any, None) for name in form.model.model_fields if name not in StepsRecipe.model_fields})
+    model: type[RecipeBase] = create_model("Recipe", __base__=StepsRecipe, **fields)
+    return model

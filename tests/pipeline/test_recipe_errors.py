@@ -157,3 +157,11 @@ def test_recipe_path_params_resolve_against_the_recipe_folder(write_recipe, tmp_
     resolved = resolve_recipe_paths(Outer(font="DejaVu Sans", inner=Inner(file="voices/me.wav")), tmp_path)
     assert resolved.font == "DejaVu Sans"  # a plain name stays a name
     assert resolved.inner.file == str(tmp_path / "voices" / "me.wav")
+
+
+def test_a_misspelt_form_key_is_named_with_every_form_in_mind(write_recipe):
+    """With neither 'steps:' nor a form's key (the scene list's 'scenes:'), a misspelt key is matched
+    against the fields of every registered form."""
+    path = write_recipe("version: 1\nscene:\n  - text: hi\n    image: a.jpg\n")
+    [problem] = problems(path)
+    assert f"{path}:2:1" in problem and "unknown field 'scene'" in problem and "did you mean 'scenes'" in problem
