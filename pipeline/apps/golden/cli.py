@@ -21,7 +21,7 @@ from pipeline.apps.golden.extract import DEFAULT_SAMPLES
 from pipeline.apps.golden.workflow import check_recipe, record_recipe
 from pipeline.cache import Cache, default_cache_dir
 from pipeline.errors import EXIT_BAD_INPUT, PipelineError
-from pipeline.progress import Reporter
+from pipeline.progress import Reporter, make_reporter
 from pipeline.recipe.variables import parse_assignments
 
 
@@ -42,7 +42,7 @@ def _cache(args: argparse.Namespace) -> Cache:
 
 
 def _reporter(args: argparse.Namespace) -> Reporter:
-    return Reporter(quiet=args.quiet)
+    return make_reporter(quiet=args.quiet)
 
 
 Command = Callable[[argparse.Namespace], int]
