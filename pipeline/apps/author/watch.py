@@ -95,7 +95,7 @@ class Watcher:
         self.renders += 1
         if self.page is not None:
             self.page.rendered(video, captions, summary.ran)
-        self.say(f"rendered {video}; watching {len(self.files)} files for changes (Ctrl-C stops)")
+        self.say(f"rendered {video}")
         return True
 
     def _relevant(self, change: Any, path: str) -> bool:
@@ -108,11 +108,19 @@ class Watcher:
         self.render()
         while True:
             folders = sorted({f.parent for f in self.files if f.parent.is_dir()})
-            for changes in watchfiles.watch(*folders, watch_filter=self._relevant, debounce=400,
-                                            raise_interrupt=True):
+            announced = False
+            # An empty set every half second while nothing changes: the first one says the watch is on.
+            for changes in watchfiles.watch(*folders, watch_filter=self._relevant, debounce=400, rust_timeout=500,
+                                            yield_on_timeout=True, raise_interrupt=True):
+                if not changes:
+                    if not announced:
+                        self.say(f"watching {len(self.files)} files for changes (Ctrl-C stops)")
+                        announced = True
+                    continue
                 names = sorted({Path(path).name for _, path in changes})
                 self.say(f"changed: {', '.join(names)}")
                 self.render()
+                announced = False
                 if sorted({f.parent for f in self.files if f.parent.is_dir()}) != folders:
                     break  # the recipe now reads files in another folder: watch that too
 
