@@ -77,7 +77,8 @@ class PreviewPage:
             version = self._state.version + 1
             self._files = {name: path for name, path in (("video", video), ("captions", captions)) if path}
             self._state = replace(self._state, status="ready", version=version, error="", nodes=nodes,
-                                  message=f"render {version} done",
+                                  message=f"render {version} done: "
+                                          + (f"ran {', '.join(nodes)}" if nodes else "everything was cached"),
                                   video=f"/video?v={version}" if video else None,
                                   captions=f"/captions.vtt?v={version}" if captions else None)
             self._changed.notify_all()

@@ -11,7 +11,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.pipeline.apps.author.watching import PIPELINE, ROOT, WatchProcess, is_message, tiny_recipe
+from tests.pipeline.apps.author.watching import (
+    PIPELINE,
+    ROOT,
+    WatchProcess,
+    is_message,
+    tiny_recipe,
+)
 
 
 def plan_json(recipe: Path, cache: Path) -> list[dict]:
