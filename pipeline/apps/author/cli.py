@@ -7,12 +7,17 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import PipelineError
 from pipeline.apps.author.errors import AuthorError
+
+if TYPE_CHECKING:
+    from pipeline.apps.author.page import PreviewPage
 
 Command = Callable[[argparse.Namespace], int]
 DEFAULT_PORT = 8765
@@ -54,22 +59,28 @@ def _variables(args: argparse.Namespace) -> dict[str, str]:
     return out
 
 
+def _page(recipe: Path, port: int | None) -> PreviewPage:
+    """The page on ``port``; when the default port is taken, on a free one (said so)."""
+    from pipeline.apps.author.page import PreviewPage
+
+    try:
+        return PreviewPage(recipe, DEFAULT_PORT if port is None else port)
+    except OSError as exc:
+        if port is None and exc.errno == errno.EADDRINUSE:
+            print(f"port {DEFAULT_PORT} is taken; the page is served on a free port instead", file=sys.stderr)
+            return PreviewPage(recipe, 0)
+        raise AuthorError(f"cannot serve the page on 127.0.0.1:{port}: {exc.strerror or exc}",
+                          hint="give another --port (0: any free one), or --no-page") from None
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     from pipeline.apps.author.watch import watch
 
-    port = args.port if args.port is not None else DEFAULT_PORT
-    try:
-        watch(Path(args.recipe), cache_dir=getattr(args, "cache_dir", None), preview=args.preview,
-              variables=_variables(args), log_format=getattr(args, "log_format", "text"), port=port,
-              open_page=args.open, page=not args.no_page)
-    except OSError as exc:
-        if args.port is not None or getattr(exc, "errno", None) != 98:  # EADDRINUSE on the default port only
-            raise AuthorError(f"cannot serve the page on 127.0.0.1:{port}: {exc}",
-                              hint="give another --port, or --no-page") from None
-        print(f"port {port} is taken; serving the page on a free port instead", file=sys.stderr)
-        watch(Path(args.recipe), cache_dir=getattr(args, "cache_dir", None), preview=args.preview,
-              variables=_variables(args), log_format=getattr(args, "log_format", "text"), port=0,
-              open_page=args.open, page=not args.no_page)
+    recipe = Path(args.recipe)
+    variables = _variables(args)
+    page = None if args.no_page else _page(recipe, args.port)
+    watch(recipe, cache_dir=getattr(args, "cache_dir", None), preview=args.preview, variables=variables,
+          log_format=getattr(args, "log_format", "text"), preview_page=page, open_page=args.open)
     return 0
 
 

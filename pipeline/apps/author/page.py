@@ -59,7 +59,8 @@ class PreviewPage:
         with self._changed:
             self._state = replace(self._state, status="stopped")
             self._changed.notify_all()
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for a serving loop, so only when one runs
+            self._server.shutdown()
         self._server.server_close()
 
     def state(self) -> PageState:

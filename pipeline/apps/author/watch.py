@@ -103,9 +103,17 @@ class Watcher:
 
     def watch(self) -> None:
         """Render, then render again after every change, until Ctrl-C (KeyboardInterrupt)."""
+        self.render()
+        try:
+            self._watch_files()
+        except OSError as exc:  # the OS refused to watch (inotify's limit on watches, a folder gone)
+            raise AuthorError(f"cannot watch the recipe's files: {exc}",
+                              hint="on Linux raise fs.inotify.max_user_watches, or render with pipeline run"
+                              ) from None
+
+    def _watch_files(self) -> None:
         import watchfiles
 
-        self.render()
         while True:
             folders = sorted({f.parent for f in self.files if f.parent.is_dir()})
             announced = False
@@ -129,12 +137,16 @@ class Watcher:
 
 
 def watch(recipe: Path, *, cache_dir: str | None = None, preview: bool = False,
-          variables: dict[str, str] | None = None, log_format: LogFormat = "text", port: int = 0,
-          open_page: bool = False, page: bool = True) -> None:
-    """The ``pipeline watch`` command: the page (on 127.0.0.1), then the watch loop."""
-    preview_page = PreviewPage(recipe, port) if page else None
-    watcher = Watcher(recipe, cache_dir=cache_dir, preview=preview, variables=variables, log_format=log_format,
-                      page=preview_page)
+          variables: dict[str, str] | None = None, log_format: LogFormat = "text",
+          preview_page: PreviewPage | None = None, open_page: bool = False) -> None:
+    """The ``pipeline watch`` command: the page (when given), then the watch loop."""
+    try:
+        watcher = Watcher(recipe, cache_dir=cache_dir, preview=preview, variables=variables,
+                          log_format=log_format, page=preview_page)
+    except BaseException:
+        if preview_page is not None:
+            preview_page.close()
+        raise
     try:
         if preview_page is not None:
             preview_page.start()

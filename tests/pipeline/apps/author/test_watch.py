@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -104,3 +105,20 @@ def test_ctrl_c_during_a_render_keeps_nothing_partial(tmp_path: Path):
         assert not any(e["event"] == "finished" and e["node"] == "merge" for e in watcher.since(mark))
     finally:
         watcher.stop()
+
+
+def test_bad_arguments_are_reported_without_a_traceback(tmp_path: Path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    missing = subprocess.run([*PIPELINE, "watch", str(tmp_path / "nope.yaml"), "--port", "0"], check=False,
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "recipe" in missing.stderr and "not found" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    recipe = tiny_recipe(tmp_path / "video")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.run([*PIPELINE, "watch", str(recipe), "--port", str(port)], check=False, env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert busy.returncode == 2 and f"cannot serve the page on 127.0.0.1:{port}" in busy.stderr
+    assert "fix: give another --port" in busy.stderr and "Traceback" not in busy.stderr
