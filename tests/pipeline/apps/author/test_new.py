@@ -81,14 +81,22 @@ def test_script_and_pictures_give_one_scene_per_paragraph_in_name_order_and_rend
     assert "First light." in vtt and "Good night." in vtt
 
 
-def test_pictures_without_a_script_get_a_scene_each(tmp_path: Path, monkeypatch, capsys):
+def test_pictures_and_clips_without_a_script_get_a_scene_each(tmp_path: Path, monkeypatch, capsys):
+    import subprocess
+
+    import imageio_ffmpeg
+
     monkeypatch.chdir(tmp_path)
     make_pictures(tmp_path / "trip" / "pictures", ["b.png", "a.png"])
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    "color=c=blue:s=160x284:d=1", "-pix_fmt", "yuv420p", str(tmp_path / "trip" / "pictures" /
+                                                                           "c.mp4")], check=True, timeout=60)
     assert main(["new", "trip", "--pictures", "trip/pictures", "--size", "9:16"]) == 0
     text = (tmp_path / "trip" / "trip.yaml").read_text()
-    assert re.findall(r'image: "(.*)"', text) == ["pictures/a.png", "pictures/b.png"]
+    assert re.findall(r'    (image|video): "(.*)"', text) == [("image", "pictures/a.png"), ("image", "pictures/b.png"),
+                                                            ("video", "pictures/c.mp4")]
     assert "allow_outside_paths" not in text and 'size: "9:16"' in text
-    assert len(validate(tmp_path / "trip" / "trip.yaml").order) == 7  # 2 x (tts, captions, render) + merge
+    assert len(validate(tmp_path / "trip" / "trip.yaml").order) == 10  # 3 x (tts, captions, render) + merge
 
 
 @pytest.mark.parametrize(("args", "message"), [
