@@ -8,8 +8,11 @@ The small public API::
         print(node.node, node.action, node.reasons)
     summary = run(recipe)
 
-Applications of the engine (``pipeline/apps/``) use only these names. The types they annotate with
-(``Cache``, ``Pipeline``, ...) load on first use, so ``import pipeline`` stays cheap.
+Applications of the engine (``pipeline/apps/``) use only these names: besides the three above,
+``validate`` (load and look at the input files), ``source_files`` (what a recipe reads, for a watcher),
+``open_cache`` and ``parse_vars``, ``make_reporter`` and its events (to show or follow a run), and
+``PipelineError`` (every error meant for the user). The types they annotate with (``Cache``,
+``Pipeline``, ...) load on first use, so ``import pipeline`` stays cheap.
 """
 
 from __future__ import annotations
@@ -29,15 +32,20 @@ if TYPE_CHECKING:
     from pipeline.graph import Pipeline as Pipeline
     from pipeline.node import NodeError as NodeError
     from pipeline.plan import NodePlan as NodePlan
+    from pipeline.progress import Event as Event
+    from pipeline.progress import LogFormat as LogFormat
     from pipeline.progress import Reporter as Reporter
     from pipeline.progress import Summary as Summary
+    from pipeline.progress import make_reporter as make_reporter
 
-__all__ = ["EXIT_BAD_INPUT", "Cache", "NodeError", "NodePlan", "Pipeline", "PipelineError", "RecipeError",
-           "Reporter", "ResultRecord", "Summary", "load", "open_cache", "parse_vars", "plan", "run"]
+__all__ = ["EXIT_BAD_INPUT", "Cache", "Event", "LogFormat", "NodeError", "NodePlan", "Pipeline", "PipelineError",
+           "RecipeError", "Reporter", "ResultRecord", "Summary", "load", "make_reporter", "open_cache", "parse_vars",
+           "plan", "run", "source_files", "validate"]
 
 _LAZY = {"Cache": "pipeline.cache", "ResultRecord": "pipeline.cache", "Pipeline": "pipeline.graph",
          "NodeError": "pipeline.node", "NodePlan": "pipeline.plan", "Reporter": "pipeline.progress",
-         "Summary": "pipeline.progress"}
+         "Summary": "pipeline.progress", "Event": "pipeline.progress", "LogFormat": "pipeline.progress",
+         "make_reporter": "pipeline.progress"}
 
 
 def __getattr__(name: str) -> Any:
@@ -53,6 +61,27 @@ def load(path: str | Path, variables: dict[str, str] | None = None, preview: boo
     from pipeline.recipe.load import load_recipe
 
     return load_recipe(path, variables, preview)
+
+
+def validate(path: str | Path, variables: dict[str, str] | None = None, preview: bool = False) -> Pipeline:
+    """``load``, then ask every node type to look at the files the recipe names (readable pictures,
+    decodable music), as ``pipeline validate`` does; every problem at once."""
+    from pipeline.graph import check_inputs
+
+    recipe = load(path, variables, preview)
+    check_inputs(recipe)
+    return recipe
+
+
+def source_files(recipe: Pipeline) -> list[Path]:
+    """The files a compiled recipe reads: the recipe itself and every input file its steps name."""
+    from pipeline.graph import SourceFile
+
+    files = {recipe.file.resolve()}
+    for step in recipe.steps.values():
+        for sources in step.inputs.values():
+            files.update(s.path.resolve() for s in sources if isinstance(s, SourceFile))
+    return sorted(files)
 
 
 def parse_vars(assignments: list[str] | None) -> dict[str, str]:

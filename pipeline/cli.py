@@ -157,10 +157,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     import os
 
     from pipeline.executor.dask import ENV_EXECUTOR, executor_from_spec
-    from pipeline.progress import Reporter
+    from pipeline.progress import make_reporter
     from pipeline.run import run_pipeline
 
-    reporter = Reporter(quiet=args.quiet)
+    reporter = make_reporter(args.log_format, quiet=args.quiet)
     executor = executor_from_spec(args.executor or os.environ.get(ENV_EXECUTOR, "local"))
     if args.batch:
         return _run_batch(args, reporter, executor)
@@ -276,6 +276,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--blob-store", help="where cached files live when shared by several machines: a "
                                              "folder all mount, or an fsspec URL (s3://...); the index "
                                              "stays in --cache-dir ($PIPELINE_BLOB_STORE)")
+    parser.add_argument("--version", action=_VersionAction, help="show the version of pipeline, ffmpeg and "
+                                                                 "the speech engines, and exit")
+    parser.add_argument("--log-format", choices=["text", "json"], default="text",
+                        help="progress as text (a live view on a terminal) or one JSON object a line per event")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, fn: Callable[[argparse.Namespace], int], help_text: str,
@@ -289,6 +293,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                            help="small, low-fps, fastest-preset render to <name>.preview.mp4 (cached apart)")
         p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
         p.add_argument("--blob-store", default=argparse.SUPPRESS, help="shared blob store (folder or URL)")
+        p.add_argument("--log-format", choices=["text", "json"], default=argparse.SUPPRESS,
+                       help="progress as text or JSON lines")
         p.set_defaults(fn=fn)
         return p
 
@@ -325,6 +331,20 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     command("schema", cmd_schema, "print the recipe JSON Schema (for editor completion)", recipe=False)
     _plugin_commands(sub, sys.argv[1:] if argv is None else argv)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: asks the node types for their tools only when given (it loads them)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        from pipeline.version import version_report
+
+        print(version_report())
+        parser.exit()
 
 
 def _plugin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], argv: list[str]) -> None:

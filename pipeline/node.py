@@ -132,6 +132,12 @@ class NodeType(ABC):
         """Facts for ``pipeline doctor`` (tool paths, versions, usable engines); empty by default."""
         return {}
 
+    @classmethod
+    def versions(cls) -> dict[str, str]:
+        """The outside software this type's output depends on, name -> version (or why it is missing),
+        for ``pipeline --version``; empty by default."""
+        return {}
+
     def check(self, params: Any, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         """Cheap checks of source inputs before anything runs (readable image, decodable music...)."""
         return []

@@ -1,17 +1,26 @@
 """Showing a run while it works, and the summary after.
 
-On a terminal, one status line is redrawn in place (running nodes, their progress, an ETA for each when
-the node reports a fraction); elsewhere (CI logs, pipes) plain lines are printed, progress at most every
-quarter. Finished nodes always get a line of their own.
+Three ways, one set of events: on a terminal an overall bar with an ETA above the running nodes, drawn by
+rich and fitted to the terminal's width (redrawn, never cut or left in fragments); elsewhere (CI logs,
+pipes) plain lines, progress at most every quarter; ``--log-format json``: one JSON object a line per
+event, for machines. Finished nodes always get a line of their own. Every reporter also hands each event
+to an optional listener, so an application (a preview page) can follow a run without parsing text.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, Literal, TextIO
+
+LogFormat = Literal["text", "json"]
+Event = dict[str, Any]
+"""One thing that happened in a run: ``{"event": "started"|"progress"|"finished"|"failed"|"stopped"|
+"warning"|"message"|"planned"|"summary", "node": ..., "time": unix seconds, ...}``."""
 
 
 @dataclass
@@ -33,49 +42,29 @@ class Summary:
 
 
 class Reporter:
-    def __init__(self, stream: TextIO | None = None, live: bool | None = None, quiet: bool = False) -> None:
+    """Plain lines (and the interface every reporter keeps): what the runner calls as a run goes."""
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False,
+                 listener: Callable[[Event], None] | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.live = self.stream.isatty() if live is None else live
         self.quiet = quiet
+        self.listener = listener
         self._running: dict[str, _Running] = {}
-        self._lock = threading.Lock()
-        self._drawn = False
+        self._reasons: dict[str, list[str]] = {}
+        self._lock = threading.RLock()
 
-    def _write(self, text: str) -> None:
-        if self.quiet:
-            return
-        if self._drawn:
-            self.stream.write("\r\033[K")
-            self._drawn = False
-        self.stream.write(text + "\n")
-        self._redraw()
-        self.stream.flush()
+    # -- what the runner calls ---------------------------------------------------------------------
 
-    def _redraw(self) -> None:
-        if not self.live or not self._running or self.quiet:
-            return
-        now = time.monotonic()
-        parts = []
-        for name, state in list(self._running.items())[:3]:
-            text = name
-            if state.fraction is not None and state.fraction > 0:
-                elapsed = now - state.started
-                eta = elapsed * (1 - state.fraction) / state.fraction
-                text += f" {state.fraction:4.0%} eta {eta:3.0f}s"
-            parts.append(text)
-        more = len(self._running) - 3
-        line = "running: " + " | ".join(parts) + (f" (+{more})" if more > 0 else "")
-        self.stream.write("\r\033[K" + line[:160])
-        self._drawn = True
+    def planned(self, reasons: Mapping[str, Sequence[str]]) -> None:
+        """The nodes this run expects to run, each with the plan's reasons."""
+        with self._lock:
+            self._reasons = {node: list(why) for node, why in reasons.items()}
+            self._emit({"event": "planned", "nodes": self._reasons})
 
     def started(self, node: str) -> None:
         with self._lock:
             self._running[node] = _Running(time.monotonic())
-            if not self.live:
-                self._write(f"  run    {node}")
-            else:
-                self._redraw()
-                self.stream.flush()
+            self._emit({"event": "started", "node": node, "reasons": self._reasons.get(node, [])})
 
     def progress(self, node: str, fraction: float | None, message: str = "") -> None:
         with self._lock:
@@ -83,32 +72,177 @@ class Reporter:
             if state is None:
                 return
             state.fraction, state.message = fraction, message
-            if self.live:
-                self._redraw()
-                self.stream.flush()
-            elif fraction is not None and int(fraction * 4) > state.last_quarter and 0 < fraction < 1:
-                state.last_quarter = int(fraction * 4)
-                self._write(f"         {node} {fraction:.0%} {message}".rstrip())
+            self._emit({"event": "progress", "node": node, "fraction": fraction, "message": message})
 
-    def finished(self, node: str, status: str, seconds: float | None = None) -> None:
+    def finished(self, node: str, status: str, seconds: float | None = None, reason: str | None = None) -> None:
+        """``status``: ran, cached, FAILED (with ``reason``) or stopped (cancelled after another failure)."""
         with self._lock:
-            self._running.pop(node, None)
-            timing = f" {seconds:6.2f}s" if seconds is not None else ""
-            self._write(f"  {status:<6} {node}{timing}")
+            state = self._running.pop(node, None)
+            wall = time.monotonic() - state.started if state else None
+            kind = {"FAILED": "failed", "stopped": "stopped"}.get(status, "finished")
+            event: Event = {"event": kind, "node": node, "seconds": seconds if seconds is not None else wall}
+            if kind == "finished":
+                event["status"] = status
+            if reason is not None:
+                event["reason"] = reason
+            self._emit(event)
 
     def warning(self, node: str, message: str) -> None:
         with self._lock:
-            self._write(f"  warning {node}: {message}")
+            self._emit({"event": "warning", "node": node, "message": message})
 
     def message(self, text: str) -> None:
         with self._lock:
-            self._write(text)
+            self._emit({"event": "message", "message": text})
 
     def summary(self, summary: Summary) -> None:
-        rows = [("ran", len(summary.ran)), ("cached", len(summary.cached)), ("failed", len(summary.failed))]
-        table = "  ".join(f"{label} {count}" for label, count in rows)
-        saved = f", {summary.saved_seconds:.1f}s saved by the cache" if summary.cached else ""
         with self._lock:
-            self._write(f"done: {table} in {summary.seconds:.1f}s{saved}")
-            for path in summary.outputs:
-                self._write(f"  wrote {path}")
+            self._emit({"event": "summary", "ran": summary.ran, "cached": summary.cached,
+                        "failed": summary.failed, "seconds": round(summary.seconds, 3),
+                        "saved_seconds": round(summary.saved_seconds, 3), "outputs": summary.outputs})
+
+    def close(self) -> None:
+        """The run is over: stop drawing (a live view leaves nothing behind)."""
+
+    # -- how events are shown ----------------------------------------------------------------------
+
+    def _emit(self, event: Event) -> None:
+        event.setdefault("time", round(time.time(), 3))
+        if self.listener is not None:
+            self.listener(event)
+        if not self.quiet:
+            self._show(event)
+
+    def _show(self, event: Event) -> None:
+        for line in describe(event, self._running.get(event.get("node", ""))):
+            self._line(line)
+
+    def _line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def describe(event: Event, state: _Running | None = None) -> list[str]:
+    """An event as the plain lines people read (nothing for the events a plain log leaves out)."""
+    kind, node = event["event"], event.get("node", "")
+    if kind == "started":
+        return [f"  run    {node}"]
+    if kind == "progress":
+        fraction = event["fraction"]
+        if state is None or fraction is None or not 0 < fraction < 1 or int(fraction * 4) <= state.last_quarter:
+            return []
+        state.last_quarter = int(fraction * 4)
+        return [f"         {node} {fraction:.0%} {event['message']}".rstrip()]
+    if kind in ("finished", "failed", "stopped"):
+        status = {"failed": "FAILED", "stopped": "stopped"}.get(kind, event.get("status", ""))
+        seconds = event.get("seconds")
+        timing = f" {seconds:6.2f}s" if seconds is not None and status == "ran" else ""
+        return [f"  {status:<6} {node}{timing}"]
+    if kind == "warning":
+        return [f"  warning {node}: {event['message']}"]
+    if kind == "message":
+        return [event["message"]]
+    if kind == "summary":
+        table = f"ran {len(event['ran'])}  cached {len(event['cached'])}  failed {len(event['failed'])}"
+        saved = f", {event['saved_seconds']:.1f}s saved by the cache" if event["cached"] else ""
+        return [f"done: {table} in {event['seconds']:.1f}s{saved}", *(f"  wrote {p}" for p in event["outputs"])]
+    return []
+
+
+class JsonReporter(Reporter):
+    """One JSON object a line per event (``--log-format json``), for CI and other programs."""
+
+    def _show(self, event: Event) -> None:
+        self._line(json.dumps(event, ensure_ascii=False))
+
+
+class LiveReporter(Reporter):
+    """On a terminal: finished nodes scroll by as lines; below them an overall bar (nodes done, with the
+    running nodes' fractions counted, and an ETA) and one bar per running node, redrawn by rich at the
+    terminal's width."""
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False,
+                 listener: Callable[[Event], None] | None = None) -> None:
+        super().__init__(stream, quiet, listener)
+        from rich.console import Console
+
+        self._console = Console(file=self.stream, highlight=False, markup=False, emoji=False)
+        self._progress: Any = None
+        self._overall: Any = None
+        self._tasks: dict[str, Any] = {}
+        self._done = 0
+
+    def _ensure_progress(self) -> Any:
+        if self._progress is None:
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+            from rich.table import Column
+
+            self._progress = Progress(
+                TextColumn("{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis",
+                                                                     ratio=1)),
+                BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=6)),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=self._console, transient=True, expand=True, refresh_per_second=8)
+            self._overall = self._progress.add_task("run", total=max(1, len(self._reasons)))
+            self._progress.start()
+        return self._progress
+
+    def _advance_overall(self) -> None:
+        running = sum(s.fraction or 0.0 for s in self._running.values())
+        total = max(1, len(self._reasons), self._done + len(self._running))
+        self._progress.update(self._overall, total=total, completed=self._done + running,
+                              description=f"run {self._done}/{total}")
+
+    def _show(self, event: Event) -> None:
+        kind, node = event["event"], event.get("node", "")
+        if kind == "planned":
+            self._done = 0
+            return
+        if kind == "started":
+            progress = self._ensure_progress()
+            self._tasks[node] = progress.add_task(node, total=1.0)
+            self._advance_overall()
+            return
+        if kind == "progress":
+            if node in self._tasks and event["fraction"] is not None:
+                self._progress.update(self._tasks[node], completed=event["fraction"])
+                self._advance_overall()
+            return
+        if kind in ("finished", "failed", "stopped"):
+            task = self._tasks.pop(node, None)
+            if task is not None:
+                self._progress.remove_task(task)
+                self._done += 1
+                self._advance_overall()
+        if kind == "summary":
+            self.close()
+        for line in describe(event):
+            self._line(line)
+
+    def _line(self, text: str) -> None:
+        self._console.print(text, soft_wrap=False, overflow="fold")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress, self._tasks = None, {}
+
+
+def make_reporter(log_format: LogFormat = "text", quiet: bool = False, stream: TextIO | None = None,
+                  listener: Callable[[Event], None] | None = None) -> Reporter:
+    """The reporter for where the output goes: JSON lines when asked, a live view on a terminal, plain
+    lines otherwise."""
+    stream = stream or sys.stderr
+    if log_format == "json":
+        return JsonReporter(stream, quiet, listener)
+    if not quiet and stream.isatty():
+        return LiveReporter(stream, quiet, listener)
+    return Reporter(stream, quiet, listener)

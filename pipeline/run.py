@@ -229,7 +229,7 @@ class Runner:
             summary.failed.append(name)
             state.failed.add(name)
             state.blocked.add(name)
-            self.reporter.finished(name, "FAILED")
+            self.reporter.finished(name, "FAILED", reason=str(state.errors[-1]))
             if not keep_going:
                 self.cancel.set()
                 pending.clear()
@@ -251,6 +251,7 @@ class Runner:
         self.cache.sweep_stale_temp()
         plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
         to_run = [n for n in self.pipeline.order if plans[n].action == "run"]
+        self.reporter.planned({n: plans[n].reasons for n in to_run})
         if not publish_partial:  # a batch checks per row, when each row compiles
             check_inputs(self.pipeline, to_run)
         self._warm_up(to_run)
@@ -282,6 +283,7 @@ class Runner:
             self._stop(running)
             raise
         finally:
+            self.reporter.close()
             if self._executor is not None and self._owns_executor:
                 self._executor.close()
             self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=False)

@@ -133,6 +133,14 @@ class Render(NodeType):
             "frame resampler": _resampler_path(),
         }
 
+    @classmethod
+    def versions(cls) -> dict[str, str]:
+        try:
+            exe = ffmpeg_exe()
+            return {"ffmpeg": f"{ffmpeg_version(exe).removeprefix('ffmpeg version ').split()[0]} ({exe})"}
+        except NodeError as exc:
+            return {"ffmpeg": f"not usable: {exc.message}"}
+
     def check(self, params: RenderParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         try:
             _one_picture(inputs)

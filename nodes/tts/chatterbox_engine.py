@@ -24,7 +24,7 @@ from pydantic import Field
 
 from nodes.tts.align import energy_align
 from nodes.tts.audio import AudioReadError, read_mono
-from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules, set_torch_threads
+from nodes.tts.engine import Engine, Speech, VoiceError, keep_libraries_quiet, missing_modules, set_torch_threads
 from nodes.tts.models import MODELS
 from nodes.tts.piper_engine import file_digest
 from nodes.tts.sentences import pack_sentences
@@ -71,6 +71,7 @@ class Loaded:
 
 
 def _load(directory: Path, device: str) -> Loaded:
+    keep_libraries_quiet()
     from chatterbox.tts import ChatterboxTTS
 
     model = ChatterboxTTS.from_local(directory, device)

@@ -98,6 +98,26 @@ def missing_modules(*modules: str) -> list[str]:
     return missing
 
 
+def keep_libraries_quiet() -> None:
+    """Keep the speech libraries' own noise out of the user's terminal, which belongs to the progress
+    display: setuptools' "pkg_resources is deprecated" warning (libraries that still import it, as
+    Chatterbox's watermarker does, trigger it on import) and tqdm bars (Chatterbox draws one per chunk
+    while sampling). Called before those libraries load; safe to call again."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r".*pkg_resources is deprecated", category=UserWarning)
+    try:
+        import tqdm.std  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    except ImportError:
+        return  # no tqdm, no bars
+    bar = tqdm.std.tqdm
+    if not getattr(bar, "_quiet_for_pipeline", False):
+        import functools
+
+        bar.__init__ = functools.partialmethod(bar.__init__, disable=True)  # type: ignore[method-assign]
+        bar._quiet_for_pipeline = True  # type: ignore[attr-defined]
+
+
 def set_torch_threads(threads: int) -> None:
     """torch's intra-op pool; more threads than the node's slot make autoregressive decoding far slower."""
     try:

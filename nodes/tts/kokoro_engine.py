@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from nodes.tts.align import energy_align
-from nodes.tts.engine import Engine, Speech, VoiceError, missing_modules, set_torch_threads
+from nodes.tts.engine import Engine, Speech, VoiceError, keep_libraries_quiet, missing_modules, set_torch_threads
 from nodes.tts.models import MODELS
 from nodes.tts.weights import find_file, weights_problem
 from nodes.tts.word_timing import Span, fit, script_words, tidy
@@ -132,6 +132,7 @@ class KokoroFiles:
 def _load_model(files: KokoroFiles, device: str) -> Any:
     import json
 
+    keep_libraries_quiet()
     from kokoro import KModel
 
     config = json.loads(files.config.read_text(encoding="utf-8"))

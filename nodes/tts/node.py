@@ -128,6 +128,13 @@ class TTS(NodeType):
 
         return {f"tts.{row.engine}": ("yes: " if row.usable else "no: ") + row.detail for row in engine_report()}
 
+    @classmethod
+    def versions(cls) -> dict[str, str]:
+        from nodes.tts.cli import engine_report
+
+        return {row.engine: row.detail.split(";")[0] if row.usable else row.detail.split(":")[0]
+                for row in engine_report()}
+
     def check(self, params: TTSParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         errors: list[NodeInputError] = []
         language = "en"

@@ -116,4 +116,23 @@ class Count(NodeType):
         ctx.output("out").write_text("1")
 
 
-ALL = [Text, Norm, Join, Count, Gpu]
+class Steps(NodeType):
+    """Writes its text after ``delay`` seconds spent in ten steps, reporting each: a live view to watch."""
+
+    name = "steps"
+    version = "1"
+    params = TextParams
+    outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
+    resources = Resources(cpu=1)
+
+    def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
+        import time
+
+        note_run(ctx.node)
+        for step in range(10):
+            ctx.progress(step / 10, f"step {step + 1} of 10")
+            time.sleep(params.delay / 10)
+        ctx.output("out").write_text(params.text, encoding="utf-8")
+
+
+ALL = [Text, Norm, Join, Count, Gpu, Steps]

@@ -20,6 +20,7 @@ from pipeline import (
     Cache,
     PipelineError,
     Reporter,
+    make_reporter,
     open_cache,
     parse_vars,
 )
@@ -46,7 +47,7 @@ def _cache(args: argparse.Namespace) -> Cache:
 
 
 def _reporter(args: argparse.Namespace) -> Reporter:
-    return Reporter(quiet=args.quiet)
+    return make_reporter(quiet=args.quiet)
 
 
 Command = Callable[[argparse.Namespace], int]
