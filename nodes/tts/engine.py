@@ -114,8 +114,8 @@ def keep_libraries_quiet() -> None:
     if not getattr(bar, "_quiet_for_pipeline", False):
         import functools
 
-        bar.__init__ = functools.partialmethod(bar.__init__, disable=True)  # type: ignore[method-assign]
-        bar._quiet_for_pipeline = True  # type: ignore[attr-defined]
+        bar.__init__ = functools.partialmethod(bar.__init__, disable=True)  # type: ignore[method-assign, unused-ignore]
+        bar._quiet_for_pipeline = True  # type: ignore[attr-defined, unused-ignore]
 
 
 def set_torch_threads(threads: int) -> None:

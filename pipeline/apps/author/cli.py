@@ -84,7 +84,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_new(subparsers: argparse._SubParsersAction) -> None:
+def register_new(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("new", help="write a first recipe: from a script and pictures, or an example",
                               description="Write NAME/NAME.yaml with the defaults spelled out, one scene per "
                                           "paragraph of the script, pictures (or videos) in name order; "
@@ -98,7 +98,7 @@ def register_new(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(fn=_guarded(cmd_new))
 
 
-def register_watch(subparsers: argparse._SubParsersAction) -> None:
+def register_watch(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("watch", help="render, then re-render what changed on every save; a preview page",
                               description="Render the recipe, then again on every save of it or of a file it "
                                           "reads, running only what changed (the plan's reasons are printed). "
