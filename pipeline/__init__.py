@@ -11,7 +11,10 @@ The small public API::
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
+
+from pipeline.errors import PipelineError, RecipeError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
     from pipeline.plan import NodePlan
     from pipeline.progress import Reporter, Summary
 
-__all__ = ["load", "plan", "run"]
+__all__ = ["PipelineError", "RecipeError", "Reporter", "load", "make_executor", "open_cache", "plan", "run"]
 
 
 def load(path: str | Path, variables: dict[str, str] | None = None) -> Pipeline:
@@ -49,9 +52,36 @@ def plan(recipe: Pipeline, cache: Cache | str | Path | None = None) -> list[Node
 
 
 def run(recipe: Pipeline, cache: Cache | str | Path | None = None, *, reporter: Reporter | None = None,
-        force: frozenset[str] = frozenset(), keep_going: bool = False, executor: Any = None) -> Summary:
-    """Run what is stale, publish the outputs, return the summary."""
+        force: frozenset[str] = frozenset(), keep_going: bool = False, executor: Any = None,
+        cancel: threading.Event | None = None) -> Summary:
+    """Run what is stale, publish the outputs, return the summary. Setting ``cancel`` (from another
+    thread) stops the running nodes; the run then fails and publishes nothing."""
     from pipeline.run import run_pipeline
 
     return run_pipeline(recipe, _cache(cache), reporter=reporter, force=force, keep_going=keep_going,
-                        executor=executor)
+                        executor=executor, cancel=cancel)
+
+
+def open_cache(folder: str | Path | None = None, blob_store: str | None = None) -> Cache:
+    """The cache at ``folder`` (default ``$PIPELINE_CACHE_DIR`` or ./cache), for callers that run many
+    recipes in one process (a server) and should open its index once; close it with ``.close()``."""
+    from pathlib import Path
+
+    from pipeline.cache import Cache, default_cache_dir
+
+    return Cache(Path(folder) if folder is not None else default_cache_dir(), blob_store=blob_store)
+
+
+def make_executor(spec: str) -> Any:
+    """An executor from its command-line spelling: ``local``, ``dask`` or ``dask://HOST:PORT``."""
+    from pipeline.executor.dask import executor_from_spec
+
+    return executor_from_spec(spec)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Reporter":  # imported on demand: most callers never need it
+        from pipeline.progress import Reporter
+
+        return Reporter
+    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
