@@ -12,13 +12,19 @@ import hmac
 import json
 from typing import Any
 
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 OPEN_PATHS = frozenset({"/health"})
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from inside the body stream; FastAPI passes HTTP exceptions of its form parsing through, so
+    the client gets this 413 (any other exception there becomes a vague 400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is more than the limit of {limit} bytes; send a smaller "
+                              "file or raise --max-upload-mb")
 
 
 def token_ok(header: str, tokens: tuple[str, ...]) -> bool:
@@ -67,7 +73,7 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    raise BodyTooLarge()
+                    raise BodyTooLarge(self.max_body)
             return message
 
         async def tracked_send(message: Message) -> None:
@@ -78,9 +84,9 @@ class Guard:
 
         try:
             await self.app(scope, counted_receive, tracked_send)
-        except BodyTooLarge:
+        except BodyTooLarge as exc:
             if not started:
-                await _error(send, 413, f"the request body is more than the limit of {self.max_body} bytes")
+                await _error(send, 413, str(exc.detail))
 
 
 def scope_summary(scope: dict[str, Any]) -> str:

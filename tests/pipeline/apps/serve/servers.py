@@ -52,6 +52,7 @@ def start(tmp: Path, *extra: str, env: dict[str, str] | None = None, cache: Path
     port = port or free_port()
     storage = storage or tmp / "media"
     cache = cache or tmp / "cache"
+    tmp.mkdir(parents=True, exist_ok=True)
     log = tmp / f"server-{port}.log"
     args = [str(PIPELINE), "--cache-dir", str(cache), "serve", "--host", "127.0.0.1", "--port", str(port),
             "--storage", str(storage), *extra]
