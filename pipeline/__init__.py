@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from pipeline.plan import NodePlan
     from pipeline.progress import Reporter, Summary
 
-__all__ = ["PipelineError", "RecipeError", "Reporter", "load", "make_executor", "open_cache", "plan", "run"]
+__all__ = ["PipelineError", "RecipeError", "Reporter", "load", "make_executor", "open_cache", "plan", "plan_recipe",
+           "run", "run_recipe"]
 
 
 def load(path: str | Path, variables: dict[str, str] | None = None) -> Pipeline:
@@ -60,6 +61,14 @@ def run(recipe: Pipeline, cache: Cache | str | Path | None = None, *, reporter: 
 
     return run_pipeline(recipe, _cache(cache), reporter=reporter, force=force, keep_going=keep_going,
                         executor=executor, cancel=cancel)
+
+
+# ``pipeline.run`` and ``pipeline.plan`` are also submodules: once they are imported (the first call of
+# run() or plan() does it), the package attributes of those names are the modules, not these functions.
+# ``from pipeline import run`` at the top of a module is fine; code imported later (a server's workers,
+# a client's in-process backend) uses these names, which nothing shadows.
+run_recipe = run
+plan_recipe = plan
 
 
 def open_cache(folder: str | Path | None = None, blob_store: str | None = None) -> Cache:

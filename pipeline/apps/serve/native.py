@@ -23,7 +23,7 @@ import yaml
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse
 
-from pipeline import RecipeError, load, plan
+from pipeline import RecipeError, load, plan_recipe
 from pipeline.apps.serve.server import Server
 from pipeline.apps.serve.storage import TooLarge
 from pipeline.apps.serve.worker import _clean
@@ -82,7 +82,7 @@ async def submit(request: Request, recipe: Annotated[UploadFile | None, File()] 
                     await out.write(chunk)
         (folder / "recipe.yaml").write_text(text, encoding="utf-8")
         pipeline = load(folder / "recipe.yaml")
-        plans = plan(pipeline, server.worker.cache)
+        plans = plan_recipe(pipeline, server.worker.cache)
     except RecipeError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise HTTPException(400, _clean(str(exc), folder)) from None

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pipeline import PipelineError, Reporter, make_executor, open_cache, run
+from pipeline import PipelineError, Reporter, make_executor, open_cache, run_recipe
 from pipeline.apps.serve.jobs import JobStore, NodeState
 from pipeline.apps.serve.settings import Settings
 
@@ -134,7 +134,7 @@ class Worker:
             self.store.update(job_id, state="processing")
             job = self.store.get(job_id)
             reporter = JobReporter(self.store, job_id, nodes, job.notes if job else [])
-            run(pipeline, self.cache, reporter=reporter, executor=make_executor(self.settings.executor),
+            run_recipe(pipeline, self.cache, reporter=reporter, executor=make_executor(self.settings.executor),
                 cancel=cancel)
             outputs = deliver()
             reporter._flush()
