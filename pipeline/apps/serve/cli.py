@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 
 from pipeline.apps.serve.settings import Settings, tokens_from_env
@@ -28,9 +29,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from nodes.tts.engines import ENGINES
     from pipeline.apps.serve.app import create_app
 
     settings = settings_from(args)
+    unknown = [v for v in settings.voices if v not in ENGINES]
+    if unknown or not settings.voices:
+        print(f"error: --voices: unknown engine(s) {', '.join(unknown) or '(none given)'}; engines are: "
+              f"{', '.join(ENGINES)}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     auth = f"token auth on ({len(settings.tokens)} token(s))" if settings.tokens else "no auth (AUTH_TOKENS unset)"
     logging.getLogger("pipeline.serve").info("serving on http://%s:%d, storage %s, %s", args.host, args.port,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline import load
 from pipeline.apps.serve.storage import Storage
@@ -52,7 +52,14 @@ def speaking_engine(tts: dict[str, Any]) -> tuple[str, list[str]]:
         choice = choose(TTSParams.model_validate({k: v for k, v in tts.items() if k != "type"}))
     except NoEngine as exc:
         raise RequestError(f"no speech engine can run here: {exc}") from None
+    except ValidationError as exc:
+        raise RequestError(validation_text(exc)) from None
     return choice.engine.name, [f"{name} skipped: {reason}" for name, reason in choice.skipped]
+
+
+def validation_text(exc: ValidationError) -> str:
+    """Pydantic's errors as one line in the client's terms: ``field: problem; ...``."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
 
 
 def _tts_step(text: str, chain: list[str], speed: float, kokoro_voice: str | None = None,

@@ -82,6 +82,8 @@ async def submit(request: Request, recipe: Annotated[UploadFile | None, File()] 
                     await out.write(chunk)
         (folder / "recipe.yaml").write_text(text, encoding="utf-8")
         pipeline = load(folder / "recipe.yaml")
+        if isinstance(pipeline.source.data, dict) and pipeline.source.data.get("allow_outside_paths"):
+            raise HTTPException(400, "recipe: allow_outside_paths is not allowed on a server")  # after ${vars}
         plans = plan_recipe(pipeline, server.worker.cache)
     except RecipeError as exc:
         shutil.rmtree(folder, ignore_errors=True)

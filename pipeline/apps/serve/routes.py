@@ -15,6 +15,7 @@ import httpx
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
+from pydantic import ValidationError
 
 from pipeline.apps.serve import compile as c
 from pipeline.apps.serve import media
@@ -247,8 +248,8 @@ def captioned_video(
             shadow_color=caption_config_shadow_color, shadow_transparency=caption_config_shadow_transparency,
             shadow_blur=caption_config_shadow_blur, stroke_color=caption_config_stroke_color,
             stroke_size=caption_config_stroke_size)
-    except ValueError as exc:
-        raise HTTPException(400, f"caption_config: {exc}") from None
+    except ValidationError as exc:
+        raise HTTPException(400, "caption_config_" + c.validation_text(exc)) from None
     try:
         compiled = c.captioned_video_recipe(
             background=background_id, text=text, audio=audio_id, width=width, height=height,

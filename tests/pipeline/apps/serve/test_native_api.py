@@ -99,6 +99,9 @@ def test_bad_recipes_and_assets_are_400(client: httpx.Client) -> None:
     assert typo.status_code == 400 and "recipe.yaml:3" in typo.json()["error"] and "text" in typo.json()["error"]
     outside = client.post(J, data={"recipe_text": "version: 1\nallow_outside_paths: true\nsteps: {}\n"})
     assert outside.status_code == 400 and "allow_outside_paths" in outside.json()["error"]
+    sneaky = client.post(J, data={"recipe_text": "version: 1\nvars: {x: true}\nallow_outside_paths: ${x}\n"
+                                                 "steps: {a: {type: tts, text: hi}}\noutputs: {a.wav: '${a.audio}'}\n"})
+    assert sneaky.status_code == 400 and "allow_outside_paths" in sneaky.json()["error"]
     escape = client.post(J, data={"recipe_text": recipe("hi")}, files=[("assets", ("../x.jpg", b"x"))])
     assert escape.status_code == 400 and "relative" in escape.json()["error"]
     assert client.post(J, data={}).status_code == 400

@@ -202,6 +202,13 @@ def test_transcribe_without_a_recogniser_is_501(client: httpx.Client) -> None:
     assert response.status_code == 501 and "faster-whisper" in response.json()["error"]
 
 
+def test_out_of_range_voice_settings_are_400(client: httpx.Client) -> None:
+    hot = client.post(f"{M}/audio-tools/tts/chatterbox", data={"text": "Hi there.", "temperature": "7"})
+    assert hot.status_code == 400 and "temperature" in hot.json()["error"]
+    fast = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "Hi there.", "speed": "9"})
+    assert fast.status_code == 400 and "speed" in fast.json()["error"]
+
+
 def test_chatterbox_falls_back_and_says_so(client: httpx.Client) -> None:
     sample = upload(client, _tone_wav(), "ref.wav", "audio")
     file_id = client.post(f"{M}/audio-tools/tts/chatterbox", data={
@@ -228,3 +235,6 @@ def test_server_command_help() -> None:
 
     out = subprocess.run([str(PIPELINE), "serve", "--help"], capture_output=True, text=True, check=True).stdout
     assert "--queue-size" in out and "AUTH_TOKENS" in out
+    bad = subprocess.run([str(PIPELINE), "serve", "--voices", "kokoro,pipr"], capture_output=True, text=True,
+                         check=False)
+    assert bad.returncode == 2 and "pipr" in bad.stderr and "Traceback" not in bad.stderr
