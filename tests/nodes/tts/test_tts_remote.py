@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import Reporter, load, run
+from pipeline import Reporter, load, run_recipe
 from tests.pipeline.apps.serve.servers import Served, free_port, start
 
 
@@ -31,7 +31,7 @@ def _recipe(folder: Path, urls: list[str], text: str) -> Path:
 
 def _run(recipe: Path, cache: Path) -> tuple[list[str], str]:
     stream = io.StringIO()
-    summary = run(load(recipe), cache, reporter=Reporter(stream=stream, live=False))
+    summary = run_recipe(load(recipe), cache, reporter=Reporter(stream=stream, live=False))
     return summary.ran, stream.getvalue()
 
 

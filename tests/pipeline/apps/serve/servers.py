@@ -100,12 +100,12 @@ def upload(client: httpx.Client, data: bytes, name: str, media_type: str) -> str
     return str(response.json()["file_id"])
 
 
-def clip(path: Path, width: int, height: int, seconds: float = 1.0, rate: int = 24) -> bytes:
-    """A small test-pattern video with a tone, made by ffmpeg."""
+def clip(path: Path, width: int, height: int, seconds: float = 1.0, rate: int = 24, sound: bool = True) -> bytes:
+    """A small test-pattern video (with a tone unless ``sound`` is off), made by ffmpeg."""
     from nodes.media.ffmpeg import ffmpeg_exe
 
+    tone = ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", "-shortest"] if sound else []
     subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-                    f"testsrc=size={width}x{height}:rate={rate}:duration={seconds}", "-f", "lavfi", "-i",
-                    f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-                    "-c:a", "aac", "-shortest", "-y", str(path)], check=True)
+                    f"testsrc=size={width}x{height}:rate={rate}:duration={seconds}", *tone, "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", "-y", str(path)], check=True)
     return path.read_bytes()

@@ -190,6 +190,18 @@ def test_merge_of_different_formats_fits_them_first(client: httpx.Client, tmp_pa
     assert bad.status_code == 400
 
 
+def test_a_silent_video_with_music_ends(client: httpx.Client, tmp_path: Path) -> None:
+    """The original never finished this one (an endless music loop without -shortest)."""
+    silent = upload(client, clip(tmp_path / "s.mp4", 96, 64, seconds=0.8, rate=25, sound=False), "s.mp4", "video")
+    music = upload(client, clip(tmp_path / "m.mp4", 32, 32, seconds=3.0), "m.m4a", "audio")
+    merged = client.post(f"{M}/video-tools/merge", data={"video_ids": silent, "background_music_id": music})
+    status = wait(client, merged.json()["file_id"])
+    assert status["status"] == "ready", status
+    info = client.get(f"{M}/video-tools/info/{merged.json()['file_id']}").json()
+    assert info["duration"] == pytest.approx(0.8, abs=0.1)
+    assert client.get(f"{M}/audio-tools/info/{merged.json()['file_id']}").json()["channels"] == 2
+
+
 def test_info_of_a_non_media_file_is_400_not_empty_200(client: httpx.Client) -> None:
     text = upload(client, b"plain words", "notes.mp4", "video")
     for route in ("video-tools/info", "audio-tools/info"):
