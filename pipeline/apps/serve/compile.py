@@ -84,9 +84,10 @@ def check_voice(voice: str) -> None:
 def tts_recipe(text: str, chain: list[str], speed: float, kokoro_voice: str | None = None,
                chatterbox: dict[str, Any] | None = None, reference: str | None = None) -> Compiled:
     assets: dict[str, str] = {}
-    if reference is not None:
-        assets["reference.wav"] = reference
-        chatterbox = {**(chatterbox or {}), "reference": "reference.wav"}
+    if reference is not None:  # keeps its own extension: the decoder is chosen by it
+        name = "reference" + (Path(reference).suffix or ".wav")
+        assets[name] = reference
+        chatterbox = {**(chatterbox or {}), "reference": name}
     tts = _tts_step(text, chain, speed, kokoro_voice, chatterbox)
     engine, notes = speaking_engine(tts)
     recipe = {"version": 1, "steps": {"speak": tts}, "outputs": {"out/audio.wav": "${speak.audio}"}}

@@ -23,11 +23,16 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, 
 
 
 def test_local_backend_runs_in_process(tmp_path: Path) -> None:
+    from nodes.tts.models import MODELS
+
     config = ClientConfig(local=True, storage=tmp_path / "media", cache_dir=tmp_path / "cache")
     with MediaClient(config) as client:
         result = client.speak("Spoken in this process.", tmp_path / "a.wav")
         assert result.backend == "local" and result.status["engine"] == "piper"
         assert result.path.read_bytes()[:4] == b"RIFF"
+        loads = MODELS.loads["piper"]
+        client.speak("And again, other words.", tmp_path / "a2.wav")
+        assert MODELS.loads["piper"] == loads  # the voice stays loaded between requests
         api = client.api(0)
         assert api.health() == {"status": "ok"} and "af_heart" in api.kokoro_voices()
         image = tmp_path / "bg.jpg"

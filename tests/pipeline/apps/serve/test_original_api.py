@@ -228,6 +228,10 @@ def test_chatterbox_falls_back_and_says_so(client: httpx.Client) -> None:
     status = wait(client, file_id)
     assert status["status"] == "ready" and status["engine"] == "piper"
     assert any(note.startswith("chatterbox skipped:") for note in status["notes"])
+    uploaded = client.post(f"{M}/audio-tools/tts/chatterbox", data={"text": "With an uploaded sample."},
+                           files={"sample_audio_file": ("voice.WAV", _tone_wav())})
+    assert uploaded.status_code == 200, uploaded.text
+    assert wait(client, uploaded.json()["file_id"])["status"] == "ready"
 
 
 def _tone_wav() -> bytes:
