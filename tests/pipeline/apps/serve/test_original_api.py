@@ -104,6 +104,15 @@ def test_kokoro_request_is_spoken_by_the_next_engine_and_repeats_from_cache(clie
     assert client.get(f"{M}/storage/{second}").content == audio.content
 
 
+def test_form_fields_as_multipart_like_n8n(client: httpx.Client) -> None:
+    """n8n's "Form-Data" body: every field a multipart part, no file among them."""
+    parts = {"text": (None, "Sent as multipart."), "voice": (None, "af_heart"), "speed": (None, "1")}
+    response = client.post(f"{M}/audio-tools/tts/kokoro", files=parts)
+    assert response.status_code == 200, response.text
+    assert response.request.headers["content-type"].startswith("multipart/form-data")
+    assert wait(client, response.json()["file_id"])["status"] == "ready"
+
+
 def test_kokoro_refusals(client: httpx.Client) -> None:
     unknown = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "hi", "voice": "xx_nobody"})
     assert unknown.status_code == 400 and "af_heart" in unknown.json()["error"]
