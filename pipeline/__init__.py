@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from pipeline.progress import make_reporter as make_reporter
 
 __all__ = ["EXIT_BAD_INPUT", "Cache", "Event", "LogFormat", "NodeError", "NodePlan", "Pipeline", "PipelineError",
-           "RecipeError", "Reporter", "ResultRecord", "Summary", "load", "make_reporter", "open_cache", "parse_vars",
+           "RecipeError", "Reporter", "ResultRecord", "Summary", "load", "make_executor", "make_reporter", "open_cache", "parse_vars",
            "plan", "run", "source_files", "validate"]
 
 _LAZY = {"Cache": "pipeline.cache", "ResultRecord": "pipeline.cache", "Pipeline": "pipeline.graph",
@@ -91,13 +92,15 @@ def parse_vars(assignments: list[str] | None) -> dict[str, str]:
     return parse_assignments(assignments)
 
 
-def open_cache(folder: str | Path | None = None) -> Cache:
-    """The cache in ``folder`` (default: ``$PIPELINE_CACHE_DIR``, else ``./cache``); close it when done."""
+def open_cache(folder: str | Path | None = None, blob_store: str | None = None) -> Cache:
+    """The cache in ``folder`` (default: ``$PIPELINE_CACHE_DIR``, else ``./cache``), for callers that plan
+    and run many recipes in one process (a server, a watcher) and should open its index once; close it
+    when done."""
     from pathlib import Path
 
     from pipeline.cache import Cache, default_cache_dir
 
-    return Cache(Path(folder) if folder is not None else default_cache_dir())
+    return Cache(Path(folder) if folder is not None else default_cache_dir(), blob_store=blob_store)
 
 
 def _cache(cache: Cache | str | Path | None) -> Cache:
@@ -116,12 +119,21 @@ def plan(recipe: Pipeline, cache: Cache | str | Path | None = None) -> list[Node
 
 
 def run(recipe: Pipeline, cache: Cache | str | Path | None = None, *, reporter: Reporter | None = None,
-        force: frozenset[str] = frozenset(), keep_going: bool = False, executor: Any = None) -> Summary:
-    """Run what is stale, publish the outputs, return the summary (``reporter``: default quiet)."""
+        force: frozenset[str] = frozenset(), keep_going: bool = False, executor: Any = None,
+        cancel: threading.Event | None = None) -> Summary:
+    """Run what is stale, publish the outputs, return the summary (``reporter``: default quiet). Setting
+    ``cancel`` (from another thread) stops the running nodes; the run then fails and publishes nothing."""
     from pipeline.run import run_pipeline
 
     return run_pipeline(recipe, _cache(cache), reporter=reporter, force=force, keep_going=keep_going,
-                        executor=executor)
+                        executor=executor, cancel=cancel)
+
+
+def make_executor(spec: str) -> Any:
+    """An executor from its command-line spelling: ``local``, ``dask`` or ``dask://HOST:PORT``."""
+    from pipeline.executor.dask import executor_from_spec
+
+    return executor_from_spec(spec)
 
 
 class _PublicAPI(types.ModuleType):

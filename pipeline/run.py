@@ -77,7 +77,7 @@ def default_executor() -> LocalExecutor:
 class Runner:
     def __init__(self, pipeline: Pipeline, cache: Cache, reporter: Reporter | None = None,
                  executor: Executor | Callable[[], Executor] | None = None,
-                 force: frozenset[str] = frozenset()) -> None:
+                 force: frozenset[str] = frozenset(), cancel: threading.Event | None = None) -> None:
         self.pipeline = pipeline
         self.cache = cache
         self.reporter = reporter or Reporter(quiet=True)
@@ -86,7 +86,7 @@ class Runner:
         self._owns_executor = executor is None or not hasattr(executor, "submit")
         self.force = force
         self.threads = cpu_threads()
-        self.cancel = threading.Event()
+        self.cancel = cancel if cancel is not None else threading.Event()  # set from outside: stop
         self._resources_of: dict[str, Resources] = {}
         self._touched: dict[str, ResultRecord] = {}
         self._uploaded: dict[Path, str] = {}
@@ -392,9 +392,10 @@ def check_outputs(pipeline: Pipeline, cache: Cache) -> None:
 
 def run_pipeline(pipeline: Pipeline, cache: Cache, reporter: Reporter | None = None,
                  force: frozenset[str] = frozenset(), keep_going: bool = False,
-                 executor: Executor | Callable[[], Executor] | None = None) -> Summary:
+                 executor: Executor | Callable[[], Executor] | None = None,
+                 cancel: threading.Event | None = None) -> Summary:
     check_outputs(pipeline, cache)
-    summary, _ = Runner(pipeline, cache, reporter, executor, force).run(keep_going=keep_going)
+    summary, _ = Runner(pipeline, cache, reporter, executor, force, cancel).run(keep_going=keep_going)
     return summary
 
 

@@ -15,6 +15,7 @@ from nodes.tts.chatterbox_engine import ChatterboxEngine
 from nodes.tts.engine import Engine
 from nodes.tts.kokoro_engine import KokoroEngine
 from nodes.tts.piper_engine import PiperEngine
+from nodes.tts.remote_engine import RemoteEngine
 
 if TYPE_CHECKING:
     from nodes.tts.node import TTSParams
@@ -32,9 +33,13 @@ def _chatterbox(params: TTSParams) -> Engine:
     return ChatterboxEngine(options=params.chatterbox, allow_download=params.allow_download)
 
 
+def _remote(params: TTSParams) -> Engine:
+    return RemoteEngine(options=params.remote, speed=params.speed)
+
+
 # Engine name -> factory from params. Adding an engine means one class and one entry here.
 ENGINES: dict[str, Callable[[TTSParams], Engine]] = {"piper": _piper, "kokoro": _kokoro,
-                                                     "chatterbox": _chatterbox}
+                                                     "chatterbox": _chatterbox, "remote": _remote}
 
 
 class NoEngine(Exception):

@@ -11,7 +11,7 @@ fallback chain; the engine that runs is chosen the same way for the cache key.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -20,6 +20,7 @@ from nodes.tts.chatterbox_engine import ChatterboxOptions
 from nodes.tts.engine import Speech, VoiceError
 from nodes.tts.fallback import Choice, NoEngine, choose
 from nodes.tts.kokoro_engine import KokoroOptions
+from nodes.tts.remote_engine import RemoteOptions
 from nodes.tts.sentences import split_sentences
 from nodes.tts.spoken_text import normalize
 from nodes.tts.weights import WeightsNotFound
@@ -42,10 +43,14 @@ if TYPE_CHECKING:
 _EMPTY_HINT = "write the narration in `text`; it must contain at least one word"
 
 
-EngineName = Literal["piper", "kokoro", "chatterbox"]
+EngineName = Literal["piper", "kokoro", "chatterbox", "remote"]
 
 
 class TTSParams(Params):
+    # The remote engine's settings change the output only when it speaks, and then its fingerprint (server,
+    # version, voice) is in the key; leaving them out keeps every other voice's cached results valid.
+    not_in_key: ClassVar[frozenset[str]] = frozenset({"remote"})
+
     text: str = Field(description="The narration to speak.")
     engine: EngineName | list[EngineName] = Field(
         default="piper",
@@ -60,6 +65,8 @@ class TTSParams(Params):
     kokoro: KokoroOptions = Field(default_factory=KokoroOptions, description="Kokoro voice and weights.")
     chatterbox: ChatterboxOptions = Field(default_factory=ChatterboxOptions,
                                           description="Chatterbox reference voice, sampling and weights.")
+    remote: RemoteOptions = Field(default_factory=RemoteOptions,
+                                  description="A media server that speaks for the `remote` engine.")
     allow_download: bool = Field(
         default=False, description="Let Kokoro/Chatterbox download missing weights from the Hugging Face hub "
                                    "(HF_HUB_OFFLINE=1 still forbids it).")

@@ -1,0 +1,265 @@
+"""The original server's API, driven over HTTP against a real ``pipeline serve`` as n8n would drive it."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.pipeline.apps.serve.servers import M, Served, clip, jpeg, start, upload, wait
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    server = start(tmp_path_factory.mktemp("serve"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def client(served: Served) -> Iterator[httpx.Client]:
+    with served.client() as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def background(client: httpx.Client) -> str:
+    return upload(client, jpeg(), "photo.JPG", "image")
+
+
+@pytest.fixture(scope="module")
+def video(client: httpx.Client, background: str) -> tuple[str, dict]:
+    response = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={
+        "background_id": background, "text": "Every city has a sound.", "width": "160", "height": "284",
+        "caption_config_line_max_length": "12", "caption_config_font_size": "24",
+        "caption_config_subtitle_position": "bottom"})
+    assert response.status_code == 200, response.text
+    file_id = response.json()["file_id"]
+    assert file_id.startswith("video_") and file_id.endswith(".mp4")
+    return file_id, wait(client, file_id)
+
+
+def test_banner_health_voices_fonts_and_docs(client: httpx.Client) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.head("/health").status_code == 200
+    assert client.get("/").json()["version"] == "0.3.5"
+    voices = client.get(f"{M}/audio-tools/tts/kokoro/voices").json()["voices"]
+    assert len(voices) == 49 and "af_heart" in voices and "bm_lewis" in voices
+    fonts = client.get(f"{M}/fonts").json()["fonts"]
+    assert "DejaVu Sans" in fonts and fonts == sorted(fonts)
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert f"{M}/video-tools/generate/tts-captioned-video" in paths and "/api/v1/jobs" in paths
+
+
+def test_storage_upload_download_range_status_delete(client: httpx.Client) -> None:
+    data = jpeg(64, 64)
+    file_id = upload(client, data, "x.jpeg", "image")
+    assert file_id.startswith("image_") and file_id.endswith(".jpeg")
+    assert client.get(f"{M}/storage/{file_id}/status").json() == {"status": "ready"}
+    whole = client.get(f"{M}/storage/{file_id}")
+    assert whole.status_code == 200 and whole.content == data
+    assert whole.headers["content-type"] == "image/jpeg"
+    assert whole.headers["content-length"] == str(len(data))
+    assert "attachment" in whole.headers["content-disposition"]
+    part = client.get(f"{M}/storage/{file_id}", headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == data[10:20]
+    assert part.headers["content-range"] == f"bytes 10-19/{len(data)}"
+    assert client.delete(f"{M}/storage/{file_id}").json() == {"status": "success"}
+    assert client.get(f"{M}/storage/{file_id}/status").json() == {"status": "not_found"}
+    assert client.get(f"{M}/storage/{file_id}").status_code == 404
+
+
+def test_storage_refusals(client: httpx.Client) -> None:
+    neither = client.post(f"{M}/storage", data={"media_type": "image"})
+    assert neither.status_code == 400 and "file" in neither.json()["error"]
+    url = client.post(f"{M}/storage", data={"media_type": "image", "url": "http://127.0.0.1/x.jpg"})
+    assert url.status_code == 403 and "turned off" in url.json()["error"]
+    for bad in ("../../etc/passwd", "image_not-a-uuid.jpg", "video_..%2F..%2Fx"):
+        response = client.get(f"{M}/storage/{bad}")
+        assert response.status_code in (400, 404), bad
+    assert client.get(f"{M}/storage/image_00000000-0000-4000-8000-000000000000.jpg").status_code == 404
+    wrong_type = client.post(f"{M}/storage", data={"media_type": "text"}, files={"file": ("a.txt", b"x")})
+    assert wrong_type.status_code == 422
+
+
+def test_kokoro_request_is_spoken_by_the_next_engine_and_repeats_from_cache(client: httpx.Client) -> None:
+    form = {"text": "Hello from the server.", "voice": "af_bella", "speed": "1.1"}
+    first = client.post(f"{M}/audio-tools/tts/kokoro", data=form).json()["file_id"]
+    status = wait(client, first)
+    assert status["status"] == "ready" and status["engine"] == "piper"
+    assert any(note.startswith("kokoro skipped:") for note in status["notes"])
+    assert status["steps"] == {"speak": "ran"} or status["steps"] == {"speak": "cached"}
+    audio = client.get(f"{M}/storage/{first}")
+    assert audio.headers["content-type"] in ("audio/x-wav", "audio/wav") and audio.content[:4] == b"RIFF"
+    info = client.get(f"{M}/audio-tools/info/{first}").json()
+    assert info["duration"] > 0.5 and info["sample_rate"] > 0 and info["channels"] == 1
+    second = client.post(f"{M}/audio-tools/tts/kokoro", data=form).json()["file_id"]
+    assert second != first
+    repeat = wait(client, second)
+    assert repeat["status"] == "ready" and repeat["steps"] == {"speak": "cached"}
+    assert client.get(f"{M}/storage/{second}").content == audio.content
+
+
+def test_form_fields_as_multipart_like_n8n(client: httpx.Client) -> None:
+    """n8n's "Form-Data" body: every field a multipart part, no file among them."""
+    parts = {"text": (None, "Sent as multipart."), "voice": (None, "af_heart"), "speed": (None, "1")}
+    response = client.post(f"{M}/audio-tools/tts/kokoro", files=parts)
+    assert response.status_code == 200, response.text
+    assert response.request.headers["content-type"].startswith("multipart/form-data")
+    assert wait(client, response.json()["file_id"])["status"] == "ready"
+
+
+def test_kokoro_refusals(client: httpx.Client) -> None:
+    unknown = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "hi", "voice": "xx_nobody"})
+    assert unknown.status_code == 400 and "af_heart" in unknown.json()["error"]
+    empty = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "   "})
+    assert empty.status_code == 400
+    missing = client.post(f"{M}/audio-tools/tts/kokoro", data={})
+    assert missing.status_code == 422
+
+
+def test_captioned_video_info_frame_and_cache_hit(client: httpx.Client, background: str,
+                                                  video: tuple[str, dict]) -> None:
+    file_id, status = video
+    assert status["status"] == "ready", status
+    assert status["engine"] == "piper"
+    assert any("Arial" in note for note in status["notes"])  # not installed: said, not silently swapped
+    info = client.get(f"{M}/video-tools/info/{file_id}").json()
+    assert (info["width"], info["height"], info["fps"], info["codec"]) == (160, 284, "25/1", "h264")
+    assert info["duration"] > 0.5
+    frame = client.get(f"{M}/video-tools/extract-frame/{file_id}", params={"timestamp": 99})
+    assert frame.status_code == 200 and frame.headers["content-type"] == "image/jpeg"
+    assert frame.content[:2] == b"\xff\xd8"
+    again = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={
+        "background_id": background, "text": "Every city has a sound.", "width": "160", "height": "284",
+        "caption_config_line_max_length": "12", "caption_config_font_size": "24",
+        "caption_config_subtitle_position": "bottom"}).json()["file_id"]
+    repeat = wait(client, again)
+    assert repeat["status"] == "ready" and set(repeat["steps"].values()) == {"cached"}
+    assert client.get(f"{M}/storage/{again}").content == client.get(f"{M}/storage/{file_id}").content
+
+
+def test_captioned_video_refusals_are_400_not_stuck_jobs(client: httpx.Client, background: str) -> None:
+    base = {"background_id": background, "text": "Hi.", "width": "160", "height": "284"}
+    for change, word in (({"width": "161"}, "even"), ({"caption_config_font_color": "white"}, "colour"),
+                         ({"kokoro_voice": "zz_none"}, "voice"), ({"text": ""}, "text")):
+        response = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={**base, **change})
+        assert response.status_code == 400, (change, response.text)
+        assert word in response.json()["error"]
+    missing = client.post(f"{M}/video-tools/generate/tts-captioned-video",
+                          data={**base, "background_id": "image_00000000-0000-4000-8000-000000000000.jpg"})
+    assert missing.status_code == 404
+    out_of_range = client.post(f"{M}/video-tools/generate/tts-captioned-video",
+                               data={**base, "caption_config_line_count": "9"})
+    assert out_of_range.status_code == 400
+
+
+def test_a_failing_job_reports_failed_and_serves_nothing(client: httpx.Client) -> None:
+    not_an_image = upload(client, b"this is text, not a picture", "fake.jpg", "image")
+    file_id = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={
+        "background_id": not_an_image, "text": "This will fail.", "width": "160", "height": "284"}).json()["file_id"]
+    status = wait(client, file_id)
+    assert status["status"] == "failed" and "image" in status["error"]
+    assert "/jobs/" not in status["error"]  # the server's folders are not shown
+    assert client.get(f"{M}/storage/{file_id}").status_code == 404
+
+
+def test_merge_joins_and_mixes_music(client: httpx.Client, video: tuple[str, dict]) -> None:
+    file_id, _ = video
+    music = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "La la la."}).json()["file_id"]
+    assert wait(client, music)["status"] == "ready"
+    merged = client.post(f"{M}/video-tools/merge", data={
+        "video_ids": f" {file_id} , {file_id}", "background_music_id": music,
+        "background_music_volume": "0.3"}).json()["file_id"]
+    status = wait(client, merged)
+    assert status["status"] == "ready", status
+    one = client.get(f"{M}/video-tools/info/{file_id}").json()
+    both = client.get(f"{M}/video-tools/info/{merged}").json()
+    assert (both["width"], both["height"]) == (160, 284)
+    assert both["duration"] == pytest.approx(2 * one["duration"], abs=0.1)
+
+
+def test_merge_of_different_formats_fits_them_first(client: httpx.Client, tmp_path: Path,
+                                                    video: tuple[str, dict]) -> None:
+    """The plain path (each input fitted to the first one's size and rate, then joined), forced by an
+    input of another size and rate."""
+    file_id, _ = video
+    other = upload(client, clip(tmp_path / "c.mp4", 96, 64, seconds=0.6, rate=24), "c.mp4", "video")
+    merged = client.post(f"{M}/video-tools/merge", data={"video_ids": f"{file_id},{other}"}).json()["file_id"]
+    status = wait(client, merged)
+    assert status["status"] == "ready", status
+    assert set(status["steps"]) == {"fit0", "fit1", "merge"}
+    info = client.get(f"{M}/video-tools/info/{merged}").json()
+    assert (info["width"], info["height"], info["fps"]) == (160, 284, "25/1")
+    bad = client.post(f"{M}/video-tools/merge", data={"video_ids": " , "})
+    assert bad.status_code == 400
+
+
+def test_a_silent_video_with_music_ends(client: httpx.Client, tmp_path: Path) -> None:
+    """The original never finished this one (an endless music loop without -shortest)."""
+    silent = upload(client, clip(tmp_path / "s.mp4", 96, 64, seconds=0.8, rate=25, sound=False), "s.mp4", "video")
+    music = upload(client, clip(tmp_path / "m.mp4", 32, 32, seconds=3.0), "m.m4a", "audio")
+    merged = client.post(f"{M}/video-tools/merge", data={"video_ids": silent, "background_music_id": music})
+    status = wait(client, merged.json()["file_id"])
+    assert status["status"] == "ready", status
+    info = client.get(f"{M}/video-tools/info/{merged.json()['file_id']}").json()
+    assert info["duration"] == pytest.approx(0.8, abs=0.1)
+    assert client.get(f"{M}/audio-tools/info/{merged.json()['file_id']}").json()["channels"] == 2
+
+
+def test_info_of_a_non_media_file_is_400_not_empty_200(client: httpx.Client) -> None:
+    text = upload(client, b"plain words", "notes.mp4", "video")
+    for route in ("video-tools/info", "audio-tools/info"):
+        response = client.get(f"{M}/{route}/{text}")
+        assert response.status_code == 400 and response.json()["error"]
+
+
+def test_transcribe_without_a_recogniser_is_501(client: httpx.Client) -> None:
+    response = client.post(f"{M}/audio-tools/transcribe", files={"audio_file": ("a.wav", b"RIFF")})
+    assert response.status_code == 501 and "faster-whisper" in response.json()["error"]
+
+
+def test_out_of_range_voice_settings_are_400(client: httpx.Client) -> None:
+    hot = client.post(f"{M}/audio-tools/tts/chatterbox", data={"text": "Hi there.", "temperature": "7"})
+    assert hot.status_code == 400 and "temperature" in hot.json()["error"]
+    fast = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "Hi there.", "speed": "9"})
+    assert fast.status_code == 400 and "speed" in fast.json()["error"]
+
+
+def test_chatterbox_falls_back_and_says_so(client: httpx.Client) -> None:
+    sample = upload(client, _tone_wav(), "ref.wav", "audio")
+    file_id = client.post(f"{M}/audio-tools/tts/chatterbox", data={
+        "text": "A cloned voice, or the next one.", "sample_audio_id": sample}).json()["file_id"]
+    status = wait(client, file_id)
+    assert status["status"] == "ready" and status["engine"] == "piper"
+    assert any(note.startswith("chatterbox skipped:") for note in status["notes"])
+    uploaded = client.post(f"{M}/audio-tools/tts/chatterbox", data={"text": "With an uploaded sample."},
+                           files={"sample_audio_file": ("voice.WAV", _tone_wav())})
+    assert uploaded.status_code == 200, uploaded.text
+    assert wait(client, uploaded.json()["file_id"])["status"] == "ready"
+
+
+def _tone_wav() -> bytes:
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    out = io.BytesIO()
+    t = np.arange(16000) / 16000
+    sf.write(out, 0.3 * np.sin(2 * np.pi * 220 * t), 16000, format="WAV")
+    return out.getvalue()
+
+
+def test_server_command_help() -> None:
+    from tests.pipeline.apps.serve.servers import PIPELINE
+
+    out = subprocess.run([str(PIPELINE), "serve", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--queue-size" in out and "AUTH_TOKENS" in out
+    bad = subprocess.run([str(PIPELINE), "serve", "--voices", "kokoro,pipr"], capture_output=True, text=True,
+                         check=False)
+    assert bad.returncode == 2 and "pipr" in bad.stderr and "Traceback" not in bad.stderr
