@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from pipeline.progress import make_reporter as make_reporter
 
 __all__ = ["EXIT_BAD_INPUT", "Cache", "Event", "LogFormat", "NodeError", "NodePlan", "Pipeline", "PipelineError",
-           "RecipeError", "Reporter", "ResultRecord", "Summary", "load", "make_executor", "make_reporter", "open_cache", "parse_vars",
-           "plan", "run", "source_files", "validate"]
+           "RecipeError", "Reporter", "ResultRecord", "Summary", "load", "make_executor", "make_reporter",
+           "open_cache", "parse_vars", "plan", "run", "source_files", "validate"]
 
 _LAZY = {"Cache": "pipeline.cache", "ResultRecord": "pipeline.cache", "Pipeline": "pipeline.graph",
          "NodeError": "pipeline.node", "NodePlan": "pipeline.plan", "Reporter": "pipeline.progress",

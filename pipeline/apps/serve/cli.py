@@ -47,7 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="serve the media server's HTTP API (and the native job API)",
                        description="Serve the original media server's HTTP API under /api/v1/media and the native "
                                    "job API under /api/v1/jobs; OpenAPI at /docs. Auth: set AUTH_TOKENS "

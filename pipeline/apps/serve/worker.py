@@ -39,7 +39,7 @@ class JobReporter(Reporter):
     """Keeps each node's state, progress and warnings in the job store (progress at most every 0.5 s)."""
 
     def __init__(self, store: JobStore, job_id: str, nodes: dict[str, NodeState], notes: list[str]) -> None:
-        super().__init__(quiet=True, live=False)
+        super().__init__(quiet=True)
         self.store = store
         self.job_id = job_id
         self.nodes = nodes
@@ -71,7 +71,7 @@ class JobReporter(Reporter):
             state.fraction, state.message = fraction, message
         self._flush(force=False)
 
-    def finished(self, node: str, status: str, seconds: float | None = None) -> None:
+    def finished(self, node: str, status: str, seconds: float | None = None, reason: str | None = None) -> None:
         with self._node_lock:
             state = self._node(node)
             state.state = status.lower()

@@ -31,7 +31,7 @@ def _recipe(folder: Path, urls: list[str], text: str) -> Path:
 
 def _run(recipe: Path, cache: Path) -> tuple[list[str], str]:
     stream = io.StringIO()
-    summary = run(load(recipe), cache, reporter=Reporter(stream=stream, live=False))
+    summary = run(load(recipe), cache, reporter=Reporter(stream=stream))
     return summary.ran, stream.getvalue()
 
 

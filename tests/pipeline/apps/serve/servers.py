@@ -88,7 +88,8 @@ def jpeg(width: int = 160, height: int = 284, colour: tuple[int, int, int] = (20
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (width, height), colour)
-    ImageDraw.Draw(image).ellipse((width // 8, height // 8, width - width // 8, height - height // 4), fill=(30, 120, 200))
+    box = (width // 8, height // 8, width - width // 8, height - height // 4)
+    ImageDraw.Draw(image).ellipse(box, fill=(30, 120, 200))
     out = io.BytesIO()
     image.save(out, "JPEG")
     return out.getvalue()
