@@ -20,7 +20,7 @@ from pydantic import Field
 
 from nodes.tts.align import energy_align
 from nodes.tts.engine import Engine, Speech
-from nodes.tts.timing import script_words, tidy
+from nodes.tts.word_timing import script_words, tidy
 from pipeline.node import Params
 
 M = "/api/v1/media"

@@ -29,7 +29,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from nodes.tts.engines import ENGINES
+    from nodes.tts.fallback import ENGINES
     from pipeline.apps.serve.app import create_app
 
     settings = settings_from(args)

@@ -45,7 +45,7 @@ class Compiled:
 
 def speaking_engine(tts: dict[str, Any]) -> tuple[str, list[str]]:
     """The engine of a tts step's chain that will speak here, and why the others were passed over."""
-    from nodes.tts.engines import NoEngine, choose
+    from nodes.tts.fallback import NoEngine, choose
     from nodes.tts.node import TTSParams
 
     try:
