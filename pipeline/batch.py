@@ -128,7 +128,7 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
         result = BatchResult(Summary(), failed=failed)
         return result
     combined, members = combine(pipelines, next(iter(pipelines.values())))
-    check_outputs(combined, cache)
+    check_outputs(combined, cache.root)
     summary, state = Runner(combined, cache, reporter, executor).run(keep_going=True, publish_partial=True)
     errors = {getattr(e, "node", ""): e for e in state.errors}
     for number, names in members.items():

@@ -46,26 +46,41 @@ def _load(args: argparse.Namespace) -> Pipeline:
 
 
 def _plan(pipeline: Pipeline, cache: Cache) -> list:
+    """The plan; when the planner meets a problem (an engine that cannot run here), every problem of the
+    recipe is reported with it, as ``validate`` would."""
+    from pipeline.errors import RecipeError
     from pipeline.plan import plan
+    from pipeline.preflight import preflight
 
-    return plan(pipeline, cache)
+    try:
+        return plan(pipeline, cache)
+    except RecipeError:
+        preflight(pipeline, cache.root)
+        raise
+
+
+def _cache_root(args: argparse.Namespace) -> Path:
+    from pipeline.cache import default_cache_dir
+
+    return (Path(args.cache_dir) if args.cache_dir else default_cache_dir()).resolve()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pipeline.graph import check_inputs
+    from pipeline.preflight import preflight
 
     pipeline = _load(args)
-    check_inputs(pipeline)
+    preflight(pipeline, _cache_root(args))  # the same checks a run makes before it starts
     print(f"{args.recipe}: ok ({len(pipeline.order)} nodes, {len(pipeline.outputs)} outputs)")
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from pipeline.graph import check_inputs
+    from pipeline.preflight import preflight
 
     pipeline = _load(args)
-    plans = _plan(pipeline, _cache(args))
-    check_inputs(pipeline, [p.node for p in plans if p.action == "run"])
+    cache = _cache(args)
+    plans = _plan(pipeline, cache)
+    preflight(pipeline, cache.root, [p.node for p in plans if p.action == "run"])
     if args.json:
         print(json.dumps([p.to_json() for p in plans], indent=2))
     else:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import Location, Problem, RecipeError
-from pipeline.node import InputValue, NodeType, Params, Port, _RecipePath
+from pipeline.node import InputValue, NodeError, NodeType, Params, Port, _RecipePath
 from pipeline.recipe.diagnose import did_you_mean, problems_from_validation
 from pipeline.recipe.refs import Ref, looks_like_ref, parse_ref
 from pipeline.recipe.source import Path_, Source
@@ -145,6 +145,18 @@ def resolve_recipe_paths(params: BaseModel, base_dir: Path) -> BaseModel:
             if not candidate.is_absolute() and (base_dir / candidate).exists():
                 updates[name] = str((base_dir / candidate).resolve())
     return params.model_copy(update=updates) if updates else params
+
+
+def _param_paths(params: BaseModel) -> set[Path]:
+    """The files named by RecipePath params (resolved when the recipe compiled), nested models included."""
+    found: set[Path] = set()
+    for name, info in type(params).model_fields.items():
+        value = getattr(params, name)
+        if isinstance(value, BaseModel):
+            found |= _param_paths(value)
+        elif isinstance(value, str) and _is_recipe_path(info.metadata, info.annotation) and Path(value).is_absolute():
+            found.add(Path(value).resolve())
+    return found
 
 
 def _source_inputs(step: Step) -> dict[str, InputValue]:
@@ -350,8 +362,27 @@ class _Compiler:
                                              field=f"outputs: {path_text}",
                                              hint=f"its outputs: {', '.join(step.node_type.outputs)}"))
                 continue
+            clash = self._clash(dest, steps)
+            if clash:
+                self.problems.append(Problem(where, f"output {dest} {clash}", field=f"outputs: {path_text}",
+                                             hint="write the output to a new file name, e.g. under out/"))
+                continue
             outputs[dest] = ref
         return outputs
+
+    def _clash(self, dest: Path, steps: dict[str, Step]) -> str:
+        """Why ``dest`` (already resolved, symlinks followed) cannot be written: it names a folder, the
+        recipe itself, or a file the recipe reads (publishing would overwrite the user's picture)."""
+        if dest.is_dir():
+            return "is an existing folder"
+        if dest == self.source.file.resolve():
+            return "is the recipe file itself"
+        for step in steps.values():
+            if any(isinstance(s, SourceFile) and s.path == dest for ss in step.inputs.values() for s in ss):
+                return f"is an input of step '{step.name}'"
+            if dest in _param_paths(step.params):
+                return f"is a file step '{step.name}' reads"
+        return ""
 
     def _inside(self, path: Path) -> bool:
         return self.allow_outside or path.is_relative_to(self.base_dir)
@@ -363,20 +394,29 @@ def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source
     return _Compiler(specs, outputs, source, base_dir, allow_outside, output_origin).compile()
 
 
-def check_inputs(pipeline: Pipeline, names: list[str] | None = None) -> None:
-    """Ask each node type to look at the files the user gave it (a readable picture, decodable music),
-    before anything runs; every problem at once, at its recipe line. ``names``: only these steps (a run
-    checks the nodes it will run: a cached node's inputs were fine when it ran)."""
+def input_problems(pipeline: Pipeline, names: list[str] | None = None) -> list[Problem]:
+    """Ask each node type to look at its params and the files the user gave it (a readable picture,
+    decodable music, a voice that loads), before anything runs; every problem, at its recipe line.
+    ``names``: only these steps."""
     problems = []
     for name in pipeline.order if names is None else [n for n in pipeline.order if n in names]:
         step = pipeline.steps[name]
-        values = _source_inputs(step)
-        if not values:
-            continue
-        for error in step.node_type.check(step.params, values):
+        # Every step is asked, also one fed only by other steps (a TTS step has no input files, yet its
+        # text, engine and voice can be checked now): what a run would refuse, validate refuses.
+        try:
+            found = step.node_type.check(step.params, _source_inputs(step))
+        except NodeError as exc:
+            found = [exc]
+        for error in found:
             loc = (error.field,) if error.field else ()
             label = f"{name}: {error.field}" if error.field else name
             problems.append(Problem(pipeline.locate(name, loc), error.message, field=label,
                                     hint=error.hint or ""))
+    return problems
+
+
+def check_inputs(pipeline: Pipeline, names: list[str] | None = None) -> None:
+    """``input_problems`` as one RecipeError (none: returns)."""
+    problems = input_problems(pipeline, names)
     if problems:
         raise RecipeError(problems)

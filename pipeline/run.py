@@ -22,12 +22,13 @@ from pipeline.cache import Cache, ResultRecord
 from pipeline.cache.blobs import BlobStore, fsync_file
 from pipeline.cache.records import OutputRef
 from pipeline.device import cpu_threads, detect_device
-from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, Problem, RecipeError
+from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, RecipeError
 from pipeline.execute import InputFile, Job, JobResult, execute
 from pipeline.executor import Executor, LocalExecutor, Slots
-from pipeline.graph import Pipeline, SourceFile, Step, check_inputs
+from pipeline.graph import Pipeline, SourceFile, Step
 from pipeline.node import NodeError, NodeInputError, Resources
 from pipeline.plan import NodePlan, build_manifest, input_digests, plan
+from pipeline.preflight import check_outputs, preflight
 from pipeline.progress import Reporter, Summary
 from pipeline.warmup import needs_warm_up, warm_up
 
@@ -249,10 +250,14 @@ class Runner:
         summary = Summary()
         state = RunState()
         self.cache.sweep_stale_temp()
-        plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
+        try:
+            plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
+        except RecipeError:
+            preflight(self.pipeline, self.cache.root)  # every problem at once, not only the planner's
+            raise
         to_run = [n for n in self.pipeline.order if plans[n].action == "run"]
         if not publish_partial:  # a batch checks per row, when each row compiles
-            check_inputs(self.pipeline, to_run)
+            preflight(self.pipeline, self.cache.root, to_run)
         self._warm_up(to_run)
         for name in self.pipeline.order:
             node_plan = plans[name]
@@ -375,25 +380,11 @@ def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
         raise
 
 
-def check_outputs(pipeline: Pipeline, cache: Cache) -> None:
-    """Refuse output paths inside the cache folder (a clear/gc would delete the user's video)."""
-    problems = []
-    for dest in pipeline.outputs:
-        if dest.is_relative_to(cache.root):
-            where = ("output", "path") if "output" in pipeline.source.data else ("outputs",)
-            problems.append(Problem(pipeline.source.locate(where),
-                                    f"output {dest} is inside the cache folder {cache.root}",
-                                    field="output", hint="write outputs elsewhere, e.g. out/video.mp4"))
-    if problems:
-        raise RecipeError(problems)
-
-
 def run_pipeline(pipeline: Pipeline, cache: Cache, reporter: Reporter | None = None,
                  force: frozenset[str] = frozenset(), keep_going: bool = False,
                  executor: Executor | Callable[[], Executor] | None = None) -> Summary:
-    check_outputs(pipeline, cache)
     summary, _ = Runner(pipeline, cache, reporter, executor, force).run(keep_going=keep_going)
     return summary
 
 
-__all__ = ["run_pipeline", "Runner", "Interrupted", "ExecutorLost", "NodePlan", "publish_file"]
+__all__ = ["ExecutorLost", "Interrupted", "NodePlan", "Runner", "check_outputs", "publish_file", "run_pipeline"]

@@ -8,6 +8,7 @@ YAML silently collapses, are errors.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ MAX_DEPTH = 64
 Path_ = tuple[str | int, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and CR are text
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
@@ -84,7 +86,12 @@ class _Builder:
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if node.tag in _NUMBER_TAGS and ":" in str(node.value):
             return node.value  # YAML 1.1 reads 16:9 as 969 (base 60); YAML 1.2 and people read text
-        return self.constructor.construct_object(node, deep=True)
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and (bad := _CONTROL.search(value)):
+            # the reader refuses these characters written raw; an escape ("\0", "\x07") makes them too
+            raise self._error(node, f"text contains the control character {bad.group()!r} (written as an "
+                              "escape)", "remove it; write text with letters, digits and punctuation only")
+        return value
 
     def _error(self, node: yaml.Node, message: str, hint: str) -> RecipeError:
         mark = node.start_mark
