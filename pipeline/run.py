@@ -258,6 +258,8 @@ class Runner:
         to_run = [n for n in self.pipeline.order if plans[n].action == "run"]
         if not publish_partial:  # a batch checks per row, when each row compiles
             preflight(self.pipeline, self.cache.root, to_run)
+        if to_run:
+            self.cache.require_writable()  # a read-only or full cache: said now, not after the work
         self._warm_up(to_run)
         for name in self.pipeline.order:
             node_plan = plans[name]

@@ -56,14 +56,12 @@ def substitute(source: Source, overrides: dict[str, str] | None = None) -> list[
 
 def parse_assignments(items: list[str] | None) -> dict[str, str]:
     """``["city=Porto", ...]`` (from ``--var``) -> ``{"city": "Porto"}``; a malformed item is a RecipeError."""
-    from pipeline.errors import EXIT_BAD_INPUT, PipelineError
+    from pipeline.errors import UsageError
 
     values = {}
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            error = PipelineError(f"--var expects NAME=VALUE, got {item!r}")
-            error.exit_code = EXIT_BAD_INPUT
-            raise error
+            raise UsageError(f"--var expects NAME=VALUE, got {item!r}\n    fix: write --var city=Porto")
         values[name.strip()] = value
     return values
