@@ -130,20 +130,35 @@ def _is_recipe_path(metadata: list[Any], annotation: Any) -> bool:
                for m in getattr(arg, "__metadata__", ()))
 
 
-def resolve_recipe_paths(params: BaseModel, base_dir: Path) -> BaseModel:
-    """Params with every RecipePath field that names something in the recipe's folder made absolute
-    (nested models included); plain names are left alone."""
+def looks_like_path(value: str, base_dir: Path) -> bool:
+    """A RecipePath value names a file or folder (not a plain name like a voice or a font family) when it
+    has a folder part, starts with ``.`` or ``~``, is absolute, or exists beside the recipe."""
+    return (any(sep in value for sep in ("/", "\\")) or value.startswith((".", "~"))
+            or Path(value).is_absolute() or (base_dir / value).exists())
+
+
+def resolve_recipe_paths(params: BaseModel, base_dir: Path, allow_outside: bool = True,
+                         outside: list[tuple[tuple[str, ...], Path]] | None = None) -> BaseModel:
+    """Params with every RecipePath value that names a file made absolute against the recipe's folder
+    (symlinks followed; nested models included); plain names are left alone. Confinement is a property of
+    the type: unless ``allow_outside``, a path that resolves outside ``base_dir`` is appended to
+    ``outside`` as (field path, resolved path), whatever the param is called."""
     updates: dict[str, Any] = {}
     for name, info in type(params).model_fields.items():
         value = getattr(params, name)
         if isinstance(value, BaseModel):
-            resolved = resolve_recipe_paths(value, base_dir)
+            found: list[tuple[tuple[str, ...], Path]] = []
+            resolved = resolve_recipe_paths(value, base_dir, allow_outside, found)
+            if outside is not None:
+                outside.extend(((name, *loc), path) for loc, path in found)
             if resolved is not value:
                 updates[name] = resolved
-        elif isinstance(value, str) and _is_recipe_path(info.metadata, info.annotation):
-            candidate = Path(value).expanduser()
-            if not candidate.is_absolute() and (base_dir / candidate).exists():
-                updates[name] = str((base_dir / candidate).resolve())
+        elif isinstance(value, str) and _is_recipe_path(info.metadata, info.annotation) and \
+                looks_like_path(value, base_dir):
+            path = (base_dir / Path(value).expanduser()).resolve()
+            if not allow_outside and not path.is_relative_to(base_dir) and outside is not None:
+                outside.append(((name,), path))
+            updates[name] = str(path)
     return params.model_copy(update=updates) if updates else params
 
 
@@ -233,7 +248,13 @@ class _Compiler:
         before = len(self.problems)
         params: Params | None = None
         try:
-            params = resolve_recipe_paths(params_model.model_validate(param_fields), self.base_dir)  # type: ignore[assignment]
+            outside: list[tuple[tuple[str, ...], Path]] = []
+            params = resolve_recipe_paths(params_model.model_validate(param_fields), self.base_dir,  # type: ignore[assignment]
+                                          self.allow_outside, outside)
+            for loc, path in outside:
+                self.problem(spec, loc, f"{path} is outside the recipe's folder {self.base_dir}",
+                             "move the file next to the recipe, or set `allow_outside_paths: true` at the top "
+                             "of the recipe if you mean it")
         except ValidationError as exc:
             def locate(loc: tuple[Any, ...]) -> Location:
                 return self.source.locate(spec.source_path(loc))

@@ -52,7 +52,7 @@ _VOICE_NAME = re.compile(r"^[a-z]{2}_[a-z0-9]+$")
 
 
 class KokoroOptions(Params):
-    voice: str = Field(default="af_heart",
+    voice: RecipePath = Field(default="af_heart",
                        description="Voice name (af_heart, bf_emma, ef_dora...; its first letter is the language) "
                                    "or the path of a voice .pt file.")
     lang: str | None = Field(default=None,
