@@ -121,7 +121,7 @@ def encode_aac(samples: np.ndarray, output: Path, *, parts: int, exe: str,
         args = ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "pipe:0", *audio_encoder_args(),
                 "-f", "adts", str(chunk)]
         try:
-            run_ffmpeg(args, feed=feed, cancel=cancel, exe=exe)
+            run_ffmpeg(args, feed=feed, cancel=cancel, exe=exe, expected_duration=(stop - start) / SAMPLE_RATE)
             return adts_frames(chunk.read_bytes(), chunk.name)
         finally:
             chunk.unlink(missing_ok=True)
