@@ -33,6 +33,9 @@ from pipeline.progress import Reporter, Summary
 from pipeline.warmup import needs_warm_up, warm_up
 
 
+PUBLISH_ATTEMPTS = 3  # a damaged cached output is recomputed; twice more is plenty for bit rot
+
+
 class Interrupted(PipelineError):
     exit_code = EXIT_INTERRUPTED
 
@@ -244,8 +247,30 @@ class Runner:
             self._finish(name, outcome.record, summary, state, ran=outcome.ran)
 
     def run(self, keep_going: bool = False, publish_partial: bool = False) -> tuple[Summary, RunState]:
-        """Run what is stale. Raises on failure unless ``publish_partial`` (batches), where outputs whose
-        nodes all succeeded are published and the state says what failed."""
+        """Run what is stale and publish. Raises on failure unless ``publish_partial`` (batches), where
+        outputs whose nodes all succeeded are published and the state says what failed. A cached output
+        found damaged while publishing is recomputed, and the set published then."""
+        started = time.monotonic()
+        for attempt in range(PUBLISH_ATTEMPTS):
+            summary, state = self._execute(keep_going, publish_partial)
+            try:
+                summary.outputs = [str(p) for p in self._publish(state)]
+            except DamagedBlob as exc:
+                if attempt + 1 == PUBLISH_ATTEMPTS:
+                    raise PipelineError(f"a cached output ({exc.digest[:16]}...) kept arriving damaged while "
+                                        "publishing; nothing was published\n    fix: run `pipeline cache "
+                                        "verify`, and check the disk of the cache folder") from None
+                self.reporter.warning("publish", f"cached output {exc.digest[:16]}... was damaged (its bytes "
+                                      "changed on disk); it was discarded and its node runs again")
+                continue
+            summary.seconds = time.monotonic() - started
+            if not state.errors:
+                self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=True)
+            return summary, state
+        raise AssertionError("unreachable")
+
+    def _execute(self, keep_going: bool, publish_partial: bool) -> tuple[Summary, RunState]:
+        """Plan, check and run the stale nodes (not the publishing)."""
         started = time.monotonic()
         summary = Summary()
         state = RunState()
@@ -291,13 +316,11 @@ class Runner:
         finally:
             if self._executor is not None and self._owns_executor:
                 self._executor.close()
+                self._executor = None
             self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=False)
         summary.seconds = time.monotonic() - started
         if state.errors and not publish_partial:
             raise state.errors[0] if len(state.errors) == 1 else _Failures(state.errors)
-        summary.outputs = [str(p) for p in self._publish(state)]
-        if not state.errors:
-            self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=True)
         return summary, state
 
     def _warm_up(self, names: list[str]) -> None:
@@ -337,14 +360,19 @@ class Runner:
             self.reporter.finished(name, "cached")
 
     def _publish(self, state: RunState) -> list[Path]:
-        written = []
+        """Publish every output whose node succeeded, as one set. A cached output found damaged while
+        copying is discarded (its node is planned again) and the set is not published."""
+        files = []
         for dest, ref in self.pipeline.outputs.items():
             out = state.produced.get((ref.step, ref.port))
-            if out is None:
-                continue
-            publish_file(self.cache.blobs, out.digest, dest, out.size)
-            written.append(dest)
-        return written
+            if out is not None:
+                files.append((out.digest, dest, out.size))
+        try:
+            publish_set(self.cache.blobs, files, self.cache.root)
+        except DamagedBlob as exc:
+            self.cache.blobs.discard(exc.digest)
+            raise
+        return [dest for _, dest, _ in files]
 
 
 def _lost_cluster(exc: BaseException) -> bool:
@@ -359,8 +387,18 @@ class _Failures(PipelineError):
         super().__init__(f"{len(errors)} nodes failed:\n" + "\n".join(str(e) for e in errors))
 
 
-def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
-    """Copy a blob to ``dest`` atomically (temp file in the same folder, fsync, rename)."""
+class DamagedBlob(Exception):
+    """A cached output's bytes no longer match its digest (found while copying it out)."""
+
+    def __init__(self, digest: str) -> None:
+        super().__init__(digest)
+        self.digest = digest
+
+
+def stage_file(store: BlobStore, digest: str, dest: Path, size: int) -> Path:
+    """Copy a blob to a temporary file beside ``dest`` (same folder, so the final rename is atomic),
+    hashing while copying, and fsync it. Raises DamagedBlob (the temporary file removed) when the bytes
+    are not the blob's."""
     from pipeline.cache import owner_pid, process_alive
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -372,14 +410,46 @@ def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
     tmp = Path(tmp_name)
     try:
         tmp.unlink()
-        store.fetch(digest, tmp, link=False)
+        copied = store.copy_out(digest, tmp)
+        if copied != digest:
+            raise DamagedBlob(digest)
         if tmp.stat().st_size != size:
             raise OSError(f"copy of blob {digest[:12]} is incomplete")
         fsync_file(tmp)
-        os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def publish_set(store: BlobStore, files: list[tuple[str, Path, int]], cache_root: Path) -> None:
+    """Publish (digest, destination, size) files as one set: every copy staged and checked first, then a
+    journal, then the renames (see ``pipeline.cache.journal``). Without a writable journal (a read-only
+    cache) the files are renamed one by one, each still atomic."""
+    from pipeline.cache import journal
+
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for digest, dest, size in files:
+            staged.append((stage_file(store, digest, dest, size), dest))
+        try:
+            record = journal.write(cache_root, staged)
+        except OSError:
+            record = None
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    if record is not None:
+        journal.apply(record, staged)
+        return
+    for tmp, dest in staged:
+        os.replace(tmp, dest)
+
+
+def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
+    """Copy one blob to ``dest`` atomically (temp file in the same folder, checked, fsync, rename)."""
+    os.replace(stage_file(store, digest, dest, size), dest)
 
 
 def run_pipeline(pipeline: Pipeline, cache: Cache, reporter: Reporter | None = None,
@@ -389,4 +459,5 @@ def run_pipeline(pipeline: Pipeline, cache: Cache, reporter: Reporter | None = N
     return summary
 
 
-__all__ = ["ExecutorLost", "Interrupted", "NodePlan", "Runner", "check_outputs", "publish_file", "run_pipeline"]
+__all__ = ["ExecutorLost", "Interrupted", "NodePlan", "Runner", "check_outputs", "publish_file", "publish_set",
+           "run_pipeline"]

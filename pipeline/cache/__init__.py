@@ -60,6 +60,12 @@ class Cache:
             raise CacheError(_explain_os_error(exc, self.root)) from None
         # None, or why results cannot be recorded now (a read-only folder, a full disk): reading works
         self.unwritable: str | None = self.index.reason if isinstance(self.index, ReadOnlyIndex) else None
+        from pipeline.cache.journal import roll_forward
+
+        try:  # a publish that a crash cut short is completed before anything reads its outputs
+            self.recovered = roll_forward(self.root)
+        except OSError:  # a read-only cache: its journals wait for a command that can write
+            self.recovered = []
         self.blobs: BlobStore = (open_store(blob_store) if blob_store is not None
                                  else LocalBlobStore(self.root / "blobs", scratch=self.root / "tmp"))
         # With a shared store, records are also written there (after their blobs), so every machine
