@@ -32,7 +32,6 @@ from pipeline.preflight import check_outputs, preflight
 from pipeline.progress import Reporter, Summary
 from pipeline.warmup import needs_warm_up, warm_up
 
-
 PUBLISH_ATTEMPTS = 3  # a damaged cached output is recomputed; twice more is plenty for bit rot
 
 
@@ -98,15 +97,17 @@ class Runner:
     # -- the executor is made on first use: a run where everything is cached starts nothing ----------
 
     def executor(self) -> Executor:
-        if self._executor is None:
+        executor = self._executor
+        if executor is None:
             source = self._executor_source
             if source is None:
-                self._executor = default_executor()
+                executor = default_executor()
             elif hasattr(source, "submit"):
-                self._executor = source  # type: ignore[assignment]
+                executor = source  # type: ignore[assignment]
             else:
-                self._executor = source()  # type: ignore[operator]
-        return self._executor
+                executor = source()  # type: ignore[operator]
+            self._executor = executor
+        return executor
 
     # -- one node -----------------------------------------------------------------------------------
 
