@@ -107,6 +107,7 @@ class Runner:
             else:
                 executor = source()  # type: ignore[operator]
             self._executor = executor
+        assert executor is not None
         return executor
 
     # -- one node -----------------------------------------------------------------------------------
