@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pipeline.cache import Cache, ResultRecord
 from pipeline.cache.blobs import BlobStore, fsync_file
+from pipeline.cache.leases import Lease
 from pipeline.cache.records import OutputRef
 from pipeline.device import cpu_threads, detect_device
 from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, RecipeError
@@ -93,6 +94,7 @@ class Runner:
         self._resources_of: dict[str, Resources] = {}
         self._touched: dict[str, ResultRecord] = {}
         self._uploaded: dict[Path, str] = {}
+        self.lease = Lease(cache.root)
 
     # -- the executor is made on first use: a run where everything is cached starts nothing ----------
 
@@ -253,6 +255,13 @@ class Runner:
         outputs whose nodes all succeeded are published and the state says what failed. A cached output
         found damaged while publishing is recomputed, and the set published then."""
         started = time.monotonic()
+        try:
+            return self._run_and_publish(keep_going, publish_partial, started)
+        finally:
+            self.lease.release()
+
+    def _run_and_publish(self, keep_going: bool, publish_partial: bool,
+                         started: float) -> tuple[Summary, RunState]:
         for attempt in range(PUBLISH_ATTEMPTS):
             summary, state = self._execute(keep_going, publish_partial)
             try:
@@ -282,6 +291,9 @@ class Runner:
         except RecipeError:
             preflight(self.pipeline, self.cache.root)  # every problem at once, not only the planner's
             raise
+        # what the plan will read from the cache is leased at once, so a gc elsewhere keeps it
+        self.lease.add({o.digest for p in plans.values() if p.record is not None
+                        for o in p.record.outputs.values()})
         to_run = [n for n in self.pipeline.order if plans[n].action == "run"]
         if not publish_partial:  # a batch checks per row, when each row compiles
             preflight(self.pipeline, self.cache.root, to_run)
@@ -349,6 +361,7 @@ class Runner:
                 break
 
     def _finish(self, name: str, record: ResultRecord, summary: Summary, state: RunState, ran: bool) -> None:
+        self.lease.add({ref.digest for ref in record.outputs.values()})
         for port, ref in record.outputs.items():
             state.produced[(name, port)] = ref
         state.done.add(name)

@@ -1,7 +1,7 @@
 """Keeping the cache healthy and bounded: ``du``, ``gc``, ``verify``, ``clear``.
 
 gc evicts result records least recently used first (never those pinned by the latest complete run of a
-recipe), until the blobs fit the size cap and nothing is older than the age limit; then it deletes blobs
+recipe, nor those whose blobs a run in progress has leased), until the blobs fit the size cap and nothing is older than the age limit; then it deletes blobs
 no record names. Blobs younger than a grace period are kept: a run in progress writes its blobs before
 its records. verify re-hashes every blob, drops damaged ones and the records that name them.
 """
@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.cache import Cache, ResultRecord
+from pipeline.cache import Cache, ResultRecord, leases
 from pipeline.cache.blobs import BlobInfo
 
 GRACE_SECONDS = 600
@@ -93,11 +93,15 @@ def gc(cache: Cache, max_bytes: int | None = None, max_age_seconds: float | None
     records = _records(cache)
     pinned = _pinned(cache)
     blobs = _blobs(cache)
+    in_use = _leased(cache)
 
     def last_use(record: ResultRecord) -> float:
         return cache.last_used(record.key, record.created_at)
 
-    candidates = sorted((r for k, r in records.items() if k not in pinned), key=last_use)
+    def held(record: ResultRecord) -> bool:  # pinned by a recipe's latest run, or leased by a running one
+        return record.key in pinned or any(o.digest in in_use for o in record.outputs.values())
+
+    candidates = sorted((r for r in records.values() if not held(r)), key=last_use)
     evicted: list[ResultRecord] = []
     if max_age_seconds is not None:
         evicted = [r for r in candidates if now - last_use(r) > max_age_seconds]
@@ -118,7 +122,7 @@ def gc(cache: Cache, max_bytes: int | None = None, max_age_seconds: float | None
             evicted.append(record)
             size = live_bytes()
 
-    referenced = {o.digest for r in records.values() for o in r.outputs.values()} | _leased(cache)
+    referenced = {o.digest for r in records.values() for o in r.outputs.values()} | in_use
     evicted_digests = {o.digest for r in evicted for o in r.outputs.values()}
     for digest, info in blobs.items():
         young = now - info.mtime <= GRACE_SECONDS and digest not in evicted_digests
@@ -170,8 +174,10 @@ def clear(cache: Cache) -> int:
 
 
 def _leased(cache: Cache) -> set[str]:
-    """Blobs that runs in progress have planned to read or write (see ``pipeline.cache.leases``)."""
-    return set()
+    """Blobs that runs in progress have planned to read or written (see ``pipeline.cache.leases``); the
+    leases of dead runs are removed on the way."""
+    leases.sweep(cache.root)
+    return leases.leased(cache.root)
 
 
 def parse_size(text: str) -> int:
