@@ -119,7 +119,7 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
     failed: dict[int, str] = {}
     for row in rows:
         try:
-            row_pipeline = load_recipe(recipe, {**(variables or {}), **row.variables})
+            row_pipeline = load_recipe(recipe, {**(variables or {}), **row.variables}, check_variables=False)
             check_inputs(row_pipeline)
             pipelines[row.number] = row_pipeline
         except PipelineError as exc:

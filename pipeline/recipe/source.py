@@ -68,16 +68,22 @@ class _Builder:
                               "flatten the recipe")
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
-            self.constructor.flatten_mapping(node)
+            # Keys written in this mapping, as opposed to those a merge key (<<: *base) brings in: an
+            # own key overriding a merged one is what merge keys are for; two own keys are a mistake.
+            own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+            self.constructor.flatten_mapping(node)  # merged pairs first, own ones last: the last wins
             result: dict[str, Any] = {}
+            owned: set[str] = set()
             for key_node, value_node in node.value:
                 key = self.constructor.construct_object(key_node, deep=True)
                 if not isinstance(key, str | int | float | bool) or key is None:
                     raise self._error(key_node, "mapping keys must be plain text", "quote the key")
                 key = str(key)
-                if key in result:
+                if key in owned and id(key_node) in own:
                     raise self._error(key_node, f"the key '{key}' appears twice in the same mapping",
                                       "keep one of them (YAML would silently drop the first)")
+                if id(key_node) in own:
+                    owned.add(key)
                 child = (*path, key)
                 self.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, child, depth + 1)

@@ -179,16 +179,16 @@ class Guard:
         assert self.project.temp_leftovers() == []
 
     def refused(self, name: str, recipe: dict[str, Any] | str, line: int | str | None, *phrases: str,
-                field: tuple[str, str] | None = None, command: str = "run") -> Outcome:
+                field: tuple[str, str] | None = None, command: str = "run", args: tuple[str, ...] = ()) -> Outcome:
         """Run a bad recipe (``line`` may be a marker whose line is meant) and assert it is refused, by
         ``validate`` first (it makes every check a run makes before work starts) and then by ``command``,
         at the same places."""
         path = self.project.write(name, recipe)
         text = path.read_text(encoding="utf-8")
         number = line_of(text, line) if isinstance(line, str) else line
-        checked = self.project.cli("validate", str(path))
+        checked = self.project.cli("validate", *args, str(path))
         assert_refused(checked, path, number, *phrases, field=field)
-        outcome = self.project.cli(command, *(("-q",) if command == "run" else ()), str(path))
+        outcome = self.project.cli(command, *(("-q",) if command == "run" else ()), *args, str(path))
         assert_refused(outcome, path, number, *phrases, field=field)
         assert places(checked.err) == places(outcome.err), (checked.err, outcome.err)
         self.assert_untouched()
