@@ -95,6 +95,7 @@ class Runner:
         self._touched: dict[str, ResultRecord] = {}
         self._uploaded: dict[Path, str] = {}
         self.lease = Lease(cache.root)
+        self._ran_keys: set[str] = set()  # cache keys computed by this run (each counted once)
 
     # -- the executor is made on first use: a run where everything is cached starts nothing ----------
 
@@ -243,12 +244,20 @@ class Runner:
                 pending.clear()
             return
         if isinstance(outcome, JobResult):
-            for warning in outcome.warnings:
-                self.reporter.warning(name, warning)
+            # A cluster runs identical work once (its task key is the cache key) and hands the result to
+            # every step that asked, e.g. a step shared by the rows of a batch: counted as run once.
+            shared = item.key in self._ran_keys
+            if not shared:
+                for warning in outcome.warnings:
+                    self.reporter.warning(name, warning)
             record = self._record(step, item.key, item.manifest_inputs, outcome)
-            self._finish(name, record, summary, state, ran=True)
+            self._ran_keys.add(item.key)
+            self._finish(name, record, summary, state, ran=not shared)
         else:
-            self._finish(name, outcome.record, summary, state, ran=outcome.ran)
+            ran = outcome.ran and outcome.record.key not in self._ran_keys
+            if outcome.ran:
+                self._ran_keys.add(outcome.record.key)
+            self._finish(name, outcome.record, summary, state, ran=ran)
 
     def run(self, keep_going: bool = False, publish_partial: bool = False) -> tuple[Summary, RunState]:
         """Run what is stale and publish. Raises on failure unless ``publish_partial`` (batches), where
