@@ -2,8 +2,11 @@
 
 Order of writes, so that no crash leaves a wrong result: a node writes into a private work folder; its
 outputs move into the blob store (fsync, rename); only then is the result record written, by this
-(coordinating) process. Recipe outputs are published after the nodes they come from succeeded, each by
-copy-to-temp and rename, so an earlier output stays intact until its replacement is complete.
+(coordinating) process. Recipe outputs are published after the nodes they come from succeeded, as one
+set: each copied to a temporary file beside it (hashed while copying: a damaged cached output is
+recomputed, never published), then a journal, then the renames (``pipeline.cache.journal``), so an
+earlier output stays intact until its replacement is complete, and the set changes whole. A run leases
+the blobs it will read and has written, so a ``cache gc`` elsewhere keeps them.
 """
 
 from __future__ import annotations
