@@ -424,8 +424,9 @@ def input_problems(pipeline: Pipeline, names: list[str] | None = None) -> list[P
         step = pipeline.steps[name]
         # Every step is asked, also one fed only by other steps (a TTS step has no input files, yet its
         # text, engine and voice can be checked now): what a run would refuse, validate refuses.
+        found: list[NodeError]
         try:
-            found = step.node_type.check(step.params, _source_inputs(step))
+            found = list(step.node_type.check(step.params, _source_inputs(step)))
         except NodeError as exc:
             found = [exc]
         for error in found:

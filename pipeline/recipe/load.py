@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -65,10 +66,8 @@ def _without_faulty_fields(source: Source, exc: ValidationError) -> tuple[Source
         if not error["loc"]:
             return None
         *parents, last = error["loc"]
-        target = data
+        target: Any = data
         for part in parents:
-            if not isinstance(target, dict | list):
-                return None
             try:
                 target = target[part]
             except (KeyError, IndexError, TypeError):
