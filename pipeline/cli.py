@@ -296,8 +296,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         prog="pipeline", description="Narrated videos from YAML recipes: text-to-speech, captions, Ken Burns "
                                      "motion and music, every step content-hash cached.",
         epilog="Start with: pipeline run recipes/hello.yaml. Exit codes: 0 done, 1 failed (or plan --check "
-               "found work), 2 a problem in the recipe or its inputs, 130 interrupted, 143 "
-               "terminated.")
+               "found work), 2 a problem in the recipe, its inputs or the cache folder, 130 interrupted, "
+               "141 output pipe closed, 143 terminated.")
     parser.add_argument("--cache-dir", help=f"cache folder (default: ${ENV_CACHE_DIR} or ./cache)")
     parser.add_argument("--debug", action="store_true", help="on an unexpected error, keep the full "
                                                               "traceback in a log file and print its path")

@@ -61,10 +61,15 @@ def test_unknown_executor_is_a_usage_error(project):
 
 def test_output_piped_to_a_reader_that_leaves(project):
     """`pipeline schema | head -c 100`: the reader closes early; no traceback, exit 141 (as for SIGPIPE)."""
-    proc = subprocess.Popen([*pipeline_command(), "schema"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stderr is not None
-    assert len(proc.stdout.read(100)) == 100
-    proc.stdout.close()
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: a pipe far smaller than the schema (about 56 KB)
+    proc = subprocess.Popen([*pipeline_command(), "schema"], stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    assert proc.stderr is not None
+    with os.fdopen(read_end, "rb") as reader:
+        assert len(reader.read(100)) == 100
     err = proc.stderr.read().decode()
     assert proc.wait(60) == 141, err
     assert err == ""
