@@ -119,7 +119,7 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
     failed: dict[int, str] = {}
     for row in rows:
         try:
-            row_pipeline = load_recipe(recipe, {**(variables or {}), **row.variables})
+            row_pipeline = load_recipe(recipe, {**(variables or {}), **row.variables}, check_variables=False)
             check_inputs(row_pipeline)
             pipelines[row.number] = row_pipeline
         except PipelineError as exc:
@@ -128,7 +128,7 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
         result = BatchResult(Summary(), failed=failed)
         return result
     combined, members = combine(pipelines, next(iter(pipelines.values())))
-    check_outputs(combined, cache)
+    check_outputs(combined, cache.root)
     summary, state = Runner(combined, cache, reporter, executor).run(keep_going=True, publish_partial=True)
     errors = {getattr(e, "node", ""): e for e in state.errors}
     for number, names in members.items():

@@ -1,7 +1,8 @@
 """The ``pipeline`` command: a thin layer over the API, one small function per subcommand.
 
-Exit codes: 0 success; 1 a node failed (or ``plan --check`` found work); 2 bad recipe or input;
-130 interrupted.
+Exit codes: 0 success; 1 a node failed (or ``plan --check`` found work, or something unexpected: one
+line, the traceback only in a log with ``--debug``); 2 bad recipe, input or argument; 130 interrupted
+(Ctrl-C); 141 output pipe closed; 143 terminated (SIGTERM, handled like Ctrl-C).
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, PipelineError
+from pipeline.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    PipelineError,
+)
 
 if TYPE_CHECKING:
     from pipeline.cache import Cache
@@ -37,7 +45,10 @@ def _cache(args: argparse.Namespace) -> Cache:
     from pipeline.cache import Cache, default_cache_dir
 
     store = getattr(args, "blob_store", None) or os.environ.get("PIPELINE_BLOB_STORE") or None
-    return Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir(), blob_store=store)
+    cache = Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir(), blob_store=store)
+    if cache.note:
+        print(f"warning: {cache.note}", file=sys.stderr)
+    return cache
 
 
 def _load(args: argparse.Namespace) -> Pipeline:
@@ -47,26 +58,41 @@ def _load(args: argparse.Namespace) -> Pipeline:
 
 
 def _plan(pipeline: Pipeline, cache: Cache) -> list[NodePlan]:
+    """The plan; when the planner meets a problem (an engine that cannot run here), every problem of the
+    recipe is reported with it, as ``validate`` would."""
+    from pipeline.errors import RecipeError
     from pipeline.plan import plan
+    from pipeline.preflight import preflight
 
-    return plan(pipeline, cache)
+    try:
+        return plan(pipeline, cache)
+    except RecipeError:
+        preflight(pipeline, cache.root)
+        raise
+
+
+def _cache_root(args: argparse.Namespace) -> Path:
+    from pipeline.cache import default_cache_dir
+
+    return (Path(args.cache_dir) if args.cache_dir else default_cache_dir()).resolve()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pipeline.graph import check_inputs
+    from pipeline.preflight import preflight
 
     pipeline = _load(args)
-    check_inputs(pipeline)
+    preflight(pipeline, _cache_root(args))  # the same checks a run makes before it starts
     print(f"{args.recipe}: ok ({len(pipeline.order)} nodes, {len(pipeline.outputs)} outputs)")
     return 0
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from pipeline.graph import check_inputs
+    from pipeline.preflight import preflight
 
     pipeline = _load(args)
-    plans = _plan(pipeline, _cache(args))
-    check_inputs(pipeline, [p.node for p in plans if p.action == "run"])
+    cache = _cache(args)
+    plans = _plan(pipeline, cache)
+    preflight(pipeline, cache.root, [p.node for p in plans if p.action == "run"])
     if args.json:
         print(json.dumps([p.to_json() for p in plans], indent=2))
     else:
@@ -271,8 +297,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         prog="pipeline", description="Narrated videos from YAML recipes: text-to-speech, captions, Ken Burns "
                                      "motion and music, every step content-hash cached.",
         epilog="Start with: pipeline run recipes/hello.yaml. Exit codes: 0 done, 1 failed (or plan --check "
-               "found work), 2 a problem in the recipe or its inputs, 130 interrupted.")
+               "found work), 2 a problem in the recipe, its inputs or the cache folder, 130 interrupted, "
+               "141 output pipe closed, 143 terminated.")
     parser.add_argument("--cache-dir", help=f"cache folder (default: ${ENV_CACHE_DIR} or ./cache)")
+    parser.add_argument("--debug", action="store_true", help="on an unexpected error, keep the full "
+                                                              "traceback in a log file and print its path")
     parser.add_argument("--blob-store", help="where cached files live when shared by several machines: a "
                                              "folder all mount, or an fsspec URL (s3://...); the index "
                                              "stays in --cache-dir ($PIPELINE_BLOB_STORE)")
@@ -292,6 +321,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             p.add_argument("--preview", action="store_true",
                            help="small, low-fps, fastest-preset render to <name>.preview.mp4 (cached apart)")
         p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="keep the traceback of an unexpected error in a log file")
         p.add_argument("--blob-store", default=argparse.SUPPRESS, help="shared blob store (folder or URL)")
         p.add_argument("--log-format", choices=["text", "json"], default=argparse.SUPPRESS,
                        help="progress as text or JSON lines")
@@ -364,17 +395,80 @@ def _plugin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], a
                                         f"'pipeline {entry.name} -h' for its options)")
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so a run stops exactly as on Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every way out is an exit code and, on error, a message (never a traceback)."""
+    import signal
+    import threading
+
     args = build_parser(argv).parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code: int = args.fn(args)
         return code
     except PipelineError as exc:
+        if exc.exit_code == EXIT_INTERRUPTED and isinstance(exc.__context__, _Terminated):
+            print(f"error: terminated (SIGTERM); {exc}", file=sys.stderr)
+            return EXIT_TERMINATED
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, _Terminated):
+            print("terminated (SIGTERM): nothing partial was kept", file=sys.stderr)
+            return EXIT_TERMINATED
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback
+        return _unexpected(args, exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _silence_stdout() -> None:
+    """The reader went away: later writes (and the interpreter's final flush) go nowhere."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # a stream without a descriptor (tests' StringIO)
+        pass
+
+
+def _unexpected(args: argparse.Namespace, exc: BaseException) -> int:
+    """An error the engine did not foresee: one line naming the command and what to do; the traceback
+    only in a log file, and only with --debug."""
+    import os
+    import tempfile
+    import time
+    import traceback
+
+    command = getattr(args, "command", None) or "command"
+    print(f"error: pipeline {command} failed unexpectedly: {type(exc).__name__}: {exc}", file=sys.stderr)
+    if getattr(args, "debug", False):
+        log = Path(tempfile.gettempdir()) / f"pipeline-debug-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        try:
+            log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+            print(f"    the full traceback is in {log}; please attach it to a bug report", file=sys.stderr)
+        except OSError as write_error:
+            print(f"    (could not write the traceback to {log}: {write_error.strerror})", file=sys.stderr)
+    else:
+        print("    fix: this is a bug or an unusual environment; rerun with --debug to keep the full "
+              "traceback in a log file", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def entry() -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # SIGTERM: stopped like Ctrl-C, 128 + 15 as shells report it
+EXIT_BROKEN_PIPE = 141  # the reader of our output went away (`pipeline plan | head`): 128 + SIGPIPE
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,12 @@ class PipelineError(Exception):
     """Base of the engine's own errors; the CLI prints them without a traceback."""
 
     exit_code = EXIT_FAILED
+
+
+class UsageError(PipelineError):
+    """A command-line argument is wrong (an unknown executor, a malformed --var): the user's to fix."""
+
+    exit_code = EXIT_BAD_INPUT
 
 
 class RecipeError(PipelineError):
@@ -98,4 +106,6 @@ def _rebuild_failed(args: tuple[str, str], kwargs: dict[str, object]) -> NodeFai
 
 
 class CacheError(PipelineError):
-    """The cache folder cannot be used (read-only, full disk...)."""
+    """The cache folder cannot be used (read-only, full disk...): the user's to fix, exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import Location, Problem, RecipeError
-from pipeline.node import InputValue, NodeType, Params, Port, _RecipePath
+from pipeline.node import InputValue, NodeError, NodeType, Params, Port, _RecipePath
 from pipeline.recipe.diagnose import did_you_mean, problems_from_validation
 from pipeline.recipe.refs import Ref, looks_like_ref, parse_ref
 from pipeline.recipe.source import Path_, Source
@@ -134,22 +134,50 @@ def _recipe_path(metadata: list[Any], annotation: Any) -> _RecipePath | None:
     return None
 
 
-def resolve_recipe_paths(params: BaseModel, base_dir: Path) -> BaseModel:
-    """Params with every RecipePath field that names something in the recipe's folder made absolute
-    (nested models included); plain names are left alone. A field that is always a path
-    (``RecipeFilePath``) is made absolute whether or not something is there."""
+def looks_like_path(value: str, base_dir: Path) -> bool:
+    """A RecipePath value names a file or folder (not a plain name like a voice or a font family) when it
+    has a folder part, starts with ``.`` or ``~``, is absolute, or exists beside the recipe."""
+    return (any(sep in value for sep in ("/", "\\")) or value.startswith((".", "~"))
+            or Path(value).is_absolute() or (base_dir / value).exists())
+
+
+def resolve_recipe_paths(params: BaseModel, base_dir: Path, allow_outside: bool = True,
+                         outside: list[tuple[tuple[str, ...], Path]] | None = None) -> BaseModel:
+    """Params with every RecipePath value that names a file made absolute against the recipe's folder
+    (symlinks followed; nested models included); plain names are left alone, and a field that is always a
+    path (``RecipeFilePath``) is resolved whatever it looks like. Confinement is a property of the type:
+    unless ``allow_outside``, a path that resolves outside ``base_dir`` is appended to ``outside`` as
+    (field path, resolved path), whatever the param is called."""
     updates: dict[str, Any] = {}
     for name, info in type(params).model_fields.items():
         value = getattr(params, name)
         if isinstance(value, BaseModel):
-            resolved = resolve_recipe_paths(value, base_dir)
+            found: list[tuple[tuple[str, ...], Path]] = []
+            resolved = resolve_recipe_paths(value, base_dir, allow_outside, found)
+            if outside is not None:
+                outside.extend(((name, *loc), path) for loc, path in found)
             if resolved is not value:
                 updates[name] = resolved
-        elif isinstance(value, str) and (marker := _recipe_path(info.metadata, info.annotation)) is not None:
-            candidate = Path(value).expanduser()
-            if not candidate.is_absolute() and (marker.always or (base_dir / candidate).exists()):
-                updates[name] = str((base_dir / candidate).resolve())
+        elif isinstance(value, str) and (marker := _recipe_path(info.metadata, info.annotation)) is not None \
+                and (marker.always or looks_like_path(value, base_dir)):
+            path = (base_dir / Path(value).expanduser()).resolve()
+            if not allow_outside and not path.is_relative_to(base_dir) and outside is not None:
+                outside.append(((name,), path))
+            updates[name] = str(path)
     return params.model_copy(update=updates) if updates else params
+
+
+def _param_paths(params: BaseModel) -> set[Path]:
+    """The files named by RecipePath params (resolved when the recipe compiled), nested models included."""
+    found: set[Path] = set()
+    for name, info in type(params).model_fields.items():
+        value = getattr(params, name)
+        if isinstance(value, BaseModel):
+            found |= _param_paths(value)
+        elif isinstance(value, str) and _recipe_path(info.metadata, info.annotation) is not None \
+                and Path(value).is_absolute():
+            found.add(Path(value).resolve())
+    return found
 
 
 def _source_inputs(step: Step) -> dict[str, InputValue]:
@@ -226,7 +254,13 @@ class _Compiler:
         before = len(self.problems)
         params: Params | None = None
         try:
-            params = resolve_recipe_paths(params_model.model_validate(param_fields), self.base_dir)  # type: ignore[assignment]
+            outside: list[tuple[tuple[str, ...], Path]] = []
+            params = resolve_recipe_paths(params_model.model_validate(param_fields), self.base_dir,  # type: ignore[assignment]
+                                          self.allow_outside, outside)
+            for loc, path in outside:
+                self.problem(spec, loc, f"{path} is outside the recipe's folder {self.base_dir}",
+                             "move the file next to the recipe, or set `allow_outside_paths: true` at the top "
+                             "of the recipe if you mean it")
         except ValidationError as exc:
             def locate(loc: tuple[Any, ...]) -> Location:
                 return self.source.locate(spec.source_path(loc))
@@ -355,8 +389,27 @@ class _Compiler:
                                              field=f"outputs: {path_text}",
                                              hint=f"its outputs: {', '.join(step.node_type.outputs)}"))
                 continue
+            clash = self._clash(dest, steps)
+            if clash:
+                self.problems.append(Problem(where, f"output {dest} {clash}", field=f"outputs: {path_text}",
+                                             hint="write the output to a new file name, e.g. under out/"))
+                continue
             outputs[dest] = ref
         return outputs
+
+    def _clash(self, dest: Path, steps: dict[str, Step]) -> str:
+        """Why ``dest`` (already resolved, symlinks followed) cannot be written: it names a folder, the
+        recipe itself, or a file the recipe reads (publishing would overwrite the user's picture)."""
+        if dest.is_dir():
+            return "is an existing folder"
+        if dest == self.source.file.resolve():
+            return "is the recipe file itself"
+        for step in steps.values():
+            if any(isinstance(s, SourceFile) and s.path == dest for ss in step.inputs.values() for s in ss):
+                return f"is an input of step '{step.name}'"
+            if dest in _param_paths(step.params):
+                return f"is a file step '{step.name}' reads"
+        return ""
 
     def _inside(self, path: Path) -> bool:
         return self.allow_outside or path.is_relative_to(self.base_dir)
@@ -368,20 +421,30 @@ def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source
     return _Compiler(specs, outputs, source, base_dir, allow_outside, output_origin).compile()
 
 
-def check_inputs(pipeline: Pipeline, names: list[str] | None = None) -> None:
-    """Ask each node type to look at the files the user gave it (a readable picture, decodable music),
-    before anything runs; every problem at once, at its recipe line. ``names``: only these steps (a run
-    checks the nodes it will run: a cached node's inputs were fine when it ran)."""
+def input_problems(pipeline: Pipeline, names: list[str] | None = None) -> list[Problem]:
+    """Ask each node type to look at its params and the files the user gave it (a readable picture,
+    decodable music, a voice that loads), before anything runs; every problem, at its recipe line.
+    ``names``: only these steps."""
     problems = []
     for name in pipeline.order if names is None else [n for n in pipeline.order if n in names]:
         step = pipeline.steps[name]
-        values = _source_inputs(step)
-        if not values:
-            continue
-        for error in step.node_type.check(step.params, values):
+        # Every step is asked, also one fed only by other steps (a TTS step has no input files, yet its
+        # text, engine and voice can be checked now): what a run would refuse, validate refuses.
+        found: list[NodeError]
+        try:
+            found = list(step.node_type.check(step.params, _source_inputs(step)))
+        except NodeError as exc:
+            found = [exc]
+        for error in found:
             loc = (error.field,) if error.field else ()
             label = f"{name}: {error.field}" if error.field else name
             problems.append(Problem(pipeline.locate(name, loc), error.message, field=label,
                                     hint=error.hint or ""))
+    return problems
+
+
+def check_inputs(pipeline: Pipeline, names: list[str] | None = None) -> None:
+    """``input_problems`` as one RecipeError (none: returns)."""
+    problems = input_problems(pipeline, names)
     if problems:
         raise RecipeError(problems)

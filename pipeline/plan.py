@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.cache import Cache, Manifest, ResultRecord
+from pipeline.errors import Problem, RecipeError
 from pipeline.graph import Pipeline, SourceFile, Step, Upstream
+from pipeline.node import NodeError
 
 Action = Literal["run", "skip"]
 
@@ -47,7 +49,15 @@ def key_params(step: Step) -> dict[str, Any]:
 def tool_fingerprints(step: Step, cache: Cache) -> dict[str, str]:
     """The node's declared tools, files replaced by their content digest (via the stat cache)."""
     found = {}
-    for name, value in step.node_type.tools(step.params).items():
+    try:
+        tools = step.node_type.tools(step.params)
+    except NodeError as exc:  # an engine or voice that cannot be used here: the user's to fix
+        source = step.source
+        assert source is not None
+        where = source.locate(step.spec.source_path((exc.field,)) if exc.field else step.spec.origin)
+        raise RecipeError([Problem(where, exc.message, field=f"{step.name}: {exc.field}" if exc.field
+                                   else step.name, hint=exc.hint or "")]) from None
+    for name, value in tools.items():
         found[name] = f"sha256:{cache.stat.digest(value)}" if isinstance(value, Path) else str(value)
     return found
 

@@ -2,8 +2,11 @@
 
 Order of writes, so that no crash leaves a wrong result: a node writes into a private work folder; its
 outputs move into the blob store (fsync, rename); only then is the result record written, by this
-(coordinating) process. Recipe outputs are published after the nodes they come from succeeded, each by
-copy-to-temp and rename, so an earlier output stays intact until its replacement is complete.
+(coordinating) process. Recipe outputs are published after the nodes they come from succeeded, as one
+set: each copied to a temporary file beside it (hashed while copying: a damaged cached output is
+recomputed, never published), then a journal, then the renames (``pipeline.cache.journal``), so an
+earlier output stays intact until its replacement is complete, and the set changes whole. A run leases
+the blobs it will read and has written, so a ``cache gc`` elsewhere keeps them.
 """
 
 from __future__ import annotations
@@ -20,16 +23,20 @@ from pathlib import Path
 
 from pipeline.cache import Cache, ResultRecord
 from pipeline.cache.blobs import BlobStore, fsync_file
+from pipeline.cache.leases import Lease
 from pipeline.cache.records import OutputRef
 from pipeline.device import cpu_threads, detect_device
-from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, Problem, RecipeError
+from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, RecipeError
 from pipeline.execute import InputFile, Job, JobResult, execute
 from pipeline.executor import Executor, LocalExecutor, Slots
-from pipeline.graph import Pipeline, SourceFile, Step, check_inputs
+from pipeline.graph import Pipeline, SourceFile, Step
 from pipeline.node import NodeError, NodeInputError, Resources
 from pipeline.plan import NodePlan, build_manifest, input_digests, plan
+from pipeline.preflight import check_outputs, preflight
 from pipeline.progress import Reporter, Summary
 from pipeline.warmup import needs_warm_up, warm_up
+
+PUBLISH_ATTEMPTS = 3  # a damaged cached output is recomputed; twice more is plenty for bit rot
 
 
 class Interrupted(PipelineError):
@@ -90,19 +97,24 @@ class Runner:
         self._resources_of: dict[str, Resources] = {}
         self._touched: dict[str, ResultRecord] = {}
         self._uploaded: dict[Path, str] = {}
+        self.lease = Lease(cache.root)
+        self._ran_keys: set[str] = set()  # cache keys computed by this run (each counted once)
 
     # -- the executor is made on first use: a run where everything is cached starts nothing ----------
 
     def executor(self) -> Executor:
-        if self._executor is None:
+        executor = self._executor
+        if executor is None:
             source = self._executor_source
             if source is None:
-                self._executor = default_executor()
+                executor = default_executor()
             elif hasattr(source, "submit"):
-                self._executor = source  # type: ignore[assignment]
+                executor = source  # type: ignore[assignment]
             else:
-                self._executor = source()
-        return self._executor  # type: ignore[return-value]  # set on every branch above
+                executor = source()
+            self._executor = executor
+        assert executor is not None
+        return executor
 
     # -- one node -----------------------------------------------------------------------------------
 
@@ -235,25 +247,71 @@ class Runner:
                 pending.clear()
             return
         if isinstance(outcome, JobResult):
-            for warning in outcome.warnings:
-                self.reporter.warning(name, warning)
+            # A cluster runs identical work once (its task key is the cache key) and hands the result to
+            # every step that asked, e.g. a step shared by the rows of a batch: counted as run once.
+            shared = item.key in self._ran_keys
+            if not shared:
+                for warning in outcome.warnings:
+                    self.reporter.warning(name, warning)
             record = self._record(step, item.key, item.manifest_inputs, outcome)
-            self._finish(name, record, summary, state, ran=True)
+            self._ran_keys.add(item.key)
+            self._finish(name, record, summary, state, ran=not shared)
         else:
-            self._finish(name, outcome.record, summary, state, ran=outcome.ran)
+            ran = outcome.ran and outcome.record.key not in self._ran_keys
+            if outcome.ran:
+                self._ran_keys.add(outcome.record.key)
+            self._finish(name, outcome.record, summary, state, ran=ran)
 
     def run(self, keep_going: bool = False, publish_partial: bool = False) -> tuple[Summary, RunState]:
-        """Run what is stale. Raises on failure unless ``publish_partial`` (batches), where outputs whose
-        nodes all succeeded are published and the state says what failed."""
+        """Run what is stale and publish. Raises on failure unless ``publish_partial`` (batches), where
+        outputs whose nodes all succeeded are published and the state says what failed. A cached output
+        found damaged while publishing is recomputed, and the set published then."""
+        started = time.monotonic()
+        try:
+            return self._run_and_publish(keep_going, publish_partial, started)
+        finally:
+            self.lease.release()
+
+    def _run_and_publish(self, keep_going: bool, publish_partial: bool,
+                         started: float) -> tuple[Summary, RunState]:
+        for attempt in range(PUBLISH_ATTEMPTS):
+            summary, state = self._execute(keep_going, publish_partial)
+            try:
+                summary.outputs = [str(p) for p in self._publish(state)]
+            except DamagedBlob as exc:
+                if attempt + 1 == PUBLISH_ATTEMPTS:
+                    raise PipelineError(f"a cached output ({exc.digest[:16]}...) kept arriving damaged while "
+                                        "publishing; nothing was published\n    fix: run `pipeline cache "
+                                        "verify`, and check the disk of the cache folder") from None
+                self.reporter.warning("publish", f"cached output {exc.digest[:16]}... was damaged (its bytes "
+                                      "changed on disk); it was discarded and its node runs again")
+                continue
+            summary.seconds = time.monotonic() - started
+            if not state.errors:
+                self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=True)
+            return summary, state
+        raise AssertionError("unreachable")
+
+    def _execute(self, keep_going: bool, publish_partial: bool) -> tuple[Summary, RunState]:
+        """Plan, check and run the stale nodes (not the publishing)."""
         started = time.monotonic()
         summary = Summary()
         state = RunState()
         self.cache.sweep_stale_temp()
-        plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
+        try:
+            plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
+        except RecipeError:
+            preflight(self.pipeline, self.cache.root)  # every problem at once, not only the planner's
+            raise
+        # what the plan will read from the cache is leased at once, so a gc elsewhere keeps it
+        self.lease.add({o.digest for p in plans.values() if p.record is not None
+                        for o in p.record.outputs.values()})
         to_run = [n for n in self.pipeline.order if plans[n].action == "run"]
         self.reporter.planned({n: plans[n].reasons for n in to_run})
         if not publish_partial:  # a batch checks per row, when each row compiles
-            check_inputs(self.pipeline, to_run)
+            preflight(self.pipeline, self.cache.root, to_run)
+        if to_run:
+            self.cache.require_writable()  # a read-only or full cache: said now, not after the work
         self._warm_up(to_run)
         for name in self.pipeline.order:
             node_plan = plans[name]
@@ -286,13 +344,11 @@ class Runner:
             self.reporter.close()
             if self._executor is not None and self._owns_executor:
                 self._executor.close()
+                self._executor = None
             self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=False)
         summary.seconds = time.monotonic() - started
         if state.errors and not publish_partial:
             raise state.errors[0] if len(state.errors) == 1 else _Failures(state.errors)
-        summary.outputs = [str(p) for p in self._publish(state)]
-        if not state.errors:
-            self.cache.note_run(self.pipeline.recipe_id, self._touched, complete=True)
         return summary, state
 
     def _warm_up(self, names: list[str]) -> None:
@@ -319,6 +375,7 @@ class Runner:
                 break
 
     def _finish(self, name: str, record: ResultRecord, summary: Summary, state: RunState, ran: bool) -> None:
+        self.lease.add({ref.digest for ref in record.outputs.values()})
         for port, ref in record.outputs.items():
             state.produced[(name, port)] = ref
         state.done.add(name)
@@ -332,14 +389,19 @@ class Runner:
             self.reporter.finished(name, "cached")
 
     def _publish(self, state: RunState) -> list[Path]:
-        written = []
+        """Publish every output whose node succeeded, as one set. A cached output found damaged while
+        copying is discarded (its node is planned again) and the set is not published."""
+        files = []
         for dest, ref in self.pipeline.outputs.items():
             out = state.produced.get((ref.step, ref.port))
-            if out is None:
-                continue
-            publish_file(self.cache.blobs, out.digest, dest, out.size)
-            written.append(dest)
-        return written
+            if out is not None:
+                files.append((out.digest, dest, out.size))
+        try:
+            publish_set(self.cache.blobs, files, self.cache.root)
+        except DamagedBlob as exc:
+            self.cache.blobs.discard(exc.digest)
+            raise
+        return [dest for _, dest, _ in files]
 
 
 def _lost_cluster(exc: BaseException) -> bool:
@@ -354,8 +416,18 @@ class _Failures(PipelineError):
         super().__init__(f"{len(errors)} nodes failed:\n" + "\n".join(str(e) for e in errors))
 
 
-def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
-    """Copy a blob to ``dest`` atomically (temp file in the same folder, fsync, rename)."""
+class DamagedBlob(Exception):
+    """A cached output's bytes no longer match its digest (found while copying it out)."""
+
+    def __init__(self, digest: str) -> None:
+        super().__init__(digest)
+        self.digest = digest
+
+
+def stage_file(store: BlobStore, digest: str, dest: Path, size: int) -> Path:
+    """Copy a blob to a temporary file beside ``dest`` (same folder, so the final rename is atomic),
+    hashing while copying, and fsync it. Raises DamagedBlob (the temporary file removed) when the bytes
+    are not the blob's."""
     from pipeline.cache import owner_pid, process_alive
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -367,36 +439,55 @@ def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
     tmp = Path(tmp_name)
     try:
         tmp.unlink()
-        store.fetch(digest, tmp, link=False)
+        copied = store.copy_out(digest, tmp)
+        if copied != digest:
+            raise DamagedBlob(digest)
         if tmp.stat().st_size != size:
             raise OSError(f"copy of blob {digest[:12]} is incomplete")
         fsync_file(tmp)
-        os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return tmp
 
 
-def check_outputs(pipeline: Pipeline, cache: Cache) -> None:
-    """Refuse output paths inside the cache folder (a clear/gc would delete the user's video)."""
-    problems = []
-    for dest in pipeline.outputs:
-        if dest.is_relative_to(cache.root):
-            where = ("output", "path") if "output" in pipeline.source.data else ("outputs",)
-            problems.append(Problem(pipeline.source.locate(where),
-                                    f"output {dest} is inside the cache folder {cache.root}",
-                                    field="output", hint="write outputs elsewhere, e.g. out/video.mp4"))
-    if problems:
-        raise RecipeError(problems)
+def publish_set(store: BlobStore, files: list[tuple[str, Path, int]], cache_root: Path) -> None:
+    """Publish (digest, destination, size) files as one set: every copy staged and checked first, then a
+    journal, then the renames (see ``pipeline.cache.journal``). Without a writable journal (a read-only
+    cache) the files are renamed one by one, each still atomic."""
+    from pipeline.cache import journal
+
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for digest, dest, size in files:
+            staged.append((stage_file(store, digest, dest, size), dest))
+        try:
+            record = journal.write(cache_root, staged)
+        except OSError:
+            record = None
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    if record is not None:
+        journal.apply(record, staged)
+        return
+    for tmp, dest in staged:
+        os.replace(tmp, dest)
+
+
+def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:
+    """Copy one blob to ``dest`` atomically (temp file in the same folder, checked, fsync, rename)."""
+    os.replace(stage_file(store, digest, dest, size), dest)
 
 
 def run_pipeline(pipeline: Pipeline, cache: Cache, reporter: Reporter | None = None,
                  force: frozenset[str] = frozenset(), keep_going: bool = False,
                  executor: Executor | Callable[[], Executor] | None = None,
                  cancel: threading.Event | None = None) -> Summary:
-    check_outputs(pipeline, cache)
     summary, _ = Runner(pipeline, cache, reporter, executor, force, cancel).run(keep_going=keep_going)
     return summary
 
 
-__all__ = ["run_pipeline", "Runner", "Interrupted", "ExecutorLost", "NodePlan", "publish_file"]
+__all__ = ["ExecutorLost", "Interrupted", "NodePlan", "Runner", "check_outputs", "publish_file", "publish_set",
+           "run_pipeline"]

@@ -82,7 +82,7 @@ def encode_aac(samples: np.ndarray, output: Path, *, exe: str,
     args = ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "2", "-i", "pipe:0", *audio_encoder_args(),
             "-f", "adts", str(encoded)]
     try:
-        run_ffmpeg(args, feed=feed, cancel=cancel, exe=exe)
+        run_ffmpeg(args, feed=feed, cancel=cancel, exe=exe, expected_duration=n / SAMPLE_RATE)
         frames = adts_frames(encoded.read_bytes(), encoded.name)
     finally:
         encoded.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import IO
@@ -23,6 +24,11 @@ ProgressFn = Callable[[float | None, str], None]
 FeedFn = Callable[[IO[bytes]], None]
 
 STDERR_TAIL_LINES = 40
+# Bounds of every ffmpeg call: a base plus a multiple of the media's length, and the longest its output
+# time may stand still (a looping or stalled input never ends otherwise).
+LIMIT_BASE_SECONDS = 120.0
+LIMIT_SECONDS_PER_MEDIA_SECOND = 20.0
+STALL_SECONDS = 120.0
 
 
 
@@ -105,15 +111,28 @@ def _widen_pipe(fd: int) -> None:
         pass
 
 
+def time_limit_for(expected_duration: float | None) -> float | None:
+    """The longest an ffmpeg call may take for ``expected_duration`` seconds of media: generous (renders
+    here run at 8x real time or faster), but finite, so a bad input can never make an endless encode."""
+    if expected_duration is None or expected_duration <= 0:
+        return None
+    return LIMIT_BASE_SECONDS + LIMIT_SECONDS_PER_MEDIA_SECOND * expected_duration
+
+
 def run_ffmpeg(args: list[str], *, progress: ProgressFn | None = None, expected_duration: float | None = None,
                cancel: threading.Event | None = None, feed: FeedFn | None = None,
-               exe: str | None = None) -> None:
+               exe: str | None = None, time_limit: float | None = None) -> None:
     """Run ffmpeg with ``args`` and wait for it.
 
     ``feed``, when given, is called in a thread with ffmpeg's stdin (for ``-i pipe:0``); it should write
     and return, the pipe is closed after it. Progress is reported as out_time / ``expected_duration``.
-    Raises NodeError with the stderr tail on failure or cancellation.
+    Every call is bounded: by ``time_limit`` (default: derived from ``expected_duration``), and by
+    progress, since ffmpeg's output time must advance at least every ``STALL_SECONDS``. Raises NodeError
+    with the stderr tail on failure, cancellation or when a bound is exceeded.
     """
+    limit = time_limit if time_limit is not None else time_limit_for(expected_duration)
+    started = time.monotonic()
+    moved = [started, -1.0]  # when the output time last advanced, and to what
     command = ffmpeg_command(args, exe)
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     feed_errors: list[BaseException] = []
@@ -148,21 +167,28 @@ def run_ffmpeg(args: list[str], *, progress: ProgressFn | None = None, expected_
                 pass
 
     finished = threading.Event()
+    overrun: list[str] = []
 
-    def watch_cancel() -> None:
-        assert cancel is not None
-        # Wakes when ffmpeg ends (so waiting for this thread costs nothing) and checks for a cancel
-        # every 0.1 s.
+    def watch() -> None:
+        # Wakes when ffmpeg ends (so waiting for this thread costs nothing) and checks every 0.1 s for a
+        # cancel, the time limit and a stall.
         while not finished.wait(0.1):
-            if cancel.is_set():
+            now = time.monotonic()
+            if cancel is not None and cancel.is_set():
+                proc.kill()
+                return
+            if limit is not None and now - started > limit:
+                overrun.append(f"ffmpeg ran longer than its limit of {limit:.0f} s "
+                               f"for {expected_duration or 0:.1f} s of media")
+            elif now - moved[0] > STALL_SECONDS:
+                overrun.append(f"ffmpeg made no progress for {STALL_SECONDS:.0f} s")
+            if overrun:
                 proc.kill()
                 return
 
-    threads = [threading.Thread(target=read_stderr, daemon=True)]
+    threads = [threading.Thread(target=read_stderr, daemon=True), threading.Thread(target=watch, daemon=True)]
     if feed is not None:
         threads.append(threading.Thread(target=write_stdin, daemon=True))
-    if cancel is not None:
-        threads.append(threading.Thread(target=watch_cancel, daemon=True))
     try:
         for thread in threads:
             thread.start()
@@ -170,6 +196,8 @@ def run_ffmpeg(args: list[str], *, progress: ProgressFn | None = None, expected_
         for raw in proc.stdout:
             key, _, value = raw.decode("utf-8", "replace").strip().partition("=")
             seconds = _parse_out_time(key, value)
+            if seconds is not None and seconds > moved[1]:
+                moved[0], moved[1] = time.monotonic(), seconds
             if progress is not None and seconds is not None:
                 fraction = None
                 if expected_duration and expected_duration > 0:
@@ -187,6 +215,10 @@ def run_ffmpeg(args: list[str], *, progress: ProgressFn | None = None, expected_
         raise feed_errors[0]
     if cancel is not None and cancel.is_set():
         raise NodeError("ffmpeg was cancelled", detail="\n".join(tail))
+    if overrun:
+        raise NodeError(f"{overrun[0]}; it was stopped", detail="\n".join(tail),
+                        hint="an input may loop or stall (a picture given as a video, a damaged file); "
+                             "check the inputs, or report it with the detail below")
     if returncode != 0:
         last = tail[-1] if tail else "no error output"
         raise NodeError(f"ffmpeg failed (exit status {returncode}): {last}", detail="\n".join(tail))

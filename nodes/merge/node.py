@@ -366,7 +366,7 @@ class Merge(NodeType):
             concat_file.write_text(concat_list(scenes), encoding="utf-8")
             run_ffmpeg(copy_args(concat_file=concat_file, audio=track, total=timeline.total,
                                  output=ctx.output("video")),
-                       cancel=ctx.cancelled, exe=exe)
+                       cancel=ctx.cancelled, exe=exe, expected_duration=timeline.total)
         else:
             from nodes.audio.pcm import write_wav
 

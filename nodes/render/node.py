@@ -142,32 +142,25 @@ class Render(NodeType):
             return {"ffmpeg": f"not usable: {exc.message}"}
 
     def check(self, params: RenderParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
-        try:
-            _one_picture(inputs)
-        except NodeInputError as exc:
-            return [exc]
+        errors: list[NodeInputError] = []
+        if params.duration is not None and params.duration > params.max_seconds:
+            errors.append(NodeInputError(f"the scene would last {params.duration:.1f} s, more than the limit of "
+                                         f"{params.max_seconds:g} s", field="duration", hint=_LENGTH_HINT))
+        if "image" in inputs or "video" in inputs:  # absent: fed by another step, checked when it runs
+            try:
+                _one_picture(inputs)
+            except NodeInputError as exc:
+                return [*errors, exc]
+        video = inputs.get("video")
+        if isinstance(video, Path):
+            try:
+                Clip.read(video)
+            except NodeInputError as exc:
+                errors.append(exc)
         image = inputs.get("image")
-        if not isinstance(image, Path) or not image.is_file():
-            return []
-        from PIL import Image, UnidentifiedImageError
-
-        from nodes.render.image import IMAGE_HINT
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # image.MAX_PIXELS decides
-                with Image.open(image) as handle:
-                    if handle.width * handle.height > params.max_image_pixels:
-                        return [NodeInputError(
-                            f"{image.name} is {handle.width}x{handle.height}, more than the limit of "
-                            f"{params.max_image_pixels / 1e6:g} megapixels", field="image",
-                            hint="use a smaller picture, or raise limits: {max_image_megapixels: ...} "
-                                 "in the recipe")]
-                    handle.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            return [NodeInputError(f"{image.name} is not an image that can be read: {exc}", field="image",
-                                   hint=IMAGE_HINT)]
-        return []
+        if isinstance(image, Path) and image.is_file():
+            errors.extend(_picture_problems(image, params.max_image_pixels))
+        return errors
 
     def run(self, ctx: RunContext, params: RenderParams, inputs: dict[str, InputValue]) -> None:
         image_path, clip_path = _one_picture(inputs)
@@ -181,8 +174,7 @@ class Render(NodeType):
         if seconds > params.max_seconds:
             raise NodeInputError(f"the scene would last {seconds:.1f} s, more than the limit of "
                                  f"{params.max_seconds:g} s", field="duration" if params.duration else "audio",
-                                 hint="shorten the narration, or raise limits: {max_scene_seconds: ...} in "
-                                      "the recipe")
+                                 hint=_LENGTH_HINT)
         if narration_length is not None and params.duration is not None and narration_length > seconds + 1e-3:
             ctx.warning(f"the narration ({narration_length:.2f} s) is cut to the scene's duration "
                         f"({seconds:.2f} s)")
@@ -304,6 +296,38 @@ def _warn_missing_glyphs(ctx: RunContext, track: CaptionTrack, style: CaptionSty
         more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
         ctx.warning(f"the caption font {family} has no glyph for {shown}{more}: they will show as boxes or "
                     "in a fallback font; set caption_style.font to a font that covers them")
+
+
+_LENGTH_HINT = "shorten the narration, or raise limits: {max_scene_seconds: ...} in the recipe"
+
+
+def _picture_problems(image: Path, max_pixels: int) -> list[NodeInputError]:
+    """A picture that opens, is within the pixel limit, and decodes to its end (a truncated JPEG passes
+    ``verify`` but fails halfway through the render; decoding at a reduced scale catches it cheaply)."""
+    from PIL import Image, UnidentifiedImageError
+
+    from nodes.render.image import IMAGE_HINT
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # image.MAX_PIXELS decides
+            with Image.open(image) as handle:
+                if handle.width * handle.height > max_pixels:
+                    return [NodeInputError(
+                        f"{image.name} is {handle.width}x{handle.height}, more than the limit of "
+                        f"{max_pixels / 1e6:g} megapixels", field="image",
+                        hint="use a smaller picture, or raise limits: {max_image_megapixels: ...} in the recipe")]
+                handle.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        return [NodeInputError(f"{image.name} is not an image that can be read: {exc}", field="image",
+                               hint=IMAGE_HINT)]
+    try:
+        with Image.open(image) as handle:
+            handle.draft("RGB", (max(1, handle.width // 8), max(1, handle.height // 8)))
+            handle.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        return [NodeInputError(f"{image.name} could not be decoded: {exc}", field="image", hint=IMAGE_HINT)]
+    return []
 
 
 def _one_picture(inputs: dict[str, InputValue]) -> tuple[Path | None, Path | None]:

@@ -31,6 +31,11 @@ class Clip:
         info = probe(path, field=field)
         if info.video is None:
             raise NodeInputError(f"{path.name} has no video track", field=field, hint=VIDEO_HINT)
+        if is_still_picture(info.format_name, info.video.frames):
+            # told by content, not by name: looping a one-frame "video" never reaches the scene's length
+            raise NodeInputError(f"{path.name} is a still picture ({info.video.codec}), not a video",
+                                 field=field, hint="give it as `image:` (a picture gets Ken Burns motion), "
+                                                   "or use a video file")
         duration = info.video.duration or info.duration or 0.0
         if duration <= 0:
             raise NodeInputError(f"{path.name} has no length (0 s of video)", field=field, hint=VIDEO_HINT)
@@ -38,6 +43,11 @@ class Clip:
 
     def needs_loop(self, seconds: float) -> bool:
         return self.duration + 1e-3 < seconds
+
+
+def is_still_picture(format_name: str, frames: int | None) -> bool:
+    """A single picture read through ffmpeg's image demuxers (``image2``, ``png_pipe``, ``webp_pipe``...)."""
+    return (format_name == "image2" or format_name.endswith("_pipe")) and (frames is None or frames <= 1)
 
 
 def clip_input(clip: Clip, seconds: float) -> list[str]:

@@ -9,7 +9,7 @@ installed and chosen, else from speech/silence segmentation with words shared ou
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,9 @@ from nodes.tts.align import ENERGY, AlignerError, aeneas_align, aeneas_version, 
 from nodes.tts.audio import AudioReadError, read_mono
 from nodes.tts.word_timing import script_words, tidy
 from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_RATE = 48000
 _TEXT_HINT = "write the words spoken in the recording in `text`"
@@ -28,6 +31,29 @@ class AlignParams(Params):
     aligner: Literal["auto", "energy", "aeneas"] = Field(
         default="auto", description="auto: aeneas when installed, else energy (speech/silence + word lengths).")
     language: str = Field(default="eng", description="Language of the recording for aeneas (ISO 639-3).")
+
+
+SILENCE_PEAK = 10 ** (-60 / 20)  # -60 dBFS: below this nothing is spoken
+
+
+def _read_recording(path: Path) -> tuple[np.ndarray, int]:
+    """The recording as mono float samples in [-1, 1] at most 48 kHz; a file that does not decode, or
+    holds only silence (nothing to time words against), is the user's to fix."""
+    import numpy as np
+
+    try:
+        audio, rate = read_mono(path)
+        if rate > MAX_RATE:
+            audio, rate = read_mono(path, MAX_RATE)
+    except AudioReadError as exc:
+        raise NodeInputError(f"cannot read the narration audio: {exc}", field="audio",
+                             hint="give a WAV, FLAC, MP3, M4A or OGG recording") from exc
+    audio = np.clip(audio, -1.0, 1.0)
+    if not len(audio) or float(np.max(np.abs(audio))) < SILENCE_PEAK:
+        raise NodeInputError(f"the narration recording {path.name} is silent (nothing above -60 dBFS)",
+                             field="audio", hint="give the recording with the spoken narration, or use "
+                                                 "`text:` alone to have it spoken")
+    return audio, rate
 
 
 def _aligner(params: AlignParams) -> str:
@@ -63,13 +89,18 @@ class Align(NodeType):
         if not script_words(params.text):
             errors.append(NodeInputError("the narration text has no words", field="text", hint=_TEXT_HINT))
         audio = inputs.get("audio")
-        if audio is not None and not isinstance(audio, list) and not audio.is_file():
-            errors.append(NodeInputError(f"narration audio not found: {audio}", field="audio",
-                                         hint="give the path of the recording"))
+        if audio is not None and not isinstance(audio, list):
+            if not audio.is_file():
+                errors.append(NodeInputError(f"narration audio not found: {audio}", field="audio",
+                                             hint="give the path of the recording"))
+            else:
+                try:
+                    _read_recording(audio)  # decoded once here: a corrupt or silent file is refused now
+                except NodeInputError as exc:
+                    errors.append(exc)
         return errors
 
     def run(self, ctx: RunContext, params: AlignParams, inputs: dict[str, InputValue]) -> None:
-        import numpy as np
         import soundfile as sf
 
         words = script_words(params.text)
@@ -77,14 +108,7 @@ class Align(NodeType):
             raise NodeInputError("the narration text has no words", field="text", hint=_TEXT_HINT)
         source = inputs["audio"]
         assert source is not None and not isinstance(source, list)
-        try:
-            audio, rate = read_mono(source)
-            if rate > MAX_RATE:
-                audio, rate = read_mono(source, MAX_RATE)
-        except AudioReadError as exc:
-            raise NodeInputError(f"cannot read the narration audio: {exc}", field="audio",
-                                 hint="give a WAV, FLAC, MP3, M4A or OGG recording") from exc
-        audio = np.clip(audio, -1.0, 1.0)
+        audio, rate = _read_recording(source)
         ctx.progress(0.2, "decoded")
         spans = None
         if _aligner(params) == "aeneas":

@@ -69,6 +69,11 @@ class Engine(ABC):
         English words (numbers, dates, abbreviations) only for "en"; other voices read it as written."""
         return "en"
 
+    def check_voice(self) -> None:
+        """Raise VoiceError when the chosen voice cannot be loaded (a damaged model file); checked before
+        a run starts, so ``validate`` refuses what the run would. Default: nothing to check."""
+        return None
+
     def unavailable(self) -> str | None:
         """Why this engine cannot run here (package not installed, weights not found), or None if it can.
 

@@ -32,7 +32,7 @@ from nodes.tts.models import MODELS
 from nodes.tts.weights import find_file, weights_problem
 from nodes.tts.word_timing import Span, fit, script_words, tidy
 from pipeline.device import detect_device
-from pipeline.node import Params, RecipeFilePath
+from pipeline.node import Params, RecipeFilePath, RecipePath
 
 REPO = "hexgrad/Kokoro-82M"
 MODEL_FILE = "kokoro-v1_0.pth"
@@ -52,7 +52,7 @@ _VOICE_NAME = re.compile(r"^[a-z]{2}_[a-z0-9]+$")
 
 
 class KokoroOptions(Params):
-    voice: str = Field(default="af_heart",
+    voice: RecipePath = Field(default="af_heart",
                        description="Voice name (af_heart, bf_emma, ef_dora...; its first letter is the language) "
                                    "or the path of a voice .pt file.")
     lang: str | None = Field(default=None,

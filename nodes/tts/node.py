@@ -149,6 +149,9 @@ class TTS(NodeType):
             choice = _choose(params)
             _fingerprint(choice)
             language = choice.engine.language()
+            choice.engine.check_voice()
+        except VoiceError as exc:
+            errors.append(NodeInputError(exc.message, field=exc.field, hint=exc.hint))
         except NodeInputError as exc:
             errors.append(exc)
         try:

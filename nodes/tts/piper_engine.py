@@ -289,6 +289,10 @@ class PiperEngine(Engine):
     def language(self) -> str:
         return voice_language(self.model())
 
+    def check_voice(self) -> None:
+        if self.voice is not None:  # the bundled voice is checked by its package; a user's file here
+            load_voice(self.model())
+
     def fingerprint(self) -> dict[str, str | Path]:
         model = self.model()
         return {"piper-tts": piper_version(), "piper-voice": model, "piper-voice-config": config_of(model)}

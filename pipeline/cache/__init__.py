@@ -19,15 +19,20 @@ import fcntl
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import diskcache
-
 from pipeline.cache.blobs import BlobStore, LocalBlobStore, open_store
+from pipeline.cache.index import (
+    IndexUnwritable,
+    ReadOnlyIndex,
+    open_index,
+    unwritable_reason,
+)
 from pipeline.cache.records import CACHE_FORMAT, Manifest, OutputRef, ResultRecord
 from pipeline.cache.stat_cache import StatCache
 from pipeline.errors import CacheError
@@ -50,10 +55,17 @@ class Cache:
         try:
             for sub in ("blobs", "tmp", "locks"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
-            self.index = diskcache.Cache(str(self.root / "index"), size_limit=2**40,
-                                         eviction_policy="none", timeout=60)
-        except OSError as exc:
+            self.index, self.note = open_index(self.root / "index")
+        except (OSError, sqlite3.Error) as exc:
             raise CacheError(_explain_os_error(exc, self.root)) from None
+        # None, or why results cannot be recorded now (a read-only folder, a full disk): reading works
+        self.unwritable: str | None = self.index.reason if isinstance(self.index, ReadOnlyIndex) else None
+        from pipeline.cache.journal import roll_forward
+
+        try:  # a publish that a crash cut short is completed before anything reads its outputs
+            self.recovered = roll_forward(self.root)
+        except OSError:  # a read-only cache: its journals wait for a command that can write
+            self.recovered = []
         self.blobs: BlobStore = (open_store(blob_store) if blob_store is not None
                                  else LocalBlobStore(self.root / "blobs", scratch=self.root / "tmp"))
         # With a shared store, records are also written there (after their blobs), so every machine
@@ -64,6 +76,48 @@ class Cache:
     def close(self) -> None:
         self.index.close()
 
+    def reset_index(self) -> None:
+        """Start an empty index (``cache clear``): emptied in place, or removed and made anew when it
+        cannot be written (a full disk, a damaged file)."""
+        try:
+            self.index.clear()
+            return
+        except (IndexUnwritable, sqlite3.Error, OSError):
+            pass
+        self.index.close()
+        folder = self.root / "index"
+        try:
+            shutil.rmtree(folder)
+            self.index, self.note = open_index(folder)
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError(_explain_os_error(exc, self.root)) from None
+        self.unwritable = self.index.reason if isinstance(self.index, ReadOnlyIndex) else None
+
+    def require_writable(self) -> None:
+        """Raise a clear CacheError when results cannot be recorded (before a run starts work)."""
+        if self.unwritable is None:
+            return
+        if "read-only" in self.unwritable:
+            fix = "make the folder writable"
+        else:
+            fix = "free disk space (`pipeline cache gc --max-size 1G` or `pipeline cache clear` work on a full disk)"
+        raise CacheError(f"cannot record results in the cache: {self.unwritable}\n    fix: {fix}, or choose "
+                         f"another cache folder with --cache-dir or ${ENV_CACHE_DIR}")
+
+    def _write(self, key: str, value: object) -> None:
+        """One index write; a full disk or a read-only index becomes a CacheError in the user's terms."""
+        try:
+            self.index.set(key, value)
+        except IndexUnwritable as exc:
+            self.unwritable = exc.reason
+            self.require_writable()
+        except (sqlite3.Error, OSError) as exc:
+            reason = unwritable_reason(exc, self.root / "index")
+            if reason is None:
+                raise
+            self.unwritable = reason
+            self.require_writable()
+
     # -- result records -----------------------------------------------------------------------------
 
     def record(self, key: str) -> ResultRecord | None:
@@ -72,13 +126,15 @@ class Cache:
             data = self.blobs.read_record(key)
             if data is not None:
                 raw = data.decode("utf-8")
-                self.index.set("rec:" + key, raw)
+                with suppress(IndexUnwritable, sqlite3.Error):  # a local copy only: the store keeps it
+                    self.index.set("rec:" + key, raw)
         if raw is None:
             return None
         try:
             return ResultRecord.model_validate_json(raw)
         except ValueError:
-            self.index.delete("rec:" + key)
+            with suppress(IndexUnwritable, sqlite3.Error):
+                self.index.delete("rec:" + key)
             return None
 
     def usable(self, record: ResultRecord) -> bool:
@@ -100,10 +156,15 @@ class Cache:
         data = record.model_dump_json()
         if self.shared:
             self.blobs.write_record(record.key, data.encode("utf-8"))
-        self.index.set("rec:" + record.key, data)
+        self._write("rec:" + record.key, data)
 
-    def drop_record(self, key: str) -> None:
-        self.index.delete("rec:" + key)
+    def drop_record(self, key: str) -> bool:
+        """Forget a record; False when the index cannot be written now (read-only, full disk)."""
+        try:
+            self.index.delete("rec:" + key)
+        except (IndexUnwritable, sqlite3.OperationalError):
+            return False
+        return True
 
     # -- what each step of each recipe last ran with (for explaining reruns) ------------------------
 
@@ -116,16 +177,22 @@ class Cache:
         except ValueError:
             return None
 
-    def note_run(self, recipe: Path, records: dict[str, ResultRecord], complete: bool) -> None:
+    def note_run(self, recipe: Path, records: dict[str, ResultRecord], complete: bool) -> bool:
         """After a run, in one transaction: what each step last ran with (to explain the next plan),
-        when each result was last used (LRU for gc), and, for a complete run, the recipe's pins."""
+        when each result was last used (LRU for gc), and, for a complete run, the recipe's pins.
+        Bookkeeping only: when the index cannot be written (a full disk) it is skipped, so that it never
+        hides the run's own outcome or error; False then."""
         now = time.time()
-        with self.index.transact():
-            for step, record in records.items():
-                self.index.set(f"last:{recipe}:{step}", record.manifest.model_dump_json())
-                self.index.set("used:" + record.key, now)
-            if complete:
-                self.index.set(f"pins:{recipe}", sorted({r.key for r in records.values()}))
+        try:
+            with self.index.transact():
+                for step, record in records.items():
+                    self.index.set(f"last:{recipe}:{step}", record.manifest.model_dump_json())
+                    self.index.set("used:" + record.key, now)
+                if complete:
+                    self.index.set(f"pins:{recipe}", sorted({r.key for r in records.values()}))
+        except (IndexUnwritable, sqlite3.OperationalError):
+            return False
+        return True
 
     def last_used(self, key: str, default: float) -> float:
         value = self.index.get("used:" + key)
@@ -142,7 +209,10 @@ class Cache:
         for folder in [self.root / "tmp"]:
             for entry in folder.iterdir() if folder.is_dir() else []:
                 if not process_alive(owner_pid(entry.name)):
-                    shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+                    try:
+                        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+                    except OSError:  # a read-only cache: left for a later run that can write
+                        continue
                     removed += 1
         return removed
 
@@ -187,7 +257,10 @@ def process_alive(pid: int | None) -> bool:
     return True
 
 
-def _explain_os_error(exc: OSError, root: Path) -> str:
+def _explain_os_error(exc: OSError | sqlite3.Error, root: Path) -> str:
+    if not isinstance(exc, OSError):
+        return f"cannot open the cache index in {root / 'index'}: {exc}; fix: `pipeline cache clear`, or " \
+               "choose another folder with --cache-dir"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return (f"cache folder {root} is not writable ({exc.strerror}); "
                 f"fix: choose another with --cache-dir or ${ENV_CACHE_DIR}")

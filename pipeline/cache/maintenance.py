@@ -1,9 +1,9 @@
 """Keeping the cache healthy and bounded: ``du``, ``gc``, ``verify``, ``clear``.
 
 gc evicts result records least recently used first (never those pinned by the latest complete run of a
-recipe), until the blobs fit the size cap and nothing is older than the age limit; then it deletes blobs
-no record names. Blobs younger than a grace period are kept: a run in progress writes its blobs before
-its records. verify re-hashes every blob, drops damaged ones and the records that name them.
+recipe, nor those whose blobs a run in progress has leased), until the blobs fit the size cap and nothing
+is older than the age limit; then it deletes blobs no record names. Blobs younger than a grace period
+are kept: a run in progress writes its blobs before its records. verify re-hashes every blob, drops damaged ones and the records that name them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.cache import Cache, ResultRecord
+from pipeline.cache import Cache, ResultRecord, leases
 from pipeline.cache.blobs import BlobInfo
 
 GRACE_SECONDS = 600
@@ -85,21 +85,28 @@ def usage(cache: Cache) -> Usage:
 
 def gc(cache: Cache, max_bytes: int | None = None, max_age_seconds: float | None = None,
        now: float | None = None) -> GcReport:
+    """Evict, then delete blobs no remaining record names. The blobs of evicted records go before the
+    records themselves (a record whose blob is gone is a plain miss), so gc frees space on a full disk,
+    where the index cannot be written until something is deleted."""
     now = time.time() if now is None else now
     report = GcReport()
     records = _records(cache)
     pinned = _pinned(cache)
     blobs = _blobs(cache)
+    in_use = _leased(cache)
 
     def last_use(record: ResultRecord) -> float:
         return cache.last_used(record.key, record.created_at)
 
-    candidates = sorted((r for k, r in records.items() if k not in pinned), key=last_use)
+    def held(record: ResultRecord) -> bool:  # pinned by a recipe's latest run, or leased by a running one
+        return record.key in pinned or any(o.digest in in_use for o in record.outputs.values())
+
+    candidates = sorted((r for r in records.values() if not held(r)), key=last_use)
+    evicted: list[ResultRecord] = []
     if max_age_seconds is not None:
-        for record in [r for r in candidates if now - last_use(r) > max_age_seconds]:
-            cache.drop_record(record.key)
+        evicted = [r for r in candidates if now - last_use(r) > max_age_seconds]
+        for record in evicted:
             records.pop(record.key)
-            report.records_dropped += 1
         candidates = [r for r in candidates if r.key in records]
 
     def live_bytes() -> int:
@@ -111,24 +118,28 @@ def gc(cache: Cache, max_bytes: int | None = None, max_age_seconds: float | None
         for record in candidates:
             if size <= max_bytes:
                 break
-            cache.drop_record(record.key)
             records.pop(record.key)
-            report.records_dropped += 1
+            evicted.append(record)
             size = live_bytes()
 
-    referenced = {o.digest for r in records.values() for o in r.outputs.values()}
+    referenced = {o.digest for r in records.values() for o in r.outputs.values()} | in_use
+    evicted_digests = {o.digest for r in evicted for o in r.outputs.values()}
     for digest, info in blobs.items():
-        if digest not in referenced and now - info.mtime > GRACE_SECONDS:
+        young = now - info.mtime <= GRACE_SECONDS and digest not in evicted_digests
+        if digest not in referenced and not young:
             cache.blobs.discard(digest)
             report.blobs_deleted += 1
             report.bytes_freed += info.size
+    for record in evicted:
+        if cache.drop_record(record.key):
+            report.records_dropped += 1
     scratch = [cache.root / "tmp", cache.blobs.scratch_root()]
     for stale in [p for folder in dict.fromkeys(scratch) if folder.is_dir() for p in folder.iterdir()]:
         try:
             if now - stale.stat().st_mtime > GRACE_SECONDS * 6:
                 shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
                 report.temp_removed += 1
-        except FileNotFoundError:
+        except OSError:
             continue
     return report
 
@@ -142,21 +153,31 @@ def verify(cache: Cache) -> VerifyReport:
             cache.blobs.discard(digest)
     damaged = set(report.damaged)
     for record in _records(cache).values():
-        if any(o.digest in damaged or not cache.blobs.has(o.digest, o.size) for o in record.outputs.values()):
-            cache.drop_record(record.key)
+        broken = any(o.digest in damaged or not cache.blobs.has(o.digest, o.size) for o in record.outputs.values())
+        if broken and cache.drop_record(record.key):
             report.records_dropped += 1
     return report
 
 
 def clear(cache: Cache) -> int:
-    """Remove every blob, record and temp folder; returns the bytes freed."""
+    """Remove every blob, record and temp folder; returns the bytes freed. Blobs go first (on a full disk
+    that makes room), then the index: emptied, or, when it cannot be written, replaced by a new one."""
     freed = sum(b.size for b in _blobs(cache).values())
-    cache.index.clear()
     cache.blobs.clear()
     for sub in ("tmp", "locks"):
         shutil.rmtree(cache.root / sub, ignore_errors=True)
         (cache.root / sub).mkdir(parents=True, exist_ok=True)
+    for damaged in cache.root.glob("index.damaged-*"):  # indexes moved aside when found damaged
+        shutil.rmtree(damaged, ignore_errors=True)
+    cache.reset_index()
     return freed
+
+
+def _leased(cache: Cache) -> set[str]:
+    """Blobs that runs in progress have planned to read or written (see ``pipeline.cache.leases``); the
+    leases of dead runs are removed on the way."""
+    leases.sweep(cache.root)
+    return leases.leased(cache.root)
 
 
 def parse_size(text: str) -> int:

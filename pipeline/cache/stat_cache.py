@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -43,5 +44,7 @@ class StatCache:
             return self.digest(path)
         self._memo[sig] = digest
         if time.time_ns() - sig[4] > RACY_WINDOW_NS:
-            self.index.set(key, (list(sig), digest))
+            # a read-only or full index: the digest is remembered in memory only
+            with suppress(Exception):
+                self.index.set(key, (list(sig), digest))
         return digest

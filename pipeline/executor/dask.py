@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from typing import Any, cast
 
 from pipeline.device import cpu_threads
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, UsageError
 from pipeline.node import Resources
 
 ENV_EXECUTOR = "PIPELINE_EXECUTOR"
@@ -135,4 +135,5 @@ def executor_from_spec(spec: str) -> Callable[[], Any]:
     if spec.startswith(("dask://", "tcp://", "tls://")):
         address = "tcp://" + spec.removeprefix("dask://") if spec.startswith("dask://") else spec
         return lambda: DaskExecutor(address=address)
-    raise PipelineError(f"unknown executor {spec!r}: use local, dask, or dask://HOST:PORT")
+    raise UsageError(f"unknown executor {spec!r}\n    fix: use --executor local, dask, or dask://HOST:PORT "
+                     f"(or set ${ENV_EXECUTOR} to one of them)")

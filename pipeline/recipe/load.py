@@ -6,6 +6,7 @@ that form's plugin (``pipeline/form.py``).
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +23,30 @@ from pipeline.recipe.steps import steps_from_mapping
 from pipeline.recipe.variables import substitute
 
 
-def compile_source(source: Source, variables: dict[str, str] | None = None, preview: bool = False) -> Pipeline:
-    """Validate a parsed recipe and compile it; every problem is reported in one RecipeError."""
+def compile_source(source: Source, variables: dict[str, str] | None = None, preview: bool = False,
+                   check_variables: bool = True) -> Pipeline:
+    """Validate a parsed recipe and compile it; every problem is reported in one RecipeError.
+    ``check_variables``: a variable given that the recipe neither declares nor uses is a problem (off for
+    the rows of a batch, whose extra columns are fine)."""
     if not isinstance(source.data, dict):
         raise RecipeError([Problem(source.locate(()), "a recipe is a mapping of settings "
                                    f"(got {type(source.data).__name__})", hint="start from recipes/hello.yaml")])
-    var_problems = substitute(source, variables)
-    if var_problems:
-        raise RecipeError(var_problems)
-    form = _choose_form(source)
+    early = substitute(source, variables, check_variables)  # reported with everything else found
+    try:
+        form = _choose_form(source)
+    except RecipeError as exc:
+        raise RecipeError(_unique(early + exc.problems)) from None
     model: type[RecipeBase] = form.model if form is not None else StepsRecipe
     try:
         recipe = model.model_validate(source.data)
     except ValidationError as exc:
-        raise RecipeError(problems_from_validation(exc, model, source.locate)) from None
+        early += problems_from_validation(exc, model, source.locate)
+        lenient = _without_faulty_fields(source, exc, model)
+        if lenient is None:
+            raise RecipeError(early) from None
+        # go on without the fields at fault, so that mistakes deeper in (a misspelled voice setting under
+        # a misspelled scene field) are reported in the same message, not one fix later
+        source, recipe = lenient
     base_dir = source.file.resolve().parent
     if form is not None:
         expansion = form.expand(recipe, source, preview=preview)
@@ -51,17 +62,47 @@ def compile_source(source: Source, variables: dict[str, str] | None = None, prev
         pipeline = compile_steps(expansion.specs, expansion.outputs, source, base_dir, recipe.allow_outside_paths,
                                  expansion.output_origin)
     except RecipeError as exc:
-        raise RecipeError(problems + exc.problems) from None
-    if problems:
-        raise RecipeError(problems)
+        raise RecipeError(_unique(early + problems + exc.problems)) from None
+    if early or problems:
+        raise RecipeError(_unique(early + problems))
     return pipeline
 
 
-def load_recipe(path: str | Path, variables: dict[str, str] | None = None, preview: bool = False) -> Pipeline:
-    """Read, validate and compile a recipe file; ``variables`` override its ``vars``; ``preview`` asks the
-    recipe's form for its small, fast version (written to outputs of its own), where it has one."""
+def _without_faulty_fields(source: Source, exc: ValidationError,
+                           model: type[RecipeBase]) -> tuple[Source, RecipeBase] | None:
+    """The recipe validated again without each mapping key an error points at, or None when that is not
+    possible (an error on a list item or on the whole recipe, or one that removing keys does not cure)."""
+    data = copy.deepcopy(source.data)
+    for error in exc.errors():
+        if not error["loc"]:
+            return None
+        *parents, last = error["loc"]
+        target: Any = data
+        for part in parents:
+            try:
+                target = target[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        if not isinstance(last, str) or not isinstance(target, dict) or last not in target:
+            return None
+        del target[last]
+    try:
+        return Source(source.file, data, source.positions), model.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def load_recipe(path: str | Path, variables: dict[str, str] | None = None, preview: bool = False,
+                check_variables: bool = True) -> Pipeline:
+    """Read, validate and compile a recipe file; ``variables`` override its ``vars`` (``check_variables``:
+    names it does not declare are errors); ``preview`` asks the recipe's form for its small, fast version
+    (written to outputs of its own), where it has one."""
     file = Path(path)
-    return compile_source(load_yaml(file), variables, preview)
+    return compile_source(load_yaml(file), variables, preview, check_variables)
 
 
 def _choose_form(source: Source) -> RecipeForm | None:

@@ -8,6 +8,7 @@ YAML silently collapses, are errors.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ MAX_DEPTH = 64
 Path_ = tuple[str | int, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and CR are text
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
@@ -66,16 +68,22 @@ class _Builder:
                               "flatten the recipe")
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
-            self.constructor.flatten_mapping(node)
+            # Keys written in this mapping, as opposed to those a merge key (<<: *base) brings in: an
+            # own key overriding a merged one is what merge keys are for; two own keys are a mistake.
+            own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+            self.constructor.flatten_mapping(node)  # merged pairs first, own ones last: the last wins
             result: dict[str, Any] = {}
+            owned: set[str] = set()
             for key_node, value_node in node.value:
                 key = self.constructor.construct_object(key_node, deep=True)
                 if not isinstance(key, str | int | float | bool) or key is None:
                     raise self._error(key_node, "mapping keys must be plain text", "quote the key")
                 key = str(key)
-                if key in result:
+                if key in owned and id(key_node) in own:
                     raise self._error(key_node, f"the key '{key}' appears twice in the same mapping",
                                       "keep one of them (YAML would silently drop the first)")
+                if id(key_node) in own:
+                    owned.add(key)
                 child = (*path, key)
                 self.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, child, depth + 1)
@@ -84,7 +92,12 @@ class _Builder:
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if node.tag in _NUMBER_TAGS and ":" in str(node.value):
             return node.value  # YAML 1.1 reads 16:9 as 969 (base 60); YAML 1.2 and people read text
-        return self.constructor.construct_object(node, deep=True)
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and (bad := _CONTROL.search(value)):
+            # the reader refuses these characters written raw; an escape ("\0", "\x07") makes them too
+            raise self._error(node, f"text contains the control character {bad.group()!r} (written as an "
+                              "escape)", "remove it; write text with letters, digits and punctuation only")
+        return value
 
     def _error(self, node: yaml.Node, message: str, hint: str) -> RecipeError:
         mark = node.start_mark

@@ -19,8 +19,10 @@ _VAR = re.compile(r"(?<!\$)\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 _WHOLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 
 
-def substitute(source: Source, overrides: dict[str, str] | None = None) -> list[Problem]:
-    """Replace variables in ``source.data`` in place; returns problems (unknown names, bad ``vars``)."""
+def substitute(source: Source, overrides: dict[str, str] | None = None, check_overrides: bool = True) -> list[Problem]:
+    """Replace variables in ``source.data`` in place; returns problems (unknown names, bad ``vars``, and,
+    with ``check_overrides``, an override the recipe neither declares nor uses: a misspelled ``--var``
+    would otherwise be ignored silently)."""
     data = source.data
     if not isinstance(data, dict):
         return []
@@ -30,6 +32,7 @@ def substitute(source: Source, overrides: dict[str, str] | None = None) -> list[
                         field="vars", hint="write vars: {name: value}")]
     values = {**raw, **(overrides or {})}
     problems: list[Problem] = []
+    used: set[str] = set()
 
     def visit(value: Any, path: Path_) -> Any:
         if isinstance(value, dict):  # keys too: `outputs:` maps file names, which may use variables
@@ -38,6 +41,7 @@ def substitute(source: Source, overrides: dict[str, str] | None = None) -> list[
             return [visit(v, (*path, i)) for i, v in enumerate(value)]
         if not isinstance(value, str) or "${" not in value:
             return value
+        used.update(_VAR.findall(value))
         whole = _WHOLE.match(value.strip())
         if whole and whole.group(1) in values:
             return values[whole.group(1)]
@@ -51,19 +55,23 @@ def substitute(source: Source, overrides: dict[str, str] | None = None) -> list[
 
     source.data = {k: (v if k == "vars" else visit(v, (k,))) for k, v in data.items()}
     source.data.pop("vars", None)
+    known = set(raw) | used
+    for name in sorted(set(overrides or {}) - known) if check_overrides else []:
+        problems.append(Problem(source.locate(("vars",)), f"the recipe has no variable '{name}'"
+                                f"{did_you_mean(name, known)}", field=f"--var {name}",
+                                hint=f"variables of this recipe: {', '.join(sorted(known)) or 'none'}; "
+                                     "declare it under 'vars:' or correct the name"))
     return problems
 
 
 def parse_assignments(items: list[str] | None) -> dict[str, str]:
     """``["city=Porto", ...]`` (from ``--var``) -> ``{"city": "Porto"}``; a malformed item is a RecipeError."""
-    from pipeline.errors import EXIT_BAD_INPUT, PipelineError
+    from pipeline.errors import UsageError
 
     values = {}
     for item in items or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            error = PipelineError(f"--var expects NAME=VALUE, got {item!r}")
-            error.exit_code = EXIT_BAD_INPUT
-            raise error
+            raise UsageError(f"--var expects NAME=VALUE, got {item!r}\n    fix: write --var city=Porto")
         values[name.strip()] = value
     return values

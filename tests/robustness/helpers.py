@@ -179,12 +179,28 @@ class Guard:
         assert self.project.temp_leftovers() == []
 
     def refused(self, name: str, recipe: dict[str, Any] | str, line: int | str | None, *phrases: str,
-                field: tuple[str, str] | None = None, command: str = "run") -> Outcome:
-        """Run a bad recipe (``line`` may be a marker whose line is meant) and assert it is refused."""
+                field: tuple[str, str] | None = None, command: str = "run", args: tuple[str, ...] = ()) -> Outcome:
+        """Run a bad recipe (``line`` may be a marker whose line is meant) and assert it is refused, by
+        ``validate`` first (it makes every check a run makes before work starts) and then by ``command``,
+        at the same places."""
         path = self.project.write(name, recipe)
         text = path.read_text(encoding="utf-8")
         number = line_of(text, line) if isinstance(line, str) else line
-        outcome = self.project.cli(command, *(("-q",) if command == "run" else ()), str(path))
+        checked = self.project.cli("validate", *args, str(path))
+        assert_refused(checked, path, number, *phrases, field=field)
+        outcome = self.project.cli(command, *(("-q",) if command == "run" else ()), *args, str(path))
         assert_refused(outcome, path, number, *phrases, field=field)
+        assert places(checked.err) == places(outcome.err), (checked.err, outcome.err)
         self.assert_untouched()
         return outcome
+
+
+def places(err: str) -> list[str]:
+    """The ``file:line:column`` of every problem in a message, in order."""
+    return re.findall(r"^\s*(?:error: )?(\S+:\d+:\d+):", err, flags=re.MULTILINE)
+
+
+def refused_by_both(project: Project, path: Path, line: int | None, *phrases: str) -> None:
+    """``validate`` and ``run`` both refuse ``path`` (for cases that do not go through a Guard)."""
+    for outcome in (project.cli("validate", str(path)), project.cli("run", "-q", str(path))):
+        assert_refused(outcome, path, line, *phrases)

@@ -19,10 +19,10 @@ from tests.robustness.helpers import (
     ROOT,
     Guard,
     Project,
-    assert_refused,
     assert_rendered,
     dump,
     line_of,
+    refused_by_both,
     scene_recipe,
     srt_text,
 )
@@ -137,14 +137,13 @@ def test_oversized_recipe_is_refused_before_parsing(guard):
 def test_recipe_that_is_not_utf8_is_refused(project, guard):
     path = project.root / "latin1.yaml"
     path.write_bytes((HEAD + SCENE.replace("Hello there.", "Caf\u00e9 cr\u00e8me.")).encode("latin-1"))
-    outcome = project.cli("run", "-q", str(path))
-    assert_refused(outcome, path, None, "not UTF-8", "save the file as UTF-8")
+    refused_by_both(project, path, None, "not UTF-8", "save the file as UTF-8")
     guard.assert_untouched()
 
 
 def test_a_recipe_file_that_does_not_exist(project, guard):
     path = project.root / "nowhere.yaml"
-    assert_refused(project.cli("run", "-q", str(path)), path, None, "recipe file not found")
+    refused_by_both(project, path, None, "recipe file not found")
     guard.assert_untouched()
 
 

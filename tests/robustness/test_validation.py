@@ -1,0 +1,131 @@
+"""Robustness, validation: whatever ``run`` refuses before work starts, ``validate`` refuses too, and no
+output may overwrite what the recipe reads.
+
+Each case goes through ``Guard.refused``, which runs ``validate`` and then the command (``run``, or
+``plan``/``why``/``graph`` where named) and asserts both refuse at the same ``file:line`` with a fix and
+exit code 2, with no traceback, and that a recipe rendered before is untouched. The outputs that would
+overwrite an input (the picture, the music, the recipe itself, also through a symlink) leave that input
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.robustness.helpers import Guard, Project, digest, dump, scene_recipe
+
+HEAD = "version: 1\noutput: {size: 160x288, fps: 10}\n"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    project = Project(tmp_path_factory.mktemp("validation"))
+    assets = project.root / "assets"
+    (assets / "cut.ogg").write_bytes((assets / "narration.ogg").read_bytes()[:3000])
+    sf.write(assets / "silence.wav", np.zeros(48000, dtype=np.float32), 48000)
+    (assets / "broken.onnx").write_bytes(b"not a model")
+    (assets / "broken.onnx.json").write_text("{}", encoding="utf-8")
+    (project.root / "out" / "taken.mp4").mkdir(parents=True)
+    return project
+
+
+@pytest.fixture(scope="module")
+def guard(project: Project) -> Guard:
+    return Guard(project)
+
+
+def scene(**fields: object) -> dict:
+    return {"text": "Hello there.", "image": "assets/city.jpg", **fields}
+
+
+# (id, recipe, marker of the line at fault, (step, field), phrases)
+CHECKED = [
+    ("tts-step-empty-text", ("version: 1\nsteps:\n  narrate: {type: tts, text: '  '}\n"
+                             "outputs: {out/n.wav: '${narrate.audio}'}\n"), "text:", ("narrate", "text"),
+     ["the narration text is empty"]),
+    ("tts-step-emoji-only", ("version: 1\nsteps:\n  narrate: {type: tts, text: \"\U0001F389\U0001F389\"}\n"
+                             "outputs: {out/n.wav: '${narrate.audio}'}\n"), "text:", ("narrate", "text"),
+     ["no words to speak"]),
+    ("picture-given-as-video", dump(scene_recipe({"text": "Hello.", "video": "assets/city.jpg"})), "video:",
+     ("scene1.render", "video"), ["is a still picture", "give it as `image:`"]),
+    ("corrupt-recording", dump(scene_recipe(scene(audio="assets/cut.ogg"))), "audio:", ("scene1.align", "audio"),
+     ["cannot read the narration audio"]),
+    ("silent-recording", dump(scene_recipe(scene(audio="assets/silence.wav"))), "audio:",
+     ("scene1.align", "audio"), ["is silent"]),
+    ("scene-over-the-length-limit", dump(scene_recipe({"image": "assets/city.jpg", "duration": 700})),
+     "duration:", ("scene1.render", "duration"), ["more than the limit of 600 s", "max_scene_seconds"]),
+    ("voice-file-that-does-not-load", dump(scene_recipe(scene(), voice={"voice": "assets/broken.onnx"})),
+     "broken.onnx", ("scene1.tts", "voice"), ["cannot load voice"]),
+    ("voice-file-missing", dump(scene_recipe(scene(), voice={"voice": "assets/nobody.onnx"})),
+     "nobody.onnx", ("scene1.tts", "voice"), ["voice model not found"]),
+    ("output-names-a-folder", HEAD.replace("fps: 10}", "fps: 10, path: out/taken.mp4}")
+     + "scenes:\n  - {text: Hello., image: assets/city.jpg}\n", "taken.mp4", None, ["is an existing folder"]),
+    ("nul-through-a-yaml-escape", HEAD + "scenes:\n  - text: \"Hel\\0lo\"\n    image: assets/city.jpg\n",
+     "Hel", None, ["control character"]),
+    ("bell-through-a-yaml-escape", HEAD + "scenes:\n  - image: assets/city.jpg\n    text: \"Ring \\a\"\n",
+     "Ring", None, ["control character"]),
+]
+
+
+@pytest.mark.parametrize("case, recipe, marker, field, phrases", CHECKED, ids=[c[0] for c in CHECKED])
+def test_validate_refuses_what_run_refuses(guard, case, recipe, marker, field, phrases):
+    guard.refused(f"{case}.yaml", recipe, marker, *phrases, field=field)
+    assert not (guard.project.root / "out" / f"{case}.mp4").exists()
+
+
+def _kokoro_installed() -> bool:
+    from nodes.tts.engine import missing_modules
+
+    return not missing_modules("kokoro", "torch")
+
+
+ENGINES = [("kokoro", "engine: kokoro"), ("kokoro-then-chatterbox", "engine: [kokoro, chatterbox]")]
+
+
+@pytest.mark.skipif(_kokoro_installed(), reason="Kokoro is installed here: the engine can run")
+@pytest.mark.parametrize("command", ["run", "plan", "why", "graph"])
+@pytest.mark.parametrize("case, setting", ENGINES, ids=[c[0] for c in ENGINES])
+def test_a_speech_engine_that_cannot_run_is_refused_by_every_command(project, guard, command, case, setting):
+    text = HEAD + "voice: {" + setting + "}\nscenes:\n  - {text: Hi., image: assets/city.jpg}\n"
+    name = f"{case}-{command}.yaml"
+    if command == "why":
+        path = project.write(name, text)
+        outcome = project.cli("why", str(path), "scene1.tts")
+        assert outcome.code == 2 and "Traceback" not in outcome.err, outcome.err
+        assert f"{path}:3:" in outcome.err and "fix: " in outcome.err
+        guard.assert_untouched()
+        return
+    guard.refused(name, text, "engine:", "can run here", field=("scene1.tts", "engine"), command=command)
+
+
+INPUTS = [("the-picture", "assets/city.jpg"), ("the-music", "assets/music.ogg"),
+          ("the-recipe", "{recipe}"), ("a-link-to-the-picture", "out/alias.jpg")]
+
+
+@pytest.mark.parametrize("case, output", INPUTS, ids=[c[0] for c in INPUTS])
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(project, guard, case, output):
+    name = f"overwrite-{case}.yaml"
+    alias = project.root / "out" / "alias.jpg"
+    if not alias.is_symlink():
+        alias.symlink_to(project.root / "assets" / "city.jpg")
+    recipe = scene_recipe(scene(), output={"path": output.replace("{recipe}", name)},
+                          music={"path": "assets/music.ogg"})
+    kept = {p: digest(p) for p in (project.root / "assets").iterdir() if p.is_file()}
+    outcome = guard.refused(name, dump(recipe), "path: ", "1 problem in the recipe", "fix: write the output")
+    assert "is an input of step" in outcome.err or "is the recipe file itself" in outcome.err
+    assert {p: digest(p) for p in kept} == kept
+    assert (project.root / name).read_text(encoding="utf-8") == dump(recipe)
+
+
+def test_steps_form_output_over_its_own_input_is_refused(project, guard):
+    shutil.copy(project.root / "assets" / "narration.ogg", project.root / "assets" / "mine.ogg")
+    before = digest(project.root / "assets" / "mine.ogg")
+    text = ("version: 1\nsteps:\n  timed: {type: align, text: Hello there., audio: assets/mine.ogg}\n"
+            "outputs:\n  assets/mine.ogg: '${timed.audio}'\n")
+    guard.refused("steps-overwrite.yaml", text, "assets/mine.ogg:", "is an input of step 'timed'")
+    assert digest(project.root / "assets" / "mine.ogg") == before
+
