@@ -1,9 +1,10 @@
 """Keeping the cache healthy and bounded: ``du``, ``gc``, ``verify``, ``clear``.
 
 gc evicts result records least recently used first (never those pinned by the latest complete run of a
-recipe, nor those whose blobs a run in progress has leased), until the blobs fit the size cap and nothing
-is older than the age limit; then it deletes blobs no record names. Blobs younger than a grace period
-are kept: a run in progress writes its blobs before its records. verify re-hashes every blob, drops damaged ones and the records that name them.
+recipe, nor those whose blobs a run in progress has leased), until the blobs fit the size cap and nothing is
+older than the age limit; then it deletes blobs no record names. Blobs younger than a grace period are kept:
+a run in progress writes its blobs before its records. verify re-hashes every blob, drops damaged ones and
+the records that name them.
 """
 
 from __future__ import annotations
