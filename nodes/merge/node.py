@@ -225,8 +225,13 @@ def concat_list(scenes: list[Scene]) -> str:
 
 
 def copy_args(*, concat_file: Path, audio: AacTrack, total: float, output: Path) -> list[str]:
-    """ffmpeg arguments for the cut-only join: video packets and the encoded mix copied."""
+    """ffmpeg arguments for the cut-only join: video packets and the encoded mix copied.
+
+    ``-copyts`` keeps the timestamps as the inputs give them. Without it ffmpeg shifts every stream of
+    the concat input by that input's start time, which is the scenes' AAC priming (their sound starts one
+    AAC frame before zero, behind an edit list), so the picture began 21 ms after the sound."""
     return [
+        "-copyts",
         "-f", "concat", "-safe", "0", "-i", str(concat_file),
         *audio.input_args(),
         "-map", "0:v:0", "-map", "1:a:0",

@@ -149,6 +149,30 @@ def test_cut_only_join_copies_the_video_packets(tmp_path: Path, media: dict[str,
     assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
 
 
+def _stream_starts(path: Path) -> tuple[dict[str, float], float, int]:
+    """Each stream's start_time (as ffprobe reports it), the container's duration, and the frames a plain
+    decode gives."""
+    with av.open(str(path)) as container:
+        starts = {s.type: float(s.start_time * s.time_base) for s in container.streams
+                  if s.start_time is not None}
+        duration = float(container.duration / av.time_base) if container.duration else 0.0
+        decoded = sum(1 for _ in container.decode(video=0))
+    return starts, duration, decoded
+
+
+@pytest.mark.parametrize("transition", [None, {"type": "crossfade", "duration": 0.4}])
+def test_picture_and_sound_start_together(tmp_path: Path, media: dict[str, Path],
+                                          transition: dict[str, object] | None) -> None:
+    params = {} if transition is None else {"transition": transition}
+    out = _merge(tmp_path, [media["a"], media["b"]], **params)
+    starts, duration, decoded = _stream_starts(out["video"])
+    assert starts == {"video": 0.0, "audio": 0.0}  # a cut lands where the sound changes
+    info = probe(out["video"])
+    assert info.video is not None and info.video.frames is not None
+    assert decoded == info.video.frames
+    assert duration == pytest.approx(info.video.frames / FPS, abs=1e-3)  # not one AAC frame longer
+
+
 def test_argv_goldens(media: dict[str, Path]) -> None:
     scenes = [Scene.read(media["a"]), Scene.read(media["b"])]
     track = AacTrack(Path("/w/mix.aac"), samples=211_200, frames=208)
