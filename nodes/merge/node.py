@@ -408,6 +408,11 @@ class Merge(NodeType):
                               target_lufs=params.loudness_lufs, true_peak_db=params.true_peak_db,
                               progress=lambda f, m: ctx.progress(None if f is None else f * AUDIO_SHARE, m))
         ctx.progress(AUDIO_SHARE, f"mix at {report.loudness:.1f} LUFS")
+        if not report.target_reached:
+            ctx.warning(f"the mix reaches {report.loudness:.1f} LUFS, not the {params.loudness_lufs:g} LUFS "
+                        f"target: louder, its peaks would pass the {params.true_peak_db:g} dBTP ceiling; "
+                        "lower the loudness target or raise true_peak_db (loudness: {target_lufs: ..., "
+                        "true_peak_db: ...} in the recipe)")
         return samples
 
     def _encode(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,

@@ -192,15 +192,26 @@ def test_argv_goldens(media: dict[str, Path]) -> None:
 
 
 def test_loudness_target_and_true_peak(tmp_path: Path, media: dict[str, Path]) -> None:
-    out = _merge(tmp_path, [media["a"], media["b"]], media["short_music"])
-    loudness = measure_file(out["video"], tmp_path / "m")
-    assert loudness.integrated == pytest.approx(-14.0, abs=1.0)
+    warnings: list[str] = []
+    out = _merge(tmp_path, [media["a"], media["b"]], media["short_music"], warnings=warnings)
+    loudness = measure_file(out["video"], tmp_path / "m")  # ffmpeg's ebur128 on the encoded file
+    assert loudness.integrated == pytest.approx(-14.0, abs=0.1)
     assert loudness.true_peak <= -1.0
     quieter = _merge(tmp_path, [media["a"], media["b"]], media["short_music"], loudness_lufs=-23,
-                     true_peak_db=-2)
+                     true_peak_db=-2, warnings=warnings)
     loudness = measure_file(quieter["video"], tmp_path / "m")
-    assert loudness.integrated == pytest.approx(-23.0, abs=1.0)
+    assert loudness.integrated == pytest.approx(-23.0, abs=0.1)
     assert loudness.true_peak <= -2.0
+    assert not warnings
+
+
+def test_a_loudness_target_the_ceiling_forbids_is_reported(tmp_path: Path, media: dict[str, Path]) -> None:
+    warnings: list[str] = []
+    out = _merge(tmp_path, [media["a"], media["b"]], media["short_music"], loudness_lufs=-5,
+                 true_peak_db=-12, warnings=warnings)
+    loudness = measure_file(out["video"], tmp_path / "m")
+    assert loudness.true_peak <= -12.0 + 0.1
+    assert any("-5" in w and "LUFS" in w and "true_peak_db" in w for w in warnings), warnings
 
 
 def test_music_is_ducked_under_speech(tmp_path: Path, media: dict[str, Path]) -> None:
