@@ -221,14 +221,15 @@ class _Expander:
             merge.set("preview", True, ("output",))
         return merge.spec(("scenes",))
 
-    def outputs(self) -> dict[str, str]:
+    def outputs(self, with_captions: bool) -> dict[str, str]:
+        """The video, and its caption files when any scene has captions (an empty one is no file)."""
         stem_path = self.recipe.output.path or f"out/{PurePosixPath(self.source.file.name).stem}.mp4"
         video = PurePosixPath(stem_path)
         if self.preview:
             video = video.with_name(f"{video.stem}.preview{video.suffix or '.mp4'}")
         outputs = {str(video): f"${{{MERGE_STEP}.video}}"}
         merge_type = get_node_type("merge")
-        ports = merge_type.outputs if merge_type is not None else {}
+        ports = merge_type.outputs if merge_type is not None and with_captions else {}
         for port, suffix in (("srt", ".srt"), ("vtt", ".vtt"), ("ass", ".ass")):
             if port in ports:
                 outputs[str(video.with_suffix(suffix))] = f"${{{MERGE_STEP}.{port}}}"
@@ -258,4 +259,4 @@ def expand_scenes(recipe: Recipe, source: Source,
         renders.append(render)
         captions.append(caption)
     specs.append(expander.merge(renders, captions))
-    return specs, expander.outputs(), expander.problems
+    return specs, expander.outputs(any(c is not None for c in captions)), expander.problems

@@ -143,3 +143,16 @@ def test_limits_reach_the_node_types():
     assert by_name["scene1.render"].fields["max_seconds"] == 30
     assert by_name["merge"].fields["max_seconds"] == 120
     assert len(problems) == 1 and "larger than the limit of 1080" in str(problems[0])
+
+
+def test_no_caption_files_without_captions():
+    """`captions: false` (for the recipe, or for every scene) publishes no .srt/.vtt/.ass: players reject an
+    empty subtitle file."""
+    for text in (TEXT.replace("captions: {max_chars: 20, style: {position: top}}", "captions: false"),
+                 TEXT.replace("  - text: First scene.\n", "  - text: First scene.\n    captions: false\n")):
+        (specs, outputs, problems), _ = expand(text)
+        assert problems == []
+        assert "captions" not in {s.name: s for s in specs}["merge"].fields
+        assert list(outputs) == ["out/hello.mp4"]
+    (_, outputs, _), _ = expand()
+    assert sorted(outputs) == ["out/hello.ass", "out/hello.mp4", "out/hello.srt", "out/hello.vtt"]
