@@ -87,6 +87,10 @@ class _Expander:
                          "side", "use a smaller size, or raise limits: {max_output_side: ...}", "output.size")
         self.captions_on = recipe.captions is not False
         self.recipe_captions = recipe.captions if isinstance(recipe.captions, dict) else {}
+        # With transitions the merge burns the captions in after the join, on the speech timeline: burned
+        # into each scene they would cross-fade over each other and slide off with the picture.
+        transitions = [recipe.transition, *(s.transition for s in (recipe.scenes or [])[1:])]
+        self.burn_in_merge = any(isinstance(t, dict) and t.get("type", "cut") != "cut" for t in transitions)
 
     def problem(self, path: Path_, message: str, hint: str = "", field_name: str = "") -> None:
         self.problems.append(Problem(self.source.locate(path), message, field=field_name, hint=hint))
@@ -166,7 +170,7 @@ class _Expander:
                 motion["seed"] = int(motion.get("seed", 0) or 0) + index
             render.fields["motion"] = motion
             render.origins.update(motion_origins)
-        if captions_name is not None:
+        if captions_name is not None and not self.burn_in_merge:
             render.set("captions", f"${{{captions_name}.captions}}", at)
             if style:
                 render.fields["caption_style"] = style
@@ -188,6 +192,8 @@ class _Expander:
             style = self.recipe_captions.get("style")
             if style:
                 merge.set("caption_style", style, ("captions", "style"))
+            if self.burn_in_merge:
+                merge.set("burn_captions", True, ("transition",))
         if isinstance(recipe.music, str):
             merge.set("music", recipe.music, ("music",))
         elif isinstance(recipe.music, dict):
