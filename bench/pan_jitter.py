@@ -10,7 +10,7 @@ different phase, so they were never the problem.
 
 Goal: ours <= 1.5x the exact render's jitter for pans (issue 17, defect 11).
 
-    python bench/pan_jitter.py [--size 540x960] [--seconds 3]
+    python bench/pan_jitter.py [--size 540x960] [--seconds 1.5]
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def encoded_jitter(planes: list[np.ndarray], width: int, height: int, out: Path)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="540x960")
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=1.5)
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     n_frames = math.ceil(args.seconds * FPS)
