@@ -71,7 +71,8 @@ class Transition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: TransitionType = "cut"
-    duration: float = Field(0.5, gt=0, le=10, description="Seconds the two scenes overlap (not for cut).")
+    duration: float = Field(0.5, gt=0, le=10, description="Seconds the transition lasts, over the held last "
+                            "and first pictures of the two scenes (not for cut).")
     direction: Direction = Field("left", description="For slide: where the new scene moves to.")
 
 
