@@ -177,7 +177,7 @@ def test_a_moving_view_never_samples_one_source_pixel_per_output_pixel() -> None
     for motion in (PAN, Motion(pan="up", amount=0.25), Motion(zoom="in", amount=0.25)):
         settings = RenderParams(width=320, height=568, fps=30, motion=motion)
         src_w, src_h = source_size(settings, motion)
-        for i in range(0, 30):
+        for i in range(30):
             rect = crop_rect(i, 30, motion, src_w, src_h)
             assert rect.width / 320 >= 1.02 and rect.height / 568 >= 1.02, (motion, i)
     still = Motion(amount=0.0)
