@@ -40,6 +40,7 @@ class MixReport:
     scene_gains_db: list[float]
     loudness: float
     gain_db: float
+    target_reached: bool = True  # False when the true-peak ceiling kept the mix under the target
 
 
 def mix(scenes: Sequence[Samples], overlaps: Sequence[int], music: Samples | None, *,
@@ -66,7 +67,8 @@ def mix(scenes: Sequence[Samples], overlaps: Sequence[int], music: Samples | Non
         out = voice + bed
     report(0.5, "loudness")
     result = normalize(out, target_lufs=target_lufs, true_peak_db=true_peak_db)
-    return result.samples, MixReport([item.gain_db for item in levelled], result.loudness, result.gain_db)
+    return result.samples, MixReport([item.gain_db for item in levelled], result.loudness, result.gain_db,
+                                     result.reached)
 
 
 def load_kernels() -> None:

@@ -27,8 +27,12 @@ DEFAULT_QUALITY = 23
 # looks a little worse than x264's CRF; one step lower is about the same. An approximation: calibrate on
 # a GPU machine (SSIM/VMAF at equal settings) before relying on it for size comparisons.
 NVENC_CQ_OFFSET = -1
-X264_PRESET, X264_PREVIEW_PRESET = "veryfast", "ultrafast"
+X264_PRESET = "veryfast"
 NVENC_PRESET, NVENC_PREVIEW_PRESET = "p5", "p1"
+# A preview is fast because it is small (a third of the side, half the frame rate), not because of the
+# preset: x264's ultrafast drops CABAC and B-frames, and made previews larger files than the full render.
+# So x264 keeps its preset and a preview is coded this many CRF steps coarser.
+PREVIEW_QUALITY_OFFSET = 5
 # For input whose frames are all the same picture (a still with no motion and no captions): every frame
 # after the first is coded at the coarsest quantizer, where no residual survives, so each one repeats the
 # first exactly (x264 would otherwise keep refining the picture for a while, and it would shimmer), and no
@@ -103,13 +107,15 @@ def video_encoder_args(encoder: str, *, quality: int = DEFAULT_QUALITY, threads:
                        faststart: bool = True, preview: bool = False, still: bool = False) -> list[str]:
     """The output argv for H.264 with ``encoder`` at constant ``quality`` (x264 CRF scale).
 
-    ``preview`` picks the fastest preset; ``still`` is for frames that are all the same picture.
+    ``preview`` codes a coarser quality (and NVENC's fastest preset); ``still`` is for frames that are all
+    the same picture.
     """
     if not 0 <= quality <= 51:
         raise ValueError(f"quality is on the CRF scale 0..51, got {quality}")
+    if preview:
+        quality = min(51, quality + PREVIEW_QUALITY_OFFSET)
     if encoder == LIBX264:
-        preset = X264_PREVIEW_PRESET if preview else X264_PRESET
-        args = ["-c:v", LIBX264, "-preset", preset, "-crf", str(quality)]
+        args = ["-c:v", LIBX264, "-preset", X264_PRESET, "-crf", str(quality)]
         if still:
             args += ["-x264-params", STILL_X264_PARAMS]
         # x264's output depends on its thread count; a fixed count makes renders byte-identical on every

@@ -4,8 +4,11 @@ Video: when every boundary is a cut the scenes are joined without re-encoding (c
 copy): the render node made every scene with the same codec settings, so this is fast and loses nothing.
 A crossfade, fade through black or slide needs new pixels, so then the scenes are decoded, joined with
 ffmpeg's ``xfade`` (``concat`` at the cuts between them) and encoded once with the project's encoder
-policy. Times are whole frames: a transition of D seconds overlaps round(D * fps) frames of the two
-scenes, and the video is the sum of the scenes minus the overlaps.
+policy. Times are whole frames. A transition never takes speech away: for a transition of D seconds
+(round(D * fps) frames) the scene before it holds its last picture, in silence, for those frames, and
+the scene after it holds its first picture for as long before it starts; the transition plays over
+the two held pictures. So every narration is heard whole, never two at once, and the video is the sum
+of the scenes plus one transition's length per transition.
 
 Audio is rebuilt in numpy (``nodes.audio``): each scene's sound cut to exactly its video length in
 samples, levelled, crossfaded where the video crossfades, the music bed ducked under it, and the sum
@@ -13,8 +16,11 @@ normalised to the loudness target; ffmpeg only encodes the result to AAC, in chu
 node has (``nodes.media.aac``), and the join copies it in. Every length is a sample or frame count fixed
 before ffmpeg runs, so nothing can make an endless encode.
 
-Captions: the scene tracks are placed at the scenes' start times in the joined video (earlier by the
-overlaps) and written as SRT, WebVTT and ASS.
+Captions: the scene tracks are placed where each scene's own sound starts in the joined video and written
+as SRT, WebVTT and ASS. With ``burn_captions`` (the scene list sets it when a recipe has transitions, and
+then the renders burn nothing) they are also burned in after the join, on that speech timeline: no
+caption is drawn during a transition, so two scenes' captions never cross-fade over each other or slide
+off the frame with the picture.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nodes.captions.ass import CaptionStyle, write_ass
+from nodes.captions.ass import CaptionStyle, burn_filter, write_ass
+from nodes.captions.font import resolve_font
 from nodes.captions.srt import concat as concat_tracks
 from nodes.captions.srt import write_srt
 from nodes.captions.vtt import write_vtt
@@ -64,7 +71,8 @@ class Transition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: TransitionType = "cut"
-    duration: float = Field(0.5, gt=0, le=10, description="Seconds the two scenes overlap (not for cut).")
+    duration: float = Field(0.5, gt=0, le=10, description="Seconds the transition lasts, over the held last "
+                            "and first pictures of the two scenes (not for cut).")
     direction: Direction = Field("left", description="For slide: where the new scene moves to.")
 
 
@@ -85,6 +93,8 @@ class MergeParams(Params):
                                  "final mix, LUFS (EBU R128).")
     true_peak_db: float = Field(-1.0, ge=-12.0, le=0.0, description="Ceiling for the mix's true peak, dBTP.")
     transition: Transition = Field(Transition(), description="Transition at every boundary (default cut).")
+    burn_captions: bool = Field(False, description="Burn the captions in after the join, on the speech "
+                                "timeline (for scenes rendered without them; re-encodes even at cuts).")
     transitions: list[Transition | None] | None = Field(
         None, description="Per boundary (scene i into scene i+1): a transition, or null for `transition`.")
     caption_style: CaptionStyle = Field(CaptionStyle(), description="Look of the ASS caption file.")
@@ -142,16 +152,23 @@ class Boundary:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Where each scene sits in the joined video, in frames."""
+    """Where each scene sits in the joined video, in frames: its own frames, the frames its first picture is
+    held before them (``heads``) and its last picture after them (``tails``), and where that padded scene
+    starts."""
 
     fps: Fraction
     frames: list[int]
     boundaries: list[Boundary]
     starts: list[int]
+    heads: list[int]
+    tails: list[int]
+
+    def padded(self, index: int) -> int:
+        return self.heads[index] + self.frames[index] + self.tails[index]
 
     @property
     def total_frames(self) -> int:
-        return self.starts[-1] + self.frames[-1]
+        return self.starts[-1] + self.padded(len(self.frames) - 1)
 
     @property
     def total(self) -> float:
@@ -162,16 +179,25 @@ class Timeline:
         return all(b.type == "cut" for b in self.boundaries)
 
     def start_seconds(self, index: int) -> float:
-        return float(self.starts[index] / self.fps)
+        """Where scene ``index``'s own picture and sound begin (after its held first picture)."""
+        return float((self.starts[index] + self.heads[index]) / self.fps)
 
     def sample_spans(self) -> tuple[list[int], list[int]]:
-        """Each scene's length in audio samples and each boundary's overlap, from the frame times, so the
-        sound is exactly as long as the picture and follows it through every transition."""
+        """Each padded scene's length in audio samples and each boundary's overlap, from the frame times, so
+        the sound is exactly as long as the picture and follows it through every transition."""
         begin = [samples_for(float(s / self.fps)) for s in self.starts]
-        end = [samples_for(float((s + n) / self.fps)) for s, n in zip(self.starts, self.frames, strict=True)]
+        end = [samples_for(float((s + self.padded(i)) / self.fps)) for i, s in enumerate(self.starts)]
         lengths = [e - b for b, e in zip(begin, end, strict=True)]
         overlaps = [end[i] - begin[i + 1] for i in range(len(self.starts) - 1)]
         return lengths, overlaps
+
+    def held_samples(self, index: int) -> tuple[int, int]:
+        """Samples of silence before and after scene ``index``'s own sound (its held pictures)."""
+        start = self.starts[index]
+        own_begin = samples_for(float((start + self.heads[index]) / self.fps))
+        own_end = samples_for(float((start + self.heads[index] + self.frames[index]) / self.fps))
+        return (own_begin - samples_for(float(start / self.fps)),
+                samples_for(float((start + self.padded(index)) / self.fps)) - own_end)
 
 
 def resolve_transitions(params: MergeParams, n_scenes: int) -> list[Transition]:
@@ -186,27 +212,25 @@ def resolve_transitions(params: MergeParams, n_scenes: int) -> list[Transition]:
     return [t if t is not None else params.transition for t in params.transitions]
 
 
-def plan_timeline(frames: list[int], fps: Fraction, transitions: list[Transition],
-                  warn: list[str] | None = None) -> Timeline:
-    """Frame positions of the scenes. A transition takes at most half of either scene it joins, so two
-    transitions never overlap inside one scene; a shortened one is reported in ``warn``."""
+def plan_timeline(frames: list[int], fps: Fraction, transitions: list[Transition]) -> Timeline:
+    """Frame positions of the scenes. A transition of N frames holds the last picture of the scene before it
+    and the first picture of the scene after it for N frames each, and overlaps those held frames, so it
+    takes no frame (and no sound) of either scene's own."""
     boundaries: list[Boundary] = []
-    for index, transition in enumerate(transitions):
+    for transition in transitions:
         if transition.type == "cut":
             boundaries.append(Boundary("cut", 0))
-            continue
-        wanted = max(1, round(transition.duration * fps))
-        limit = min(frames[index], frames[index + 1]) // 2
-        overlap = min(wanted, limit)
-        if overlap < wanted and warn is not None:
-            warn.append(f"the {transition.type} between scenes {index + 1} and {index + 2} is shortened to "
-                        f"{overlap} frames: it can take at most half of the shorter scene")
-        boundaries.append(Boundary(transition.type, overlap, transition.direction) if overlap > 0
-                          else Boundary("cut", 0))
+        else:
+            boundaries.append(Boundary(transition.type, max(1, round(transition.duration * fps)),
+                                       transition.direction))
+    n = len(frames)
+    heads = [0] + [b.frames for b in boundaries]
+    tails = [b.frames for b in boundaries] + [0]
     starts = [0]
     for index, boundary in enumerate(boundaries):
-        starts.append(starts[-1] + frames[index] - boundary.frames)
-    return Timeline(fps, frames, boundaries, starts)
+        starts.append(starts[-1] + heads[index] + frames[index] + tails[index] - boundary.frames)
+    assert len(starts) == n
+    return Timeline(fps, frames, boundaries, starts, heads, tails)
 
 
 def _quote_concat_path(path: Path) -> str:
@@ -225,8 +249,13 @@ def concat_list(scenes: list[Scene]) -> str:
 
 
 def copy_args(*, concat_file: Path, audio: AacTrack, total: float, output: Path) -> list[str]:
-    """ffmpeg arguments for the cut-only join: video packets and the encoded mix copied."""
+    """ffmpeg arguments for the cut-only join: video packets and the encoded mix copied.
+
+    ``-copyts`` keeps the timestamps as the inputs give them. Without it ffmpeg shifts every stream of
+    the concat input by that input's start time, which is the scenes' AAC priming (their sound starts one
+    AAC frame before zero, behind an edit list), so the picture began 21 ms after the sound."""
     return [
+        "-copyts",
         "-f", "concat", "-safe", "0", "-i", str(concat_file),
         *audio.input_args(),
         "-map", "0:v:0", "-map", "1:a:0",
@@ -237,10 +266,17 @@ def copy_args(*, concat_file: Path, audio: AacTrack, total: float, output: Path)
     ]
 
 
-def transition_graph(timeline: Timeline) -> str:
-    """The filter graph joining inputs 0..n-1 into ``[v]``: xfade at transitions, concat at cuts."""
+def transition_graph(timeline: Timeline, subtitles: str | None = None) -> str:
+    """The filter graph joining inputs 0..n-1 into ``[v]``: each scene's held pictures added (``tpad``),
+    xfade at transitions, concat at cuts, then the captions burned in (``subtitles``: a filter)."""
     tb = f"{timeline.fps.denominator}/{timeline.fps.numerator}"
-    graph = [f"[{i}:v]setpts=PTS-STARTPTS,settb={tb}[s{i}]" for i in range(len(timeline.frames))]
+    graph = []
+    for i in range(len(timeline.frames)):
+        hold = ""
+        if timeline.heads[i] or timeline.tails[i]:
+            hold = (f",tpad=start={timeline.heads[i]}:stop={timeline.tails[i]}"
+                    ":start_mode=clone:stop_mode=clone")
+        graph.append(f"[{i}:v]setpts=PTS-STARTPTS,settb={tb}{hold}[s{i}]")
     current = "[s0]"
     for index, boundary in enumerate(timeline.boundaries):
         following = f"[s{index + 1}]"
@@ -253,12 +289,13 @@ def transition_graph(timeline: Timeline) -> str:
             graph.append(f"{current}{following}xfade=transition={boundary.xfade}:duration={duration:.6f}"
                          f":offset={offset:.6f}{label}")
         current = label
-    graph.append(f"{current}format=yuv420p[v]")
+    burn = f",{subtitles}" if subtitles else ""
+    graph.append(f"{current}format=yuv420p{burn}[v]")
     return ";".join(graph)
 
 
 def encode_args(*, scenes: list[Scene], timeline: Timeline, audio: Path, encoder_args: list[str],
-                output: Path) -> list[str]:
+                output: Path, subtitles: str | None = None) -> list[str]:
     """ffmpeg arguments for a join with transitions: every scene decoded, joined, encoded once."""
     inputs: list[str] = []
     for scene in scenes:
@@ -266,7 +303,7 @@ def encode_args(*, scenes: list[Scene], timeline: Timeline, audio: Path, encoder
     n = len(scenes)
     return [
         *inputs, "-i", str(audio),
-        "-filter_complex", transition_graph(timeline),
+        "-filter_complex", transition_graph(timeline, subtitles),
         "-map", "[v]", "-map", f"{n}:a:0",
         *encoder_args, *audio_encoder_args(),
         "-frames:v", str(timeline.total_frames),
@@ -275,6 +312,8 @@ def encode_args(*, scenes: list[Scene], timeline: Timeline, audio: Path, encoder
 
 
 def _uses_encoder(params: MergeParams) -> bool:
+    if params.burn_captions:
+        return True
     candidates = [params.transition, *(params.transitions or [])]
     return any(t is not None and t.type != "cut" for t in candidates)
 
@@ -283,7 +322,9 @@ class Merge(NodeType):
     name = "merge"
     doc = ("Join scenes (stream copy at cuts; crossfade, fade or slide transitions), mix the narration with "
            "ducked music at a loudness target, write SRT, WebVTT and ASS captions.")
-    version = "6"  # 6: one AAC encode (no chunks), limiter without fast-math
+    # 6: one AAC encode (no chunks), limiter without fast-math; picture and sound start together,
+    # loudness on target, transitions over held pictures
+    version = "6"
     params = MergeParams
     inputs = {
         "scenes": Port("video", "The scene videos in order (from render nodes).", many=True),
@@ -338,25 +379,23 @@ class Merge(NodeType):
 
         fps = scenes[0].video.fps
         assert fps is not None  # _check_compatible refuses scenes without a frame rate
-        warnings: list[str] = []
         timeline = plan_timeline([scene.frames(fps) for scene in scenes], fps,
-                                 resolve_transitions(params, len(scenes)), warnings)
-        for message in warnings:
-            ctx.warning(message)
+                                 resolve_transitions(params, len(scenes)))
         if timeline.total > params.max_seconds:
             raise NodeInputError(f"the video would last {timeline.total:.1f} s, more than the limit of "
                                  f"{params.max_seconds:g} s", field="scenes",
                                  hint="shorten the scenes, or raise limits: {max_video_seconds: ...} in the "
                                       "recipe")
         # Captions first: they are cheap, and a bad caption style then fails before any encoding.
-        self._captions(ctx, params, tracks, timeline, scenes[0].video)
+        subtitles = self._captions(ctx, params, tracks, timeline, scenes[0].video)
+        copy = timeline.all_cuts and subtitles is None
 
         samples = self._mix(ctx, params, scenes, timeline, music if isinstance(music, Path) else None)
 
         def video_progress(fraction: float | None, message: str) -> None:
             ctx.progress(None if fraction is None else AUDIO_SHARE + (1 - AUDIO_SHARE) * fraction, message)
 
-        if timeline.all_cuts:
+        if copy:
             from nodes.media.aac import encode_aac
 
             exe = ffmpeg_exe()
@@ -372,22 +411,30 @@ class Merge(NodeType):
 
             audio_path = ctx.work_dir / "mix.wav"
             write_wav(audio_path, samples)
-            self._encode(ctx, params, scenes, timeline, audio_path, video_progress)
-        kind = "stream copy" if timeline.all_cuts else "re-encoded for transitions"
+            self._encode(ctx, params, scenes, timeline, audio_path, video_progress, subtitles)
+        kind = "stream copy" if copy else "re-encoded for transitions" if not timeline.all_cuts else \
+            "re-encoded for the captions"
         ctx.progress(1.0, f"{len(scenes)} scenes, {timeline.total:.2f} s ({kind})")
 
     def _mix(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,
              music: Path | None) -> np.ndarray:
+        import numpy as np
+
         from nodes.audio.mix import MusicSettings, mix
         from nodes.audio.pcm import fit_length, read_audio, silence
 
         lengths, overlaps = timeline.sample_spans()
         parts = []
-        for scene, length in zip(scenes, lengths, strict=True):
+        for index, (scene, length) in enumerate(zip(scenes, lengths, strict=True)):
+            before, after = timeline.held_samples(index)
+            own = length - before - after
             if scene.audio_channels:
-                parts.append(fit_length(read_audio(scene.path, field="scenes", max_samples=length), length))
+                sound = fit_length(read_audio(scene.path, field="scenes", max_samples=own), own)
             else:
-                parts.append(silence(length))
+                sound = silence(own)
+            if before or after:  # the held pictures are silent: speech is never under a transition
+                sound = np.concatenate([silence(before), sound, silence(after)], axis=1)
+            parts.append(sound)
         music_samples = None
         if music is not None:
             music_samples = read_audio(music, field="music", max_samples=sum(lengths) - sum(overlaps))
@@ -402,23 +449,30 @@ class Merge(NodeType):
                               target_lufs=params.loudness_lufs, true_peak_db=params.true_peak_db,
                               progress=lambda f, m: ctx.progress(None if f is None else f * AUDIO_SHARE, m))
         ctx.progress(AUDIO_SHARE, f"mix at {report.loudness:.1f} LUFS")
+        if not report.target_reached:
+            ctx.warning(f"the mix reaches {report.loudness:.1f} LUFS, not the {params.loudness_lufs:g} LUFS "
+                        f"target: louder, its peaks would pass the {params.true_peak_db:g} dBTP ceiling; "
+                        "lower the loudness target or raise true_peak_db (loudness: {target_lufs: ..., "
+                        "true_peak_db: ...} in the recipe)")
         return samples
 
     def _encode(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,
-                audio: Path, progress: ProgressFn) -> None:
+                audio: Path, progress: ProgressFn, subtitles: str | None) -> None:
         exe = ffmpeg_exe()
 
         def encode(encoder: str) -> None:
             encoder_args = video_encoder_args(encoder, quality=params.quality, threads=ctx.threads,
                                               preview=params.preview)
             run_ffmpeg(encode_args(scenes=scenes, timeline=timeline, audio=audio, encoder_args=encoder_args,
-                                   output=ctx.output("video")),
+                                   output=ctx.output("video"), subtitles=subtitles),
                        progress=progress, expected_duration=timeline.total, cancel=ctx.cancelled, exe=exe)
 
         encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
 
     def _captions(self, ctx: RunContext, params: MergeParams, tracks: list[CaptionTrack], timeline: Timeline,
-                  video: VideoInfo) -> None:
+                  video: VideoInfo) -> str | None:
+        """Write the caption files; return the filter burning them in when ``burn_captions`` asks for it and
+        there is something to show."""
         offsets = [timeline.start_seconds(i) for i in range(len(timeline.frames))]
         if tracks:
             track = concat_tracks(tracks, offsets, duration=timeline.total)
@@ -426,11 +480,16 @@ class Merge(NodeType):
             track = CaptionTrack(duration=timeline.total, segments=[])
         write_srt(track, ctx.output("srt"))
         write_vtt(track, ctx.output("vtt"))
+        style = params.caption_style
         try:
-            write_ass(track, ctx.output("ass"), params.caption_style, video.width, video.height)
+            write_ass(track, ctx.output("ass"), style, video.width, video.height)
+            fontsdir = resolve_font(style.font, style.bold).fontsdir
         except ValueError as exc:  # includes a missing or unreadable user font file
             raise NodeInputError(f"caption style: {exc}", field="caption_style",
                                  hint="use the default font or a readable .ttf/.otf file") from exc
+        if not params.burn_captions or not track.segments:
+            return None
+        return burn_filter(ctx.output("ass"), fontsdir)
 
 
 def _check_compatible(scenes: list[Scene]) -> None:

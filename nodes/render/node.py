@@ -35,7 +35,7 @@ from nodes.media.probe import probe
 from nodes.render.auto import content_digest, resolve_auto
 from nodes.render.command import Pictures, Sound, render_args
 from nodes.render.fit import Fit, fit_image
-from nodes.render.motion import Motion, Rect, crop_rect, max_zoom
+from nodes.render.motion import Motion, Rect, crop_rect, source_zoom
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
@@ -82,8 +82,9 @@ def _even_ceil(value: float) -> int:
 
 
 def source_size(params: RenderParams, motion: Motion) -> tuple[int, int]:
-    """The fitted source: the output size times the largest zoom (capped), so frames are not upscaled."""
-    zoom = min(max_zoom(motion), MAX_SOURCE_ZOOM)
+    """The fitted source: the output size times the largest zoom (capped), so frames are not upscaled, and a
+    little more for a moving view (``motion.source_zoom``)."""
+    zoom = min(source_zoom(motion), MAX_SOURCE_ZOOM)
     return _even_ceil(params.width * zoom), _even_ceil(params.height * zoom)
 
 
@@ -101,7 +102,7 @@ class Render(NodeType):
     name = "render"
     doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
            "and the captions burned in.")
-    version = "5"
+    version = "6"
     params = RenderParams
     inputs = {
         "image": Port("image", "The picture (JPEG, PNG, WebP...); give this or `video`.", optional=True),

@@ -112,6 +112,10 @@ class _Expander:
                          "side", "use a smaller size, or raise limits: {max_output_side: ...}", "output.size")
         self.captions_on = recipe.captions is not False
         self.recipe_captions = recipe.captions if isinstance(recipe.captions, dict) else {}
+        # With transitions the merge burns the captions in after the join, on the speech timeline: burned
+        # into each scene they would cross-fade over each other and slide off with the picture.
+        transitions = [recipe.transition, *(s.transition for s in (recipe.scenes or [])[1:])]
+        self.burn_in_merge = any(isinstance(t, dict) and t.get("type", "cut") != "cut" for t in transitions)
 
     def problem(self, path: Path_, message: str, hint: str = "", field_name: str = "") -> None:
         self.problems.append(Problem(self.source.locate(path), message, field=field_name, hint=hint))
@@ -190,7 +194,7 @@ class _Expander:
                 motion["seed"] = int(motion.get("seed", 0) or 0) + index
             render.fields["motion"] = motion
             render.origins.update(motion_origins)
-        if captions_name is not None:
+        if captions_name is not None and not self.burn_in_merge:
             render.set("captions", f"${{{captions_name}.captions}}", at)
             if style:
                 render.fields["caption_style"] = style
@@ -212,6 +216,8 @@ class _Expander:
             style = self.recipe_captions.get("style")
             if style:
                 merge.set("caption_style", style, ("captions", "style"))
+            if self.burn_in_merge:
+                merge.set("burn_captions", True, ("transition",))
         if isinstance(recipe.music, str):
             merge.set("music", recipe.music, ("music",))
         elif isinstance(recipe.music, dict):
@@ -245,14 +251,15 @@ class _Expander:
             merge.set("preview", True, ("output",))
         return merge.spec(("scenes",))
 
-    def outputs(self) -> dict[str, str]:
+    def outputs(self, with_captions: bool) -> dict[str, str]:
+        """The video, and its caption files when any scene has captions (an empty one is no file)."""
         stem_path = self.recipe.output.path or f"out/{PurePosixPath(self.source.file.name).stem}.mp4"
         video = PurePosixPath(stem_path)
         if self.preview:
             video = video.with_name(f"{video.stem}.preview{video.suffix or '.mp4'}")
         outputs = {str(video): f"${{{MERGE_STEP}.video}}"}
         merge_type = get_node_type("merge")
-        ports = merge_type.outputs if merge_type is not None else {}
+        ports = merge_type.outputs if merge_type is not None and with_captions else {}
         for port, suffix in (("srt", ".srt"), ("vtt", ".vtt"), ("ass", ".ass")):
             if port in ports:
                 outputs[str(video.with_suffix(suffix))] = f"${{{MERGE_STEP}.{port}}}"
@@ -281,4 +288,4 @@ def expand_scenes(recipe: SceneRecipe, source: Source,
         renders.append(render)
         captions.append(caption)
     specs.append(expander.merge(renders, captions))
-    return specs, expander.outputs(), expander.problems
+    return specs, expander.outputs(any(c is not None for c in captions)), expander.problems

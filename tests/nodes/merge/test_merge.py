@@ -149,6 +149,30 @@ def test_cut_only_join_copies_the_video_packets(tmp_path: Path, media: dict[str,
     assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
 
 
+def _stream_starts(path: Path) -> tuple[dict[str, float], float, int]:
+    """Each stream's start_time (as ffprobe reports it), the container's duration, and the frames a plain
+    decode gives."""
+    with av.open(str(path)) as container:
+        starts = {s.type: float(s.start_time * s.time_base) for s in container.streams
+                  if s.start_time is not None}
+        duration = float(container.duration / av.time_base) if container.duration else 0.0
+        decoded = sum(1 for _ in container.decode(video=0))
+    return starts, duration, decoded
+
+
+@pytest.mark.parametrize("transition", [None, {"type": "crossfade", "duration": 0.4}])
+def test_picture_and_sound_start_together(tmp_path: Path, media: dict[str, Path],
+                                          transition: dict[str, object] | None) -> None:
+    params = {} if transition is None else {"transition": transition}
+    out = _merge(tmp_path, [media["a"], media["b"]], **params)
+    starts, duration, decoded = _stream_starts(out["video"])
+    assert starts == {"video": 0.0, "audio": 0.0}  # a cut lands where the sound changes
+    info = probe(out["video"])
+    assert info.video is not None and info.video.frames is not None
+    assert decoded == info.video.frames
+    assert duration == pytest.approx(info.video.frames / FPS, abs=1e-3)  # not one AAC frame longer
+
+
 def test_argv_goldens(media: dict[str, Path]) -> None:
     scenes = [Scene.read(media["a"]), Scene.read(media["b"])]
     track = AacTrack(Path("/w/mix.aac"), samples=211_200, frames=208)
@@ -162,21 +186,35 @@ def test_argv_goldens(media: dict[str, Path]) -> None:
     encode = encode_args(scenes=scenes, timeline=timeline, audio=Path("/w/mix.wav"),
                          encoder_args=video_encoder_args(LIBX264), output=Path("/o.mp4"))
     graph = encode[encode.index("-filter_complex") + 1]
-    assert "xfade=transition=slideup:duration=0.400000:offset=2.000000" in graph
-    assert encode[encode.index("-frames:v") + 1] == "60"
+    # Scene a holds its last picture and b its first for the 6 frames of the slide, which overlaps them.
+    assert "[0:v]setpts=PTS-STARTPTS,settb=1/15,tpad=start=0:stop=6:start_mode=clone:stop_mode=clone[s0]" in graph
+    assert "[1:v]setpts=PTS-STARTPTS,settb=1/15,tpad=start=6:stop=0:start_mode=clone:stop_mode=clone[s1]" in graph
+    assert "xfade=transition=slideup:duration=0.400000:offset=2.400000" in graph
+    assert encode[encode.index("-frames:v") + 1] == "72"
     assert encode[encode.index("-c:v") + 1] == "libx264"
 
 
 def test_loudness_target_and_true_peak(tmp_path: Path, media: dict[str, Path]) -> None:
-    out = _merge(tmp_path, [media["a"], media["b"]], media["short_music"])
-    loudness = measure_file(out["video"], tmp_path / "m")
-    assert loudness.integrated == pytest.approx(-14.0, abs=1.0)
+    warnings: list[str] = []
+    out = _merge(tmp_path, [media["a"], media["b"]], media["short_music"], warnings=warnings)
+    loudness = measure_file(out["video"], tmp_path / "m")  # ffmpeg's ebur128 on the encoded file
+    assert loudness.integrated == pytest.approx(-14.0, abs=0.1)
     assert loudness.true_peak <= -1.0
     quieter = _merge(tmp_path, [media["a"], media["b"]], media["short_music"], loudness_lufs=-23,
-                     true_peak_db=-2)
+                     true_peak_db=-2, warnings=warnings)
     loudness = measure_file(quieter["video"], tmp_path / "m")
-    assert loudness.integrated == pytest.approx(-23.0, abs=1.0)
+    assert loudness.integrated == pytest.approx(-23.0, abs=0.1)
     assert loudness.true_peak <= -2.0
+    assert not warnings
+
+
+def test_a_loudness_target_the_ceiling_forbids_is_reported(tmp_path: Path, media: dict[str, Path]) -> None:
+    warnings: list[str] = []
+    out = _merge(tmp_path, [media["a"], media["b"]], media["short_music"], loudness_lufs=-5,
+                 true_peak_db=-12, warnings=warnings)
+    loudness = measure_file(out["video"], tmp_path / "m")
+    assert loudness.true_peak <= -12.0 + 0.1
+    assert any("-5" in w and "LUFS" in w and "true_peak_db" in w for w in warnings), warnings
 
 
 def test_music_is_ducked_under_speech(tmp_path: Path, media: dict[str, Path]) -> None:
@@ -196,13 +234,13 @@ def test_music_is_ducked_under_speech(tmp_path: Path, media: dict[str, Path]) ->
     {"type": "fade", "duration": 0.4},
     {"type": "slide", "duration": 0.4, "direction": "right"},
 ])
-def test_transition_length_is_sum_minus_overlap(tmp_path: Path, media: dict[str, Path],
-                                                transition: dict[str, object]) -> None:
+def test_transition_length_is_sum_plus_the_transition(tmp_path: Path, media: dict[str, Path],
+                                                      transition: dict[str, object]) -> None:
     out = _merge(tmp_path, [media["a"], media["b"]], transition=transition)
     info = probe(out["video"])
     assert info.video is not None and info.audio is not None
-    expected = (36 + 30 - 6) / FPS  # 0.4 s = 6 frames of overlap
-    assert info.video.frames == 60
+    expected = (36 + 30 + 6) / FPS  # 0.4 s = 6 held frames each side, overlapping
+    assert info.video.frames == 72
     assert info.video.duration == pytest.approx(expected, abs=1 / FPS)
     assert info.audio.duration == pytest.approx(expected, abs=1 / FPS)
     assert (info.video.width, info.video.height, info.video.pix_fmt) == (W, H, "yuv420p")
@@ -218,14 +256,14 @@ def test_crossfade_and_fade_through_black_frames(tmp_path: Path) -> None:
     blue = _scene(tmp_path, "blue", 2.0, None, source="color=c=blue")
     mean = [f.mean(axis=(0, 1)) for f in _frames_rgb(_merge(tmp_path, [red, blue],
                                                            transition={"type": "crossfade", "duration": 0.4})["video"])]
-    assert len(mean) == 54  # 30 + 30 - 6, the overlap starting at frame 24
-    assert mean[23][0] > 200 and mean[23][2] < 40  # still red
-    assert 80 < mean[27][0] < 180 and 80 < mean[27][2] < 180  # half way: both
-    assert mean[30][2] > 200 and mean[30][0] < 40  # blue
+    assert len(mean) == 66  # 30 + 30 + 6, the transition over the held pictures from frame 30
+    assert mean[29][0] > 200 and mean[29][2] < 40  # still red
+    assert 80 < mean[33][0] < 180 and 80 < mean[33][2] < 180  # half way: both
+    assert mean[36][2] > 200 and mean[36][0] < 40  # blue
     mean = [f.mean(axis=(0, 1)) for f in _frames_rgb(_merge(tmp_path, [red, blue],
                                                            transition={"type": "fade", "duration": 0.4})["video"])]
-    assert min(max(m) for m in mean[24:30]) < 40  # through black
-    assert mean[23][0] > 200 and mean[30][2] > 200
+    assert min(max(m) for m in mean[30:36]) < 40  # through black
+    assert mean[29][0] > 200 and mean[36][2] > 200
 
 
 def test_mixed_transitions_shift_the_captions(tmp_path: Path, media: dict[str, Path]) -> None:
@@ -237,18 +275,18 @@ def test_mixed_transitions_shift_the_captions(tmp_path: Path, media: dict[str, P
     out = _merge(tmp_path, [media["a"], media["b"], media["silent"]], captions=tracks,
                  transitions=[{"type": "crossfade", "duration": 0.4}, None])
     info = probe(out["video"])
-    assert info.video is not None and info.video.frames == 36 + 30 + 15 - 6
-    # Scene b starts at (36 - 6) / 15 = 2.0 s, scene c at 2.0 + 30 / 15 = 4.0 s.
+    assert info.video is not None and info.video.frames == 36 + 30 + 15 + 6
+    # Scene b's own frames start after a's 36 and the 6 of the crossfade: 2.8 s; scene c at 2.8 + 2 = 4.8 s.
     srt = out["srt"].read_text(encoding="utf-8")
     assert "00:00:00,100 --> 00:00:00,500\nFirst" in srt
-    assert "00:00:02,100 --> 00:00:02,500\nSecond scene." in srt
-    assert "00:00:04,100 --> 00:00:04,500\nThird scene." in srt
+    assert "00:00:02,900 --> 00:00:03,300\nSecond scene." in srt
+    assert "00:00:04,900 --> 00:00:05,300\nThird scene." in srt
     vtt = out["vtt"].read_text(encoding="utf-8")
     assert vtt.startswith("WEBVTT")
-    assert "00:00:02.100 --> 00:00:02.500" in vtt and "<scene>" not in vtt
+    assert "00:00:02.900 --> 00:00:03.300" in vtt and "<scene>" not in vtt
     ass = out["ass"].read_text(encoding="utf-8")
     assert f"PlayResX: {W}" in ass and f"PlayResY: {H}" in ass
-    assert "0:00:04.10,0:00:04.50" in ass
+    assert "0:00:04.90,0:00:05.30" in ass
 
 
 def test_music_longer_and_shorter_than_the_video(tmp_path: Path, media: dict[str, Path]) -> None:
@@ -276,13 +314,14 @@ def test_music_only_scenes_reach_the_target(tmp_path: Path, media: dict[str, Pat
     assert measure_file(out["video"], tmp_path / "m").integrated == pytest.approx(-14.0, abs=1.0)
 
 
-def test_transition_too_long_is_shortened_with_a_warning(tmp_path: Path, media: dict[str, Path]) -> None:
+def test_a_transition_longer_than_its_scenes_plays_over_held_pictures(tmp_path: Path,
+                                                                     media: dict[str, Path]) -> None:
     warnings: list[str] = []
     out = _merge(tmp_path, [media["silent"], media["a"]], warnings=warnings,
                  transition={"type": "crossfade", "duration": 5})
     info = probe(out["video"])
-    assert info.video is not None and info.video.frames == 15 + 36 - 7  # half of the 15-frame scene
-    assert warnings and "shortened" in warnings[0]
+    assert info.video is not None and info.video.frames == 15 + 36 + 75  # nothing of either scene is lost
+    assert not warnings
 
 
 def test_transitions_list_must_match_the_boundaries(tmp_path: Path, media: dict[str, Path]) -> None:
@@ -335,3 +374,69 @@ def test_caption_tracks_can_name_their_scenes(tmp_path):
     assert [len(t.segments) for t in tracks] == [0, 1, 0]
     with pytest.raises(NodeInputError):
         _load_tracks([path], 3, [5])
+
+
+def _speech_seconds(samples: np.ndarray) -> float:
+    """How long the narration tone sounds: 10 ms windows whose 220 Hz level is within 20 dB of the loudest."""
+    window = RATE // 100
+    n = samples.shape[1] // window
+    t = np.arange(window) / RATE
+    probe_wave = np.exp(-2j * np.pi * 220 * t)
+    levels = np.array([abs(np.dot(samples[0, i * window:(i + 1) * window], probe_wave)) for i in range(n)])
+    return float(np.sum(levels > levels.max() * 0.1) * window / RATE)
+
+
+@pytest.fixture(scope="module")
+def edge_speech(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Scenes whose narration runs to their last frame, and from their first: a transition that overlapped
+    them would play two voices at once or cut one short."""
+    folder = tmp_path_factory.mktemp("edges")
+    return {"late": _scene(folder, "late", 1.0, (0.0, 1.0)), "early": _scene(folder, "early", 1.0, (0.0, 1.0))}
+
+
+@pytest.mark.parametrize("kind", ["crossfade", "fade", "slide"])
+def test_a_transition_never_shortens_or_overlaps_speech(tmp_path: Path, edge_speech: dict[str, Path],
+                                                        kind: str) -> None:
+    out = _merge(tmp_path, [edge_speech["late"], edge_speech["early"]],
+                 transition={"type": kind, "duration": 0.4})
+    info = probe(out["video"])
+    assert info.video is not None and info.video.frames == 15 + 15 + 6  # both held 6 frames, overlapping 6
+    samples = _audio(out["video"])
+    assert _speech_seconds(samples) == pytest.approx(2.0, abs=0.04)  # all of both narrations
+    # The transition (1.0-1.4 s) is a pause between the two voices, not both at once.
+    assert _speech_seconds(samples[:, int(1.02 * RATE):int(1.38 * RATE)]) == 0.0
+
+
+def _caption_track(path: Path, start: float, end: float, text: str) -> Path:
+    CaptionTrack(duration=1.0, segments=[Segment(start=start, end=end, lines=[text])]).save(path)
+    return path
+
+
+def test_sidecar_cues_end_with_the_last_word_at_transitions(tmp_path: Path, edge_speech: dict[str, Path]) -> None:
+    tracks = [_caption_track(tmp_path / "c0.json", 0.1, 1.0, "Said to the end."),
+              _caption_track(tmp_path / "c1.json", 0.0, 0.5, "Said from the start.")]
+    out = _merge(tmp_path, [edge_speech["late"], edge_speech["early"]], captions=tracks,
+                 transition={"type": "crossfade", "duration": 0.4})
+    srt = out["srt"].read_text(encoding="utf-8")
+    # The second scene's speech starts after the 0.4 s transition, at 1.4 s.
+    assert "00:00:00,100 --> 00:00:01,000\nSaid to the end." in srt
+    assert "00:00:01,400 --> 00:00:01,900\nSaid from the start." in srt
+    assert "0:00:00.10,0:00:01.00" in out["ass"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["crossfade", "slide"])
+def test_burned_captions_follow_the_speech_not_the_picture(tmp_path: Path, kind: str) -> None:
+    """Captions burned after the join: none is drawn during the transition (no speech there), so two
+    scenes' captions never cross-fade over each other or slide off the frame edge."""
+    grey = _scene(tmp_path, "grey", 1.0, (0.0, 1.0), source="color=c=gray")
+    tracks = [_caption_track(tmp_path / "c0.json", 0.0, 1.0, "FIRST WORDS"),
+              _caption_track(tmp_path / "c1.json", 0.0, 1.0, "SECOND WORDS")]
+    transition = {"type": kind, "duration": 0.4}
+    (tmp_path / "plain").mkdir()
+    plain = _frames_rgb(_merge(tmp_path / "plain", [grey, grey], transition=transition)["video"])
+    burned = _frames_rgb(_merge(tmp_path, [grey, grey], captions=tracks, transition=transition,
+                                burn_captions=True)["video"])
+    assert len(plain) == len(burned) == 36
+    drawn = [float(np.abs(b - p).max()) for b, p in zip(burned, plain, strict=True)]
+    assert min(drawn[2:13]) > 100 and min(drawn[23:34]) > 100  # captions while each scene speaks
+    assert max(drawn[15:21]) < 20  # none during the transition (frames 15-20: 1.0-1.4 s)

@@ -169,3 +169,33 @@ scenes:
     assert source.locate(tts.source_path(("kokoro", "voice"))).line == 8
     assert source.locate(tts.source_path(("kokoro", "lang"))).line == 2
     assert source.locate(render.source_path(("caption_style", "highlight"))).line == 4
+
+
+def test_no_caption_files_without_captions():
+    """`captions: false` (for the recipe, or for every scene) publishes no .srt/.vtt/.ass: players reject an
+    empty subtitle file."""
+    for text in (TEXT.replace("captions: {max_chars: 20, style: {position: top}}", "captions: false"),
+                 TEXT.replace("  - text: First scene.\n", "  - text: First scene.\n    captions: false\n")):
+        (specs, outputs, problems), _ = expand(text)
+        assert problems == []
+        assert "captions" not in {s.name: s for s in specs}["merge"].fields
+        assert list(outputs) == ["out/hello.mp4"]
+    (_, outputs, _), _ = expand()
+    assert sorted(outputs) == ["out/hello.ass", "out/hello.mp4", "out/hello.srt", "out/hello.vtt"]
+
+
+def test_with_transitions_the_merge_burns_the_captions():
+    """Captions burned into each scene would cross-fade over each other and slide off with the picture: with
+    a transition anywhere, the renders burn none and the merge burns them after the join."""
+    for text in (TEXT.replace("scenes:\n", "transition: {type: crossfade, duration: 0.5}\nscenes:\n"),
+                 TEXT.replace("    captions: false\n", "    captions: false\n    transition: {type: slide}\n")):
+        (specs, _, problems), _ = expand(text)
+        assert problems == []
+        by_name = {s.name: s for s in specs}
+        assert "captions" not in by_name["scene1.render"].fields
+        assert by_name["merge"].fields["burn_captions"] is True
+        assert by_name["merge"].fields["captions"] == ["${scene1.captions.captions}"]
+    (specs, _, _), _ = expand(TEXT.replace("scenes:\n", "transition: {type: cut}\nscenes:\n"))
+    by_name = {s.name: s for s in specs}
+    assert by_name["scene1.render"].fields["captions"] == "${scene1.captions.captions}"
+    assert "burn_captions" not in by_name["merge"].fields
