@@ -16,7 +16,7 @@ from typing import Any, get_args
 import pytest
 from pydantic import BaseModel
 
-from pipeline.graph import _is_recipe_path
+from pipeline.graph import _recipe_path
 from pipeline.registry import node_types
 from tests.robustness.helpers import Project, assert_refused, dump, line_of
 
@@ -35,7 +35,7 @@ def path_params(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tu
         nested = _nested_model(info.annotation)
         if nested is not None:
             found += path_params(nested, (*prefix, name))
-        elif _is_recipe_path(info.metadata, info.annotation):
+        elif _recipe_path(info.metadata, info.annotation) is not None:
             found.append((*prefix, name))
     return found
 
@@ -117,7 +117,7 @@ def test_text_params_that_hold_files_are_recipe_paths():
                 walk(nested, f"{where}.{name}")
             elif str in (info.annotation, *get_args(info.annotation)) and \
                     pattern.search(f"{name} {info.description or ''}") and \
-                    not _is_recipe_path(info.metadata, info.annotation):
+                    not _recipe_path(info.metadata, info.annotation) is not None:
                 offenders.append(f"{where}.{name}")
 
     for type_name, cls in node_types().items():
