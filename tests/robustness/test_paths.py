@@ -117,7 +117,7 @@ def test_text_params_that_hold_files_are_recipe_paths():
                 walk(nested, f"{where}.{name}")
             elif str in (info.annotation, *get_args(info.annotation)) and \
                     pattern.search(f"{name} {info.description or ''}") and \
-                    not _recipe_path(info.metadata, info.annotation) is not None:
+                    _recipe_path(info.metadata, info.annotation) is None:
                 offenders.append(f"{where}.{name}")
 
     for type_name, cls in node_types().items():
