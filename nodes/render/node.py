@@ -24,6 +24,7 @@ from nodes.media.encoder import (
     DEFAULT_QUALITY,
     LIBX264,
     NVENC,
+    X264_THREADS,
     choose_video_encoder,
     encode_with_fallback,
     encoder_usable,
@@ -33,9 +34,10 @@ from nodes.media.ffmpeg import FeedFn, ffmpeg_exe, ffmpeg_version, run_ffmpeg
 from nodes.media.filters import frames_for
 from nodes.media.probe import probe
 from nodes.render.auto import content_digest, resolve_auto
-from nodes.render.command import Pictures, Sound, render_args
+from nodes.render.command import Pictures, Sound, render_args, segment_args
 from nodes.render.fit import Fit, fit_image
 from nodes.render.motion import Motion, Rect, crop_rect, max_zoom
+from nodes.render.segments import SEGMENT_SECONDS
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
@@ -68,6 +70,16 @@ class RenderParams(Params):
     video_audio_db: float = Field(-18.0, ge=-60.0, le=12.0, description="Level of the clip's sound, dB.")
     quality: int = Field(DEFAULT_QUALITY, ge=0, le=51, description="Video quality, x264 CRF scale.")
     preview: bool = Field(False, description="Fastest encoder preset, for a quick look.")
+    frames: tuple[int, int] | None = Field(None, description="Only frames [first, end) of the scene, as a "
+                                           "video-only segment for a `join` step (stills only). Motion "
+                                           "and captions are those of the whole scene at these frames.")
+
+    @field_validator("frames")
+    @classmethod
+    def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] < value[1]:
+            raise ValueError(f"expected [first, end) with 0 <= first < end, got {list(value)}")
+        return value
 
     @field_validator("width", "height")
     @classmethod
@@ -112,6 +124,12 @@ class Render(NodeType):
     }
     outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene.", suffix=".mp4")}
     resources = Resources(cpu=2, ffmpeg=1)
+    # A segment is one thread making frames and an encoder with x264's fixed threads: one slot per CPU
+    # thread, so PIPELINE_THREADS segments run at once; their encoders are short and need no ffmpeg slot.
+    segment_resources = Resources(cpu=1)
+
+    def resources_for(self, params: RenderParams) -> Resources:
+        return self.segment_resources if params.frames is not None else self.resources
 
     def tools(self, params: RenderParams) -> dict[str, str | Path]:
         exe = ffmpeg_exe()
@@ -131,6 +149,7 @@ class Render(NodeType):
             "h264_nvenc": "yes" if encoder_usable(exe, NVENC) else "no",
             "video encoder": choose_video_encoder(exe),
             "frame resampler": _resampler_path(),
+            "parallelism": _parallelism(),
         }
 
     def check(self, params: RenderParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
@@ -179,6 +198,15 @@ class Render(NodeType):
             ctx.warning(f"the narration ({narration_length:.2f} s) is cut to the scene's duration "
                         f"({seconds:.2f} s)")
         n_frames = frames_for(seconds, params.fps)
+        first, end = params.frames or (0, n_frames)
+        if params.frames is not None:
+            if clip is not None:
+                raise NodeInputError("a background clip cannot be rendered in segments", field="frames",
+                                     hint="render the clip's scene as one step (no `frames`)")
+            if end > n_frames:
+                raise NodeInputError(f"frames {first}..{end} lie past the scene's end ({n_frames} frames, "
+                                     f"{seconds:.3f} s at {params.fps} fps)", field="frames",
+                                     hint="segments must cover [0, scene frames) exactly")
 
         subtitles = None
         if isinstance(captions_path, Path):
@@ -203,10 +231,24 @@ class Render(NodeType):
         else:
             assert image_path is not None
             pictures = Pictures.raw(params.width, params.height, params.fps)
-            feed, unmoving = self._still_frames(ctx, params, image_path, n_frames)
+            feed, unmoving = self._still_frames(ctx, params, image_path, n_frames, first, end)
             still = unmoving and subtitles is None  # captions change the picture
 
         exe = ffmpeg_exe()
+
+        if params.frames is not None:
+            def encode_segment(encoder: str) -> None:
+                args = segment_args(pictures=pictures, first=first, count=end - first, output=ctx.output("video"),
+                                    encoder_args=video_encoder_args(encoder, quality=params.quality,
+                                                                    faststart=False, preview=params.preview,
+                                                                    still=still),
+                                    subtitles=subtitles)
+                run_ffmpeg(args, progress=ctx.progress, expected_duration=(end - first) / params.fps,
+                           cancel=ctx.cancelled, feed=feed, exe=exe)
+
+            encode_with_fallback(encode_segment, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
+            ctx.progress(1.0, f"frames {first}..{end} of {n_frames}")
+            return
 
         def encode(encoder: str) -> None:
             args = render_args(pictures=pictures, sound=sound, fps=params.fps, n_frames=n_frames,
@@ -228,8 +270,9 @@ class Render(NodeType):
         load_kernels()
 
     def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
-                      n_frames: int) -> tuple[FeedFn, bool]:
-        """The stdin feeder for a still with motion, and whether every frame is the same."""
+                      n_frames: int, first: int, end: int) -> tuple[FeedFn, bool]:
+        """The stdin feeder for frames ``first`` .. ``end`` of a still with motion (the motion is
+        evaluated at the scene's own frame numbers), and whether every frame is the same."""
         from nodes.media.pipe import PipeFeed
         from nodes.render.kenburns_frames import YuvSource, frames
         from nodes.render.image import load_image
@@ -250,7 +293,7 @@ class Render(NodeType):
         width, height = params.width, params.height
 
         def feed(stdin: IO[bytes]) -> None:
-            rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(n_frames))
+            rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(first, end))
             with PipeFeed(stdin) as pipe:  # frames are never changed once made, so they may go zero-copy
                 for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
                     pipe.send(frame)
@@ -277,6 +320,16 @@ class Render(NodeType):
                                  hint="use the default font or a readable .ttf/.otf file") from exc
         _warn_missing_glyphs(ctx, track, style, font.family, font.file)
         return burn_filter(ass_path, font.fontsdir)
+
+
+def _parallelism() -> str:
+    """What runs at once here, in words for ``doctor``: long stills go in fixed segments, one per CPU
+    thread the local executor has (``PIPELINE_THREADS`` caps it), each encoded with x264's fixed threads."""
+    from pipeline.device import cpu_threads
+
+    return (f"{cpu_threads()} segments at once (one per CPU thread; PIPELINE_THREADS caps it), "
+            f"x264 {X264_THREADS} threads each (fixed: same bytes everywhere), segments of "
+            f"{SEGMENT_SECONDS:g} s of frames")
 
 
 def _warn_missing_glyphs(ctx: RunContext, track: CaptionTrack, style: CaptionStyle, family: str,

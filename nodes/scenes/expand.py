@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from nodes.media.filters import frames_for
+from nodes.render.segments import SEGMENT_SECONDS, segment_length, segment_ranges
 from nodes.scenes.model import SceneRecipe
 from pipeline.form import (
     STEP_NAME_CHARS,
@@ -144,6 +146,8 @@ class _Expander:
         render = _Step(f"{name}.render", "render")
         render_settings, render_origins = _cascade("render", [(self.recipe.render, ("render",)),
                                                               (scene.render, (*at, "render"))])
+        segment_seconds = render_settings.pop("segment_seconds", SEGMENT_SECONDS)
+        segment_origin = render_origins.pop(("render", "segment_seconds"), None)
         render.fields.update(render_settings)
         render.origins.update(_spread(render_origins, "render"))
         if scene.image is not None:
@@ -178,8 +182,37 @@ class _Expander:
                 render.origins.update(style_origins)
         if self.preview:
             render.set("preview", True, at)
+        if scene.image is not None and audio_ref is None and scene.duration is not None:
+            if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
+                    or segment_seconds <= 0:
+                self.problem(segment_origin or at, f"segment_seconds must be a positive number of seconds, "
+                             f"got {segment_seconds!r}", "use render: {segment_seconds: 2}", "segment_seconds")
+            else:
+                ranges = segment_ranges(frames_for(scene.duration, self.fps),
+                                        segment_length(self.fps, float(segment_seconds)))
+                if len(ranges) > 1:
+                    specs.extend(self.segments(render, ranges, at))
+                    return specs, render.name, captions_name
         specs.append(render.spec(at))
         return specs, render.name, captions_name
+
+    def segments(self, render: _Step, ranges: list[tuple[int, int]], at: Path_) -> list[StepSpec]:
+        """A long still scene of known length as fixed-length segments (render steps with ``frames``) and
+        a ``join`` step under the scene's render name, so the merge's input is unchanged."""
+        specs: list[StepSpec] = []
+        width = len(str(len(ranges)))
+        names = []
+        for index, (first, end) in enumerate(ranges, start=1):
+            part = _Step(f"{render.name}.seg{index:0{width}d}", "render", dict(render.fields), dict(render.origins))
+            part.set("frames", [first, end], at)
+            specs.append(part.spec(at))
+            names.append(part.name)
+        join = _Step(render.name, "join")
+        join.set("fps", self.fps, ("output", "fps"))
+        join.set("frames", [end - first for first, end in ranges], at)
+        join.set("segments", [f"${{{name}.video}}" for name in names], at)
+        specs.append(join.spec(at))
+        return specs
 
     def merge(self, renders: list[str], captions: list[str | None]) -> StepSpec:
         recipe = self.recipe
