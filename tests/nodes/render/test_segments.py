@@ -20,7 +20,7 @@ from nodes.render.node import Render
 from nodes.render.segments import segment_length, segment_ranges
 from pipeline import load, plan, run
 
-WORDS = "one two three four five six seven eight nine ten eleven".split()
+WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"]
 
 
 def _picture(path: Path) -> Path:
@@ -130,7 +130,7 @@ def test_join_copies_the_segments_packets(folder: Path) -> None:
 
 
 def test_a_late_edit_renders_only_the_segments_it_touches(folder: Path) -> None:
-    recipe, ranges = _steps_recipe(folder, quality=23)
+    recipe, _ = _steps_recipe(folder, quality=23)
     run(load(recipe), folder / "cache")
     before = (folder / "out" / "s1.mp4").read_bytes()
     _words(folder / "words.json", last="twelve")  # the last word, at 4.5 s: the fifth segment
@@ -181,6 +181,19 @@ def test_same_bytes_whatever_runs_at_once(folder: Path) -> None:
                         str(folder / f"cache{threads}"), "run", "-q", str(folder / "list.yaml")], check=True, env=env)
         digests[threads] = hashlib.sha256((folder / "out" / "list.mp4").read_bytes()).hexdigest()
     assert len(set(digests.values())) == 1, digests
+
+
+def test_dask_spreads_the_segments_with_the_same_bytes(folder: Path) -> None:
+    """The segments on a Dask LocalCluster of two worker processes give the local executor's bytes."""
+    (folder / "list.yaml").write_text(SCENES)
+    pipeline_cli = str(Path(sys.executable).with_name("pipeline"))
+    env = {**os.environ, "PIPELINE_THREADS": "2"}
+    digests = []
+    for executor, cache in (("local", "cache-local"), ("dask", "cache-dask")):
+        subprocess.run([pipeline_cli, "--cache-dir", str(folder / cache), "run", "-q", "--executor", executor,
+                        str(folder / "list.yaml")], check=True, env=env, timeout=300)
+        digests.append(hashlib.sha256((folder / "out" / "list.mp4").read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
 
 
 def test_segment_errors_name_the_field(folder: Path) -> None:
