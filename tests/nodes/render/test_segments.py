@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from nodes.render.command import Sound, join_args
-from nodes.render.node import Render
+from nodes.render.node import Render, RenderParams
 from nodes.render.segments import segment_length, segment_ranges
 from pipeline import load, plan, run
 
@@ -167,7 +167,8 @@ def test_scene_list_splits_long_stills_into_segments(folder: Path) -> None:
     assert [n for n in steps if n.startswith("scene1.")] == [f"scene1.render.seg{k}" for k in range(1, 6)] + [
         "scene1.render"]
     assert type(steps["scene1.render"].node_type).name == "join"
-    assert steps["scene1.render.seg5"].params.frames == (40, 50)
+    last = steps["scene1.render.seg5"].params
+    assert isinstance(last, RenderParams) and last.frames == (40, 50)
     assert type(steps["scene2.render"].node_type).name == "render"  # shorter than a segment: one step
 
 
@@ -200,12 +201,12 @@ def test_segment_errors_name_the_field(folder: Path) -> None:
     from pipeline.node import NodeInputError, RunContext
 
     ctx = RunContext(node="s", work_dir=folder, outputs={"video": folder / "s.mp4"})
-    params = Render.params(width=160, height=284, fps=10, duration=1, frames=(5, 20))
+    params = RenderParams(width=160, height=284, fps=10, duration=1, frames=(5, 20))
     with pytest.raises(NodeInputError) as caught:
         Render().run(ctx, params, {"image": folder / "pic.png"})
     assert caught.value.field == "frames" and "10 frames" in caught.value.message
     with pytest.raises(ValueError, match="first < end"):
-        Render.params(frames=(4, 4))
+        RenderParams(frames=(4, 4))
 
 
 def test_doctor_reports_the_parallelism(monkeypatch: pytest.MonkeyPatch) -> None:
