@@ -192,7 +192,7 @@ class Render(NodeType):
 
         narration_channels, narration_length = 1, None
         if isinstance(audio_path, Path):
-            narration_channels, narration_length = _narration(audio_path)
+            narration_channels, narration_length = narration_format(audio_path)
         seconds = _scene_length(params, narration_length, clip)
         if seconds > params.max_seconds:
             raise NodeInputError(f"the scene would last {seconds:.1f} s, more than the limit of "
@@ -396,8 +396,8 @@ def _one_picture(inputs: dict[str, InputValue]) -> tuple[Path | None, Path | Non
     return image, video
 
 
-def _narration(path: Path) -> tuple[int, float]:
-    """Channels and length of the narration file."""
+def narration_format(path: Path) -> tuple[int, float]:
+    """Channels and length (seconds) of the narration file: the length sets the scene's frames."""
     info = probe(path, field="audio")
     if info.audio is None:
         raise NodeInputError(f"{path.name} has no audio stream", field="audio",

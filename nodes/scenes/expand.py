@@ -27,6 +27,7 @@ from pipeline.form import (
     StepSpec,
     valid_step_name,
 )
+from pipeline.node import NodeInputError
 from pipeline.registry import get_node_type
 
 MERGE_STEP = "merge"
@@ -182,19 +183,36 @@ class _Expander:
                 render.origins.update(style_origins)
         if self.preview:
             render.set("preview", True, at)
-        if scene.image is not None and audio_ref is None and scene.duration is not None:
+        length = self.known_length(scene.duration, scene.audio if scene.text is None else None)
+        if scene.image is not None and length is not None:
             if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
                     or segment_seconds <= 0:
                 self.problem(segment_origin or at, f"segment_seconds must be a positive number of seconds, "
                              f"got {segment_seconds!r}", "use render: {segment_seconds: 2}", "segment_seconds")
             else:
-                ranges = segment_ranges(frames_for(scene.duration, self.fps),
+                ranges = segment_ranges(frames_for(length, self.fps),
                                         segment_length(self.fps, float(segment_seconds)))
                 if len(ranges) > 1:
                     specs.extend(self.segments(render, ranges, at))
                     return specs, render.name, captions_name
         specs.append(render.spec(at))
         return specs, render.name, captions_name
+
+    def known_length(self, duration: float | None, recording: str | None) -> float | None:
+        """The scene's length when it is known before anything runs: its ``duration``, or the length of a
+        recording used as it is (measured as the render node measures it). Speech still to be made, or a
+        file that cannot be read (its step reports that), leaves it unknown: the scene is one step."""
+        if duration is not None:
+            return duration
+        if recording is None:
+            return None
+        from nodes.render.node import narration_format
+
+        path = self.source.file.parent / recording
+        try:
+            return narration_format(path)[1] if path.is_file() else None
+        except (NodeInputError, OSError):
+            return None
 
     def segments(self, render: _Step, ranges: list[tuple[int, int]], at: Path_) -> list[StepSpec]:
         """A long still scene of known length as fixed-length segments (render steps with ``frames``) and
@@ -211,6 +229,8 @@ class _Expander:
         join.set("fps", self.fps, ("output", "fps"))
         join.set("frames", [end - first for first, end in ranges], at)
         join.set("segments", [f"${{{name}.video}}" for name in names], at)
+        if "audio" in render.fields:
+            join.set("audio", render.fields["audio"], render.origins.get(("audio",), at))
         specs.append(join.spec(at))
         return specs
 

@@ -172,6 +172,28 @@ def test_scene_list_splits_long_stills_into_segments(folder: Path) -> None:
     assert type(steps["scene2.render"].node_type).name == "render"  # shorter than a segment: one step
 
 
+def test_a_recording_used_as_it_is_gives_a_known_length(folder: Path) -> None:
+    """A scene narrated by a recording without text has its length before anything runs: segmented,
+    with the recording joined under the segments."""
+    import soundfile as sf
+
+    rate = 22050
+    t = np.arange(int(4.3 * rate)) / rate
+    sf.write(folder / "voice.wav", (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate)
+    (folder / "rec.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n  - {image: pic.png, audio: voice.wav}\n"
+                                     "  - {image: pic.png, text: Spoken later.}\n")
+    steps = load(folder / "rec.yaml").steps
+    assert [n for n in steps if n.startswith("scene1.render.seg")] == [f"scene1.render.seg{k}" for k in range(1, 6)]
+    assert "audio" in steps["scene1.render"].inputs  # the join muxes the recording
+    assert type(steps["scene2.render"].node_type).name == "render"  # speech not made yet: one step
+    (folder / "rec.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n  - {image: pic.png, audio: voice.wav}\n")
+    run(load(folder / "rec.yaml"), folder / "cache")
+    with av.open(str(folder / "out" / "rec.mp4")) as container:
+        assert container.streams.video[0].frames == 43
+        audio = container.streams.audio[0]
+        assert audio.duration is not None and abs(float(audio.duration * audio.time_base) - 4.3) < 0.03
+
+
 def test_same_bytes_whatever_runs_at_once(folder: Path) -> None:
     """1, 2 and 4 segments at once (PIPELINE_THREADS caps the local executor's slots), fresh caches."""
     (folder / "list.yaml").write_text(SCENES)
