@@ -5,6 +5,9 @@ The scene's length is the ``duration`` param when given, else the narration's, e
 ceil(length * fps) frames and the audio padded or cut to the same length, so video and audio agree within
 a frame and the merge can join scenes end to end. Still frames are made in Python (see ``kenburns_frames.py`` for
 why) and piped to ffmpeg, which burns the captions in with libass and encodes.
+
+With ``frames`` the node renders only that range of a still scene, video only, for a ``join`` step
+(``segments.py``): the scene's length, motion and caption times stay those of the whole scene.
 """
 
 from __future__ import annotations
