@@ -18,7 +18,11 @@ from PIL import Image, ImageDraw
 from nodes.render.command import Sound, join_args
 from nodes.render.node import Render, RenderParams
 from nodes.render.segments import segment_length, segment_ranges
-from pipeline import load, plan, run
+from pipeline import load
+from pipeline.cache import Cache
+from pipeline.plan import plan
+from pipeline.progress import Summary
+from pipeline.run import run_pipeline
 
 WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"]
 
@@ -84,6 +88,12 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _run(recipe: Path, cache: Path) -> Summary:
+    # the engine's modules, not ``from pipeline import run``: once the ``pipeline.run`` module has been
+    # imported (other tests do), that name is the module, not the function
+    return run_pipeline(load(recipe), Cache(cache))
+
+
 def _frames(path: Path) -> list[np.ndarray]:
     with av.open(str(path)) as container:
         return [frame.to_ndarray(format="yuv420p") for frame in container.decode(container.streams.video[0])]
@@ -102,7 +112,7 @@ def test_segment_ranges_cover_the_scene() -> None:
 
 def test_segments_show_the_frames_of_the_whole_scene(folder: Path) -> None:
     recipe, ranges = _steps_recipe(folder, quality=0)
-    run(load(recipe), folder / "cache")
+    _run(recipe, folder / "cache")
     whole = _frames(folder / "out" / "whole.mp4")
     assert len(whole) == 50
     for k, (first, end) in enumerate(ranges, start=1):
@@ -118,7 +128,7 @@ def test_segments_show_the_frames_of_the_whole_scene(folder: Path) -> None:
 
 def test_join_copies_the_segments_packets(folder: Path) -> None:
     recipe, ranges = _steps_recipe(folder, quality=23)
-    run(load(recipe), folder / "cache")
+    _run(recipe, folder / "cache")
     copied = [p for k in range(1, len(ranges) + 1) for p in _packets(folder / "out" / f"s{k}.mp4")]
     assert _packets(folder / "out" / "joined.mp4") == copied
     args = join_args(concat_file=Path("x.ffconcat"), sound=Sound(),
@@ -131,12 +141,12 @@ def test_join_copies_the_segments_packets(folder: Path) -> None:
 
 def test_a_late_edit_renders_only_the_segments_it_touches(folder: Path) -> None:
     recipe, _ = _steps_recipe(folder, quality=23)
-    run(load(recipe), folder / "cache")
+    _run(recipe, folder / "cache")
     before = (folder / "out" / "s1.mp4").read_bytes()
     _words(folder / "words.json", last="twelve")  # the last word, at 4.5 s: the fifth segment
-    planned = {p.node: p for p in plan(load(recipe), folder / "cache")}
+    planned = {p.node: p for p in plan(load(recipe), Cache(folder / "cache"))}
     assert planned["subs"].action == "run" and any("words.json" in r for r in planned["subs"].reasons)
-    summary = run(load(recipe), folder / "cache")
+    summary = _run(recipe, folder / "cache")
     rendered = {name for name in summary.ran if name.startswith("s") and name != "subs"}
     assert rendered == {"s5"}, summary.ran
     assert "whole" in summary.ran and "joined" in summary.ran
@@ -187,11 +197,12 @@ def test_a_recording_used_as_it_is_gives_a_known_length(folder: Path) -> None:
     assert "audio" in steps["scene1.render"].inputs  # the join muxes the recording
     assert type(steps["scene2.render"].node_type).name == "render"  # speech not made yet: one step
     (folder / "rec.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n  - {image: pic.png, audio: voice.wav}\n")
-    run(load(folder / "rec.yaml"), folder / "cache")
+    _run(folder / "rec.yaml", folder / "cache")
     with av.open(str(folder / "out" / "rec.mp4")) as container:
         assert container.streams.video[0].frames == 43
         audio = container.streams.audio[0]
-        assert audio.duration is not None and abs(float(audio.duration * audio.time_base) - 4.3) < 0.03
+        assert audio.duration is not None and audio.time_base is not None
+        assert abs(float(audio.duration * audio.time_base) - 4.3) < 0.03
 
 
 def test_same_bytes_whatever_runs_at_once(folder: Path) -> None:
@@ -251,7 +262,7 @@ steps:
   b: {type: render, image: pic.png, frames: [10, 20], quality: 30}
 outputs: {out/a.mp4: "${a.video}", out/b.mp4: "${b.video}"}
 """)
-    run(load(folder / "two.yaml"), folder / "cache")
+    _run(folder / "two.yaml", folder / "cache")
     warnings: list[str] = []
     ctx = RunContext(node="j", work_dir=folder, outputs={"video": folder / "joined.mp4"},
                      warn=lambda node, message: warnings.append(message))
