@@ -83,6 +83,7 @@ class _Expander:
         self.source = source
         self.preview = preview
         self.problems: list[Problem] = []
+        self.bad_segment_settings: set[Path_] = set()
         width, height = recipe.output.dimensions
         fps = recipe.output.fps
         if preview:
@@ -187,8 +188,10 @@ class _Expander:
         if scene.image is not None and length is not None:
             if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
                     or segment_seconds <= 0:
-                self.problem(segment_origin or at, f"segment_seconds must be a positive number of seconds, "
-                             f"got {segment_seconds!r}", "use render: {segment_seconds: 2}", "segment_seconds")
+                if (segment_origin or at) not in self.bad_segment_settings:  # once, not once per scene
+                    self.bad_segment_settings.add(segment_origin or at)
+                    self.problem(segment_origin or at, f"segment_seconds must be a positive number of seconds, "
+                                 f"got {segment_seconds!r}", "use render: {segment_seconds: 2}", "segment_seconds")
             else:
                 ranges = segment_ranges(frames_for(length, self.fps),
                                         segment_length(self.fps, float(segment_seconds)))

@@ -272,3 +272,13 @@ outputs: {out/a.mp4: "${a.video}", out/b.mp4: "${b.video}"}
     expected = _frames(segments[0]) + _frames(segments[1])
     joined = _frames(folder / "joined.mp4")
     assert len(joined) == 20 and all(np.array_equal(a, b) for a, b in zip(joined, expected, strict=True))
+
+
+def test_a_bad_segment_length_is_reported_once_at_its_line(folder: Path) -> None:
+    from pipeline import RecipeError
+
+    (folder / "bad.yaml").write_text(SCENES.replace("segment_seconds: 1", "segment_seconds: fast"))
+    with pytest.raises(RecipeError) as caught:
+        load(folder / "bad.yaml")
+    text = str(caught.value)
+    assert text.count("segment_seconds must be a positive number") == 1 and "bad.yaml:5:" in text
