@@ -60,17 +60,64 @@ def render_args(*, pictures: Pictures, sound: Sound, fps: int, n_frames: int, ou
     """ffmpeg arguments for a scene of exactly ``n_frames`` frames at ``fps`` -> H.264/AAC MP4."""
     samples = samples_for(n_frames / fps)
     video_chain = ",".join(part for part in (pictures.chain, TAGS, subtitles) if part)
-    if sound.narration is None:
-        audio_input = ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
-    else:
-        audio_input = ["-i", str(sound.narration)]
     graph = f"[0:v]{video_chain}[v];{_audio_graph(sound, samples)}"
     return [
         *pictures.input_args,
-        *audio_input,
+        *_audio_input(sound),
         "-filter_complex", graph,
         "-map", "[v]", "-map", "[a]",
         *encoder_args, *audio_encoder_args(),
+        "-frames:v", str(n_frames),
+        str(output),
+    ]
+
+
+def _audio_input(sound: Sound) -> list[str]:
+    if sound.narration is None:
+        return ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
+    return ["-i", str(sound.narration)]
+
+
+def segment_args(*, pictures: Pictures, first: int, count: int, output: Path, encoder_args: list[str],
+                 subtitles: str | None = None) -> list[str]:
+    """ffmpeg arguments for frames ``first`` .. ``first + count`` of a scene, video only.
+
+    The frames on stdin are numbered from 0; the captions are burned at the scene's own times (the
+    timestamps are moved forward for libass and back again), so a segment shows what the same frames
+    of the whole scene show.
+    """
+    shift, unshift = "", ""
+    if subtitles and first:
+        shift, unshift = f"setpts=PTS+{first}/(FRAME_RATE*TB)", "setpts=PTS-STARTPTS"
+    chain = ",".join(part for part in (pictures.chain, shift, TAGS, subtitles, unshift) if part)
+    return [
+        *pictures.input_args,
+        "-filter_complex", f"[0:v]{chain}[v]",
+        "-map", "[v]", "-an",
+        *encoder_args,
+        "-frames:v", str(count),
+        str(output),
+    ]
+
+
+def join_args(*, concat_file: Path, sound: Sound, fps: int, n_frames: int, output: Path,
+              same_config: bool = True) -> list[str]:
+    """ffmpeg arguments joining a scene's segments: video packets copied, the soundtrack encoded once
+    (``n_frames`` frames' worth of samples, as a whole-scene render has).
+
+    ``same_config``: every segment has the same encoder configuration (H.264 parameter sets), so the
+    packets are copied as x264 wrote them and the first segment's configuration describes them all.
+    Otherwise (an encoder fallback between segments) the concat demuxer repeats each segment's
+    parameter sets in-band, so every segment still decodes right.
+    """
+    samples = samples_for(n_frames / fps)
+    return [
+        "-f", "concat", "-safe", "0", "-auto_convert", "0" if same_config else "1", "-i", str(concat_file),
+        *_audio_input(sound),
+        "-filter_complex", _audio_graph(sound, samples),
+        "-map", "0:v:0", "-map", "[a]",
+        "-c:v", "copy", *audio_encoder_args(),
+        "-movflags", "+faststart",
         "-frames:v", str(n_frames),
         str(output),
     ]

@@ -5,15 +5,20 @@ The scene's length is the ``duration`` param when given, else the narration's, e
 ceil(length * fps) frames and the audio padded or cut to the same length, so video and audio agree within
 a frame and the merge can join scenes end to end. Still frames are made in Python (see ``kenburns_frames.py`` for
 why) and piped to ffmpeg, which burns the captions in with libass and encodes.
+
+With ``frames`` the node renders only that range of a still scene, video only, for a ``join`` step
+(``segments.py``): the scene's length, motion and caption times stay those of the whole scene.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -24,6 +29,7 @@ from nodes.media.encoder import (
     DEFAULT_QUALITY,
     LIBX264,
     NVENC,
+    X264_THREADS,
     choose_video_encoder,
     encode_with_fallback,
     encoder_usable,
@@ -33,11 +39,15 @@ from nodes.media.ffmpeg import FeedFn, ffmpeg_exe, ffmpeg_version, run_ffmpeg
 from nodes.media.filters import frames_for
 from nodes.media.probe import probe
 from nodes.render.auto import content_digest, resolve_auto
-from nodes.render.command import Pictures, Sound, render_args
+from nodes.render.command import Pictures, Sound, render_args, segment_args
 from nodes.render.fit import Fit, fit_image
 from nodes.render.motion import Motion, Rect, crop_rect, source_zoom
+from nodes.render.segments import SEGMENT_SECONDS
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
+
+if TYPE_CHECKING:
+    from nodes.render.kenburns_frames import YuvSource
 
 __all__ = ["Render", "RenderParams", "render_args"]
 
@@ -68,6 +78,16 @@ class RenderParams(Params):
     video_audio_db: float = Field(-18.0, ge=-60.0, le=12.0, description="Level of the clip's sound, dB.")
     quality: int = Field(DEFAULT_QUALITY, ge=0, le=51, description="Video quality, x264 CRF scale.")
     preview: bool = Field(False, description="Fastest encoder preset, for a quick look.")
+    frames: tuple[int, int] | None = Field(None, description="Only frames [first, end) of the scene, as a "
+                                           "video-only segment for a `join` step (stills only). Motion "
+                                           "and captions are those of the whole scene at these frames.")
+
+    @field_validator("frames")
+    @classmethod
+    def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] < value[1]:
+            raise ValueError(f"expected [first, end) with 0 <= first < end, got {list(value)}")
+        return value
 
     @field_validator("width", "height")
     @classmethod
@@ -113,6 +133,12 @@ class Render(NodeType):
     }
     outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene.", suffix=".mp4")}
     resources = Resources(cpu=2, ffmpeg=1)
+    # A segment is one thread making frames and an encoder with x264's fixed threads: one slot per CPU
+    # thread, so PIPELINE_THREADS segments run at once; their encoders are short and need no ffmpeg slot.
+    segment_resources = Resources(cpu=1)
+
+    def resources_for(self, params: RenderParams) -> Resources:
+        return self.segment_resources if params.frames is not None else self.resources
 
     def tools(self, params: RenderParams) -> dict[str, str | Path]:
         exe = ffmpeg_exe()
@@ -132,6 +158,7 @@ class Render(NodeType):
             "h264_nvenc": "yes" if encoder_usable(exe, NVENC) else "no",
             "video encoder": choose_video_encoder(exe),
             "frame resampler": _resampler_path(),
+            "parallelism": _parallelism(),
         }
 
     @classmethod
@@ -170,7 +197,7 @@ class Render(NodeType):
 
         narration_channels, narration_length = 1, None
         if isinstance(audio_path, Path):
-            narration_channels, narration_length = _narration(audio_path)
+            narration_channels, narration_length = narration_format(audio_path)
         seconds = _scene_length(params, narration_length, clip)
         if seconds > params.max_seconds:
             raise NodeInputError(f"the scene would last {seconds:.1f} s, more than the limit of "
@@ -180,6 +207,15 @@ class Render(NodeType):
             ctx.warning(f"the narration ({narration_length:.2f} s) is cut to the scene's duration "
                         f"({seconds:.2f} s)")
         n_frames = frames_for(seconds, params.fps)
+        first, end = params.frames or (0, n_frames)
+        if params.frames is not None:
+            if clip is not None:
+                raise NodeInputError("a background clip cannot be rendered in segments", field="frames",
+                                     hint="render the clip's scene as one step (no `frames`)")
+            if end > n_frames:
+                raise NodeInputError(f"frames {first}..{end} lie past the scene's end ({n_frames} frames, "
+                                     f"{seconds:.3f} s at {params.fps} fps)", field="frames",
+                                     hint="segments must cover [0, scene frames) exactly")
 
         subtitles = None
         if isinstance(captions_path, Path):
@@ -204,10 +240,24 @@ class Render(NodeType):
         else:
             assert image_path is not None
             pictures = Pictures.raw(params.width, params.height, params.fps)
-            feed, unmoving = self._still_frames(ctx, params, image_path, n_frames)
+            feed, unmoving = self._still_frames(ctx, params, image_path, n_frames, first, end)
             still = unmoving and subtitles is None  # captions change the picture
 
         exe = ffmpeg_exe()
+
+        if params.frames is not None:
+            def encode_segment(encoder: str) -> None:
+                args = segment_args(pictures=pictures, first=first, count=end - first, output=ctx.output("video"),
+                                    encoder_args=video_encoder_args(encoder, quality=params.quality,
+                                                                    faststart=False, preview=params.preview,
+                                                                    still=still),
+                                    subtitles=subtitles)
+                run_ffmpeg(args, progress=ctx.progress, expected_duration=(end - first) / params.fps,
+                           cancel=ctx.cancelled, feed=feed, exe=exe)
+
+            encode_with_fallback(encode_segment, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
+            ctx.progress(1.0, f"frames {first}..{end} of {n_frames}")
+            return
 
         def encode(encoder: str) -> None:
             args = render_args(pictures=pictures, sound=sound, fps=params.fps, n_frames=n_frames,
@@ -229,11 +279,11 @@ class Render(NodeType):
         load_kernels()
 
     def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
-                      n_frames: int) -> tuple[FeedFn, bool]:
-        """The stdin feeder for a still with motion, and whether every frame is the same."""
+                      n_frames: int, first: int, end: int) -> tuple[FeedFn, bool]:
+        """The stdin feeder for frames ``first`` .. ``end`` of a still with motion (the motion is
+        evaluated at the scene's own frame numbers), and whether every frame is the same."""
         from nodes.media.pipe import PipeFeed
-        from nodes.render.image import load_image
-        from nodes.render.kenburns_frames import YuvSource, frames
+        from nodes.render.kenburns_frames import frames
 
         motion = params.motion
         if motion.auto:
@@ -244,14 +294,11 @@ class Render(NodeType):
                                      hint="check the path") from exc
         src_w, src_h = source_size(params, motion)
         ctx.progress(0.0, "fitting the image")
-        picture = load_image(image_path, field="image", min_size=(src_w, src_h), fit=params.fit,
-                             max_pixels=params.max_image_pixels)
-        source = YuvSource(fit_image(picture, src_w, src_h, params.fit, motion.focus))
-        del picture
+        source = _fitted_source(image_path, params, motion, src_w, src_h)
         width, height = params.width, params.height
 
         def feed(stdin: IO[bytes]) -> None:
-            rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(n_frames))
+            rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(first, end))
             with PipeFeed(stdin) as pipe:  # frames are never changed once made, so they may go zero-copy
                 for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
                     pipe.send(frame)
@@ -278,6 +325,49 @@ class Render(NodeType):
                                  hint="use the default font or a readable .ttf/.otf file") from exc
         _warn_missing_glyphs(ctx, track, style, font.family, font.file)
         return burn_filter(ass_path, font.fontsdir)
+
+
+# Fitted pictures kept for the next segments of the same scene in this process (a segment would otherwise
+# decode and fit the picture again: about a tenth of a 2 s segment's work at 1080x1920).
+_FITTED: OrderedDict[tuple[object, ...], YuvSource] = OrderedDict()
+_FITTED_KEEP = 4
+_fitted_lock = threading.Lock()
+
+
+def _fitted_source(image_path: Path, params: RenderParams, motion: Motion, src_w: int, src_h: int) -> YuvSource:
+    """The picture decoded, fitted to ``src_w`` x ``src_h`` and split into planes; the last few are kept,
+    by the file's identity (path, inode, size, mtime) and the fitting settings."""
+    from nodes.render.image import load_image
+    from nodes.render.kenburns_frames import YuvSource
+
+    try:
+        stat = image_path.stat()
+    except OSError as exc:
+        raise NodeInputError(f"cannot read {image_path.name}: {exc}", field="image", hint="check the path") from exc
+    key = (str(image_path), stat.st_ino, stat.st_size, stat.st_mtime_ns, src_w, src_h, params.fit,
+           motion.focus, params.max_image_pixels)
+    with _fitted_lock:
+        if key in _FITTED:
+            _FITTED.move_to_end(key)
+            return _FITTED[key]
+    picture = load_image(image_path, field="image", min_size=(src_w, src_h), fit=params.fit,
+                         max_pixels=params.max_image_pixels)
+    source = YuvSource(fit_image(picture, src_w, src_h, params.fit, motion.focus))
+    with _fitted_lock:
+        _FITTED[key] = source
+        while len(_FITTED) > _FITTED_KEEP:
+            _FITTED.popitem(last=False)
+    return source
+
+
+def _parallelism() -> str:
+    """What runs at once here, in words for ``doctor``: long stills go in fixed segments, one per CPU
+    thread the local executor has (``PIPELINE_THREADS`` caps it), each encoded with x264's fixed threads."""
+    from pipeline.device import cpu_threads
+
+    return (f"{cpu_threads()} segments at once (one per CPU thread; PIPELINE_THREADS caps it), "
+            f"x264 {X264_THREADS} threads each (fixed: same bytes everywhere), segments of "
+            f"{SEGMENT_SECONDS:g} s of frames")
 
 
 def _warn_missing_glyphs(ctx: RunContext, track: CaptionTrack, style: CaptionStyle, family: str,
@@ -342,8 +432,8 @@ def _one_picture(inputs: dict[str, InputValue]) -> tuple[Path | None, Path | Non
     return image, video
 
 
-def _narration(path: Path) -> tuple[int, float]:
-    """Channels and length of the narration file."""
+def narration_format(path: Path) -> tuple[int, float]:
+    """Channels and length (seconds) of the narration file: the length sets the scene's frames."""
     info = probe(path, field="audio")
     if info.audio is None:
         raise NodeInputError(f"{path.name} has no audio stream", field="audio",

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from nodes.media.filters import frames_for
+from nodes.render.segments import SEGMENT_SECONDS, segment_length, segment_ranges
 from nodes.scenes.model import SceneRecipe
 from pipeline.form import (
     STEP_NAME_CHARS,
@@ -25,6 +27,7 @@ from pipeline.form import (
     StepSpec,
     valid_step_name,
 )
+from pipeline.node import NodeInputError
 from pipeline.registry import get_node_type
 
 MERGE_STEP = "merge"
@@ -100,6 +103,7 @@ class _Expander:
         self.source = source
         self.preview = preview
         self.problems: list[Problem] = []
+        self.bad_segment_settings: set[Path_] = set()
         width, height = recipe.output.dimensions
         fps = recipe.output.fps
         if preview:
@@ -167,6 +171,8 @@ class _Expander:
         render = _Step(f"{name}.render", "render")
         render_settings, render_origins = _cascade("render", [(self.recipe.render, ("render",)),
                                                               (scene.render, (*at, "render"))])
+        segment_seconds = render_settings.pop("segment_seconds", SEGMENT_SECONDS)
+        segment_origin = render_origins.pop(("render", "segment_seconds"), None)
         render.fields.update(render_settings)
         render.origins.update(_spread(render_origins, "render"))
         if scene.image is not None:
@@ -201,8 +207,58 @@ class _Expander:
                 render.origins.update(style_origins)
         if self.preview:
             render.set("preview", True, at)
+        length = self.known_length(scene.duration, scene.audio if scene.text is None else None)
+        if scene.image is not None and length is not None:
+            if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
+                    or segment_seconds <= 0:
+                if (segment_origin or at) not in self.bad_segment_settings:  # once, not once per scene
+                    self.bad_segment_settings.add(segment_origin or at)
+                    self.problem(segment_origin or at, f"segment_seconds must be a positive number of seconds, "
+                                 f"got {segment_seconds!r}", "use render: {segment_seconds: 2}", "segment_seconds")
+            else:
+                ranges = segment_ranges(frames_for(length, self.fps),
+                                        segment_length(self.fps, float(segment_seconds)))
+                if len(ranges) > 1:
+                    specs.extend(self.segments(render, ranges, at))
+                    return specs, render.name, captions_name
         specs.append(render.spec(at))
         return specs, render.name, captions_name
+
+    def known_length(self, duration: float | None, recording: str | None) -> float | None:
+        """The scene's length when it is known before anything runs: its ``duration``, or the length of a
+        recording used as it is (measured as the render node measures it). Speech still to be made, or a
+        file that cannot be read (its step reports that), leaves it unknown: the scene is one step."""
+        if duration is not None:
+            return duration
+        if recording is None:
+            return None
+        from nodes.render.node import narration_format
+
+        path = self.source.file.parent / recording
+        try:
+            return narration_format(path)[1] if path.is_file() else None
+        except (NodeInputError, OSError):
+            return None
+
+    def segments(self, render: _Step, ranges: list[tuple[int, int]], at: Path_) -> list[StepSpec]:
+        """A long still scene of known length as fixed-length segments (render steps with ``frames``) and
+        a ``join`` step under the scene's render name, so the merge's input is unchanged."""
+        specs: list[StepSpec] = []
+        width = len(str(len(ranges)))
+        names = []
+        for index, (first, end) in enumerate(ranges, start=1):
+            part = _Step(f"{render.name}.seg{index:0{width}d}", "render", dict(render.fields), dict(render.origins))
+            part.set("frames", [first, end], at)
+            specs.append(part.spec(at))
+            names.append(part.name)
+        join = _Step(render.name, "join")
+        join.set("fps", self.fps, ("output", "fps"))
+        join.set("frames", [end - first for first, end in ranges], at)
+        join.set("segments", [f"${{{name}.video}}" for name in names], at)
+        if "audio" in render.fields:
+            join.set("audio", render.fields["audio"], render.origins.get(("audio",), at))
+        specs.append(join.spec(at))
+        return specs
 
     def merge(self, renders: list[str], captions: list[str | None]) -> StepSpec:
         recipe = self.recipe

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nodes.render.segments import SEGMENT_SECONDS
 from pipeline.registry import node_types
 
 
@@ -23,7 +24,13 @@ def scene_settings(defs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Schemas for the settings found at both the recipe's and a scene's level, by field name."""
     found: dict[str, dict[str, Any]] = {}
     voice = _params_subset("tts", {"text"}, defs)
-    render = _params_subset("render", {"width", "height", "fps", "duration", "preview", "caption_style"}, defs)
+    render = _params_subset("render", {"width", "height", "fps", "duration", "preview", "caption_style",
+                                       "frames"}, defs)
+    if render:
+        render["properties"]["segment_seconds"] = {
+            "type": "number", "exclusiveMinimum": 0, "default": SEGMENT_SECONDS,
+            "description": "A still scene of known length (`duration:`) longer than this is rendered in "
+                           "segments of this many seconds of frames, several at once, then joined."}
     captions = _params_subset("captions", set(), defs)
     full_render = _params_subset("render", set(), defs)
     if voice:

@@ -97,13 +97,17 @@ def test_scene_shapes_narration_sources_and_merge_settings():
     assert problems == []
     by_name = {s.name: s for s in specs}
     assert list(by_name) == ["scene1.tts", "scene1.captions", "scene1.render", "scene2.align",
-                             "scene2.captions", "scene2.render", "scene3.render", "scene4.render", "merge"]
+                             "scene2.captions", "scene2.render", "scene3.render", "scene4.render.seg1",
+                             "scene4.render.seg2", "scene4.render", "merge"]
     assert by_name["scene2.align"].fields == {"audio": "me.wav", "text": "Words of my recording."}
     assert by_name["scene2.render"].fields["video"] == "clip.mp4"
     assert by_name["scene2.render"].fields["video_audio"] == "mix"
     assert by_name["scene2.render"].fields["fit"] == "blur"
     assert by_name["scene3.render"].fields["audio"] == "me.wav"  # a recording without text: no captions
-    assert by_name["scene4.render"].fields["duration"] == 3 and "audio" not in by_name["scene4.render"].fields
+    # a 3 s still is longer than a segment (2 s): two render steps of fixed frame ranges and their join
+    segment = by_name["scene4.render.seg2"].fields
+    assert segment["duration"] == 3 and "audio" not in segment and segment["frames"] == [60, 90]
+    assert by_name["scene4.render"].type == "join" and by_name["scene4.render"].fields["frames"] == [60, 30]
     assert (by_name["scene1.render"].fields["width"], by_name["scene1.render"].fields["height"]) == (1920, 1080)
     merge = by_name["merge"].fields
     assert merge["caption_scenes"] == [0, 1]

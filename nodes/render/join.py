@@ -1,0 +1,89 @@
+"""The ``join`` node: a scene's segments (``render`` steps with ``frames``) made into one scene video.
+
+The video packets are copied (the concat demuxer, no re-encode); the soundtrack, the narration or
+silence cut to the scene's frames, is encoded once, as a whole-scene render encodes it. The result is
+the same kind of file a whole-scene ``render`` writes, so the merge takes either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from nodes.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from nodes.media.probe import probe
+from nodes.render.command import Sound, join_args
+from nodes.render.segments import concat_script
+from pipeline.node import (
+    InputValue,
+    NodeInputError,
+    NodeType,
+    Params,
+    Port,
+    Resources,
+    RunContext,
+)
+
+
+class JoinParams(Params):
+    fps: int = Field(30, ge=1, le=120, description="Frames per second of the segments.")
+    frames: list[int] = Field(min_length=1, description="Frames in each segment, in order (the lengths "
+                              "their `frames` ranges give).")
+
+
+class Join(NodeType):
+    name = "join"
+    doc = "A scene's segments joined by stream copy, with the narration (or silence) as its sound."
+    version = "1"
+    params = JoinParams
+    inputs = {
+        "segments": Port("video", "The segments, in order (render steps with `frames`).", many=True),
+        "audio": Port("audio", "The narration, cut or padded to the segments' length.", optional=True),
+    }
+    outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene.", suffix=".mp4")}
+    resources = Resources(cpu=1, ffmpeg=1)
+
+    def tools(self, params: JoinParams) -> dict[str, str | Path]:
+        return {"ffmpeg": Path(ffmpeg_exe())}
+
+    def run(self, ctx: RunContext, params: JoinParams, inputs: dict[str, InputValue]) -> None:
+        segments = inputs.get("segments")
+        if not isinstance(segments, list) or len(segments) != len(params.frames):
+            count = len(segments) if isinstance(segments, list) else 0
+            raise NodeInputError(f"{count} segments for {len(params.frames)} frame counts", field="segments",
+                                 hint="give one entry in `frames` per segment, in the same order")
+        for index, (path, expected) in enumerate(zip(segments, params.frames, strict=True)):
+            info = probe(path, field="segments")
+            found = info.video.frames if info.video is not None else None
+            if found is not None and found != expected:
+                raise NodeInputError(f"segment {index + 1} ({path.name}) has {found} frames, not {expected}",
+                                     field="frames", hint="the frame counts must match the segments' ranges")
+        audio = inputs.get("audio")
+        channels = 1
+        if isinstance(audio, Path):
+            info = probe(audio, field="audio")
+            if info.audio is None:
+                raise NodeInputError(f"{audio.name} has no audio stream", field="audio",
+                                     hint="connect the narration (a WAV from the tts node)")
+            channels = info.audio.channels
+        n_frames = sum(params.frames)
+        script = ctx.work_dir / "segments.ffconcat"
+        script.write_text(concat_script(segments, params.frames, params.fps), encoding="utf-8")
+        sound = Sound(narration=audio if isinstance(audio, Path) else None, narration_channels=channels)
+        same = len({_configuration(path) for path in segments}) == 1
+        if not same:
+            ctx.warning("the segments were encoded with different settings; their parameter sets are "
+                        "repeated in the joined video")
+        run_ffmpeg(join_args(concat_file=script, sound=sound, fps=params.fps, n_frames=n_frames,
+                             output=ctx.output("video"), same_config=same),
+                   progress=ctx.progress, expected_duration=n_frames / params.fps, cancel=ctx.cancelled)
+        ctx.progress(1.0, f"{len(segments)} segments, {n_frames} frames")
+
+
+def _configuration(path: Path) -> bytes:
+    """The H.264 parameter sets a segment's packets need (the MP4's decoder configuration)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return bytes(container.streams.video[0].codec_context.extradata or b"")

@@ -1,0 +1,284 @@
+"""Scenes rendered in fixed-length segments: the same frames as a whole-scene render, the same bytes
+whatever runs at once, joined by stream copy, and a late edit re-renders only the segments it touches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from nodes.render.command import Sound, join_args
+from nodes.render.node import Render, RenderParams
+from nodes.render.segments import segment_length, segment_ranges
+from pipeline import load
+from pipeline.cache import Cache
+from pipeline.plan import plan
+from pipeline.progress import Summary
+from pipeline.run import run_pipeline
+
+WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven"]
+
+
+def _picture(path: Path) -> Path:
+    """Stripes and diagonals: any misplaced frame or caption shows."""
+    image = Image.new("RGB", (400, 600))
+    draw = ImageDraw.Draw(image)
+    for x in range(0, 400, 20):
+        draw.rectangle([x, 0, x + 10, 600], fill=(x % 256, (x * 3) % 256, 200))
+    for y in range(0, 600, 37):
+        draw.line([0, y, 400, y + 50], fill=(255, 255, 0), width=3)
+    image.save(path)
+    return path
+
+
+def _words(path: Path, last: str = "eleven") -> Path:
+    words = [*WORDS[:-1], last]
+    path.write_text(json.dumps({"duration": 5.0, "words": [
+        {"text": w, "start": round(i * 0.45, 2), "end": round(i * 0.45 + 0.4, 2)} for i, w in enumerate(words)]}))
+    return path
+
+
+# A 5 s scene at 10 fps in 1 s segments; quality 0 is lossless, so decoded frames compare exactly.
+STEPS = """\
+version: 1
+defaults: {render: {width: 160, height: 284, fps: 10, duration: 5, quality: QUALITY,
+                    motion: {zoom: in, amount: 0.2, pan: left}}}
+steps:
+  subs: {type: captions, words: words.json, max_chars: 12, lines: 1}
+  whole: {type: render, image: pic.png, captions: "${subs.captions}"}
+SEGMENTS
+  joined: {type: join, fps: 10, frames: COUNTS, segments: [REFS]}
+outputs:
+  out/whole.mp4: ${whole.video}
+  out/joined.mp4: ${joined.video}
+OUTPUTS
+"""
+
+
+def _steps_recipe(folder: Path, quality: int) -> tuple[Path, list[tuple[int, int]]]:
+    ranges = segment_ranges(50, segment_length(10, 1.0))
+    segments, outputs = [], []
+    for k, (first, end) in enumerate(ranges, start=1):
+        segments.append(f"  w{k}: {{type: caption_window, captions: \"${{subs.captions}}\", start: {first / 10},"
+                        f" end: {end / 10}}}")
+        segments.append(f"  s{k}: {{type: render, image: pic.png, captions: \"${{w{k}.captions}}\", "
+                        f"frames: [{first}, {end}]}}")
+        outputs.append(f"  out/s{k}.mp4: ${{s{k}.video}}")
+    text = (STEPS.replace("QUALITY", str(quality)).replace("SEGMENTS", "\n".join(segments))
+            .replace("COUNTS", str([end - first for first, end in ranges]))
+            .replace("REFS", ", ".join(f'"${{s{k}.video}}"' for k in range(1, len(ranges) + 1)))
+            .replace("OUTPUTS", "\n".join(outputs)))
+    recipe = folder / "segments.yaml"
+    recipe.write_text(text)
+    return recipe, ranges
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    _picture(tmp_path / "pic.png")
+    _words(tmp_path / "words.json")
+    return tmp_path
+
+
+def _run(recipe: Path, cache: Path) -> Summary:
+    # the engine's modules, not ``from pipeline import run``: once the ``pipeline.run`` module has been
+    # imported (other tests do), that name is the module, not the function
+    return run_pipeline(load(recipe), Cache(cache))
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray(format="yuv420p") for frame in container.decode(container.streams.video[0])]
+
+
+def _packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(container.streams.video[0]) if p.size]
+
+
+def test_segment_ranges_cover_the_scene() -> None:
+    assert segment_length(30) == 60 and segment_length(25, 1.0) == 25
+    assert segment_ranges(125, 60) == [(0, 60), (60, 120), (120, 125)]
+    assert segment_ranges(60, 60) == [(0, 60)]
+
+
+def test_segments_show_the_frames_of_the_whole_scene(folder: Path) -> None:
+    recipe, ranges = _steps_recipe(folder, quality=0)
+    _run(recipe, folder / "cache")
+    whole = _frames(folder / "out" / "whole.mp4")
+    assert len(whole) == 50
+    for k, (first, end) in enumerate(ranges, start=1):
+        part = _frames(folder / "out" / f"s{k}.mp4")
+        assert len(part) == end - first
+        for index, frame in enumerate(part):
+            assert np.array_equal(frame, whole[first + index]), f"segment {k} frame {index}"
+    # the motion moves and the captions change: equal frames are not equal by accident
+    assert not np.array_equal(whole[10], whole[11])
+    joined = _frames(folder / "out" / "joined.mp4")
+    assert all(np.array_equal(a, b) for a, b in zip(joined, whole, strict=True))
+
+
+def test_join_copies_the_segments_packets(folder: Path) -> None:
+    recipe, ranges = _steps_recipe(folder, quality=23)
+    _run(recipe, folder / "cache")
+    copied = [p for k in range(1, len(ranges) + 1) for p in _packets(folder / "out" / f"s{k}.mp4")]
+    assert _packets(folder / "out" / "joined.mp4") == copied
+    args = join_args(concat_file=Path("x.ffconcat"), sound=Sound(),
+                     fps=10, n_frames=50, output=Path("o.mp4"))
+    assert args[args.index("-c:v") + 1] == "copy"
+    with av.open(str(folder / "out" / "joined.mp4")) as container:
+        assert container.streams.video[0].frames == 50
+        assert container.streams.audio[0].codec_context.name == "aac"
+
+
+def test_a_late_edit_renders_only_the_segments_it_touches(folder: Path) -> None:
+    recipe, _ = _steps_recipe(folder, quality=23)
+    _run(recipe, folder / "cache")
+    before = (folder / "out" / "s1.mp4").read_bytes()
+    _words(folder / "words.json", last="twelve")  # the last word, at 4.5 s: the fifth segment
+    planned = {p.node: p for p in plan(load(recipe), Cache(folder / "cache"))}
+    assert planned["subs"].action == "run" and any("words.json" in r for r in planned["subs"].reasons)
+    summary = _run(recipe, folder / "cache")
+    rendered = {name for name in summary.ran if name.startswith("s") and name != "subs"}
+    assert rendered == {"s5"}, summary.ran
+    assert "whole" in summary.ran and "joined" in summary.ran
+    assert (folder / "out" / "s1.mp4").read_bytes() == before
+    # and the CLI's plan agrees: nothing is left to run, the early segments never ran again
+    out = subprocess.run([str(Path(sys.executable).with_name("pipeline")), "--cache-dir", str(folder / "cache"),
+                          "plan", "--json", str(recipe)], capture_output=True, text=True, check=True).stdout
+    assert all(entry["action"] == "skip" for entry in json.loads(out))
+
+
+SCENES = """\
+version: 1
+output: {size: 160x284, fps: 10}
+captions: false
+motion: {zoom: in, amount: 0.2}
+render: {segment_seconds: 1}
+scenes:
+  - image: pic.png
+    duration: 5
+  - image: pic.png
+    duration: 0.8
+"""
+
+
+def test_scene_list_splits_long_stills_into_segments(folder: Path) -> None:
+    (folder / "list.yaml").write_text(SCENES)
+    steps = load(folder / "list.yaml").steps
+    assert [n for n in steps if n.startswith("scene1.")] == [f"scene1.render.seg{k}" for k in range(1, 6)] + [
+        "scene1.render"]
+    assert type(steps["scene1.render"].node_type).name == "join"
+    last = steps["scene1.render.seg5"].params
+    assert isinstance(last, RenderParams) and last.frames == (40, 50)
+    assert type(steps["scene2.render"].node_type).name == "render"  # shorter than a segment: one step
+
+
+def test_a_recording_used_as_it_is_gives_a_known_length(folder: Path) -> None:
+    """A scene narrated by a recording without text has its length before anything runs: segmented,
+    with the recording joined under the segments."""
+    import soundfile as sf
+
+    rate = 22050
+    t = np.arange(int(4.3 * rate)) / rate
+    sf.write(folder / "voice.wav", (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate)
+    (folder / "rec.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n  - {image: pic.png, audio: voice.wav}\n"
+                                     "  - {image: pic.png, text: Spoken later.}\n")
+    steps = load(folder / "rec.yaml").steps
+    assert [n for n in steps if n.startswith("scene1.render.seg")] == [f"scene1.render.seg{k}" for k in range(1, 6)]
+    assert "audio" in steps["scene1.render"].inputs  # the join muxes the recording
+    assert type(steps["scene2.render"].node_type).name == "render"  # speech not made yet: one step
+    (folder / "rec.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n  - {image: pic.png, audio: voice.wav}\n")
+    _run(folder / "rec.yaml", folder / "cache")
+    with av.open(str(folder / "out" / "rec.mp4")) as container:
+        assert container.streams.video[0].frames == 43
+        audio = container.streams.audio[0]
+        assert audio.duration is not None and audio.time_base is not None
+        assert abs(float(audio.duration * audio.time_base) - 4.3) < 0.03
+
+
+def test_same_bytes_whatever_runs_at_once(folder: Path) -> None:
+    """1, 2 and 4 segments at once (PIPELINE_THREADS caps the local executor's slots), fresh caches."""
+    (folder / "list.yaml").write_text(SCENES)
+    digests = {}
+    for threads in ("1", "2", "4"):
+        env = {**os.environ, "PIPELINE_THREADS": threads}
+        subprocess.run([str(Path(sys.executable).with_name("pipeline")), "--cache-dir",
+                        str(folder / f"cache{threads}"), "run", "-q", str(folder / "list.yaml")], check=True, env=env)
+        digests[threads] = hashlib.sha256((folder / "out" / "list.mp4").read_bytes()).hexdigest()
+    assert len(set(digests.values())) == 1, digests
+
+
+def test_dask_spreads_the_segments_with_the_same_bytes(folder: Path) -> None:
+    """The segments on a Dask LocalCluster of two worker processes give the local executor's bytes."""
+    (folder / "list.yaml").write_text(SCENES)
+    pipeline_cli = str(Path(sys.executable).with_name("pipeline"))
+    env = {**os.environ, "PIPELINE_THREADS": "2"}
+    digests = []
+    for executor, cache in (("local", "cache-local"), ("dask", "cache-dask")):
+        subprocess.run([pipeline_cli, "--cache-dir", str(folder / cache), "run", "-q", "--executor", executor,
+                        str(folder / "list.yaml")], check=True, env=env, timeout=300)
+        digests.append(hashlib.sha256((folder / "out" / "list.mp4").read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
+
+
+def test_segment_errors_name_the_field(folder: Path) -> None:
+    from pipeline.node import NodeInputError, RunContext
+
+    ctx = RunContext(node="s", work_dir=folder, outputs={"video": folder / "s.mp4"})
+    params = RenderParams(width=160, height=284, fps=10, duration=1, frames=(5, 20))
+    with pytest.raises(NodeInputError) as caught:
+        Render().run(ctx, params, {"image": folder / "pic.png"})
+    assert caught.value.field == "frames" and "10 frames" in caught.value.message
+    with pytest.raises(ValueError, match="first < end"):
+        RenderParams(frames=(4, 4))
+
+
+def test_doctor_reports_the_parallelism(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELINE_THREADS", "3")
+    line = Render.diagnostics()["parallelism"]
+    assert line.startswith("3 segments at once") and "x264 4 threads each" in line
+
+
+def test_segments_encoded_differently_still_join(folder: Path) -> None:
+    """The plain path: segments whose encoder configurations differ (as after an encoder fallback) are
+    joined with their parameter sets in-band, and every frame decodes."""
+    from nodes.render.join import Join, JoinParams
+    from pipeline.node import RunContext
+
+    (folder / "two.yaml").write_text("""\
+version: 1
+defaults: {render: {width: 160, height: 284, fps: 10, duration: 2, motion: {zoom: in}}}
+steps:
+  a: {type: render, image: pic.png, frames: [0, 10], quality: 0}
+  b: {type: render, image: pic.png, frames: [10, 20], quality: 30}
+outputs: {out/a.mp4: "${a.video}", out/b.mp4: "${b.video}"}
+""")
+    _run(folder / "two.yaml", folder / "cache")
+    warnings: list[str] = []
+    ctx = RunContext(node="j", work_dir=folder, outputs={"video": folder / "joined.mp4"},
+                     warn=lambda node, message: warnings.append(message))
+    segments = [folder / "out" / "a.mp4", folder / "out" / "b.mp4"]
+    Join().run(ctx, JoinParams(fps=10, frames=[10, 10]), {"segments": segments, "audio": None})
+    assert any("different settings" in w for w in warnings)
+    expected = _frames(segments[0]) + _frames(segments[1])
+    joined = _frames(folder / "joined.mp4")
+    assert len(joined) == 20 and all(np.array_equal(a, b) for a, b in zip(joined, expected, strict=True))
+
+
+def test_a_bad_segment_length_is_reported_once_at_its_line(folder: Path) -> None:
+    from pipeline import RecipeError
+
+    (folder / "bad.yaml").write_text(SCENES.replace("segment_seconds: 1", "segment_seconds: fast"))
+    with pytest.raises(RecipeError) as caught:
+        load(folder / "bad.yaml")
+    text = str(caught.value)
+    assert text.count("segment_seconds must be a positive number") == 1 and "bad.yaml:5:" in text
