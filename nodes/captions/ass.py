@@ -1,6 +1,9 @@
 """ASS (v4.00+) output for burning captions in with libass, and the ffmpeg filter that does it.
 
-Layout: PlayResX/PlayResY equal the video size, so every number here is in video pixels. WrapStyle 2
+Layout: PlayResX/PlayResY equal the video size, so every number here is in video pixels. The style's
+Encoding is -1, libass's "base direction from the text": a Hebrew or Arabic line reads right to left with
+its final punctuation on the left (the default, left to right, put it on the right; VSFilter-family
+renderers read a negative Encoding as the default character set). WrapStyle 2
 turns libass's own wrapping off because the segmenter already chose the lines. Position uses the style's
 alignment (2 bottom, 5 center, 8 top) with MarginV as the safe area, so bottom text grows upward and never
 runs off the frame. A line wider than the safe width (one over-long word) gets a smaller ``\\fs`` for its
@@ -165,7 +168,7 @@ def _style_line(style: CaptionStyle, font: ResolvedFont, size: int, width: int, 
         borders.outline_colour, borders.back_colour,
         "-1" if style.bold else "0", "0", "0", "0", "100", "100", "0", "0",
         str(borders.border_style), f"{borders.outline:g}", f"{borders.shadow:g}", str(_ALIGNMENT[style.position]),
-        str(margin_h), str(margin_h), str(margin_v), "1",
+        str(margin_h), str(margin_h), str(margin_v), "-1",
     ]
     return "Style: " + ",".join(fields)
 

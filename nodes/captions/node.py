@@ -33,7 +33,7 @@ class Captions(NodeType):
     name = "captions"
     doc = ("Pack timed words into captions: word-level for English, sentence-level (CJK per character) "
            "for other languages, punctuation attached, no overlaps; also an SRT.")
-    version = "3"
+    version = "4"
     params = CaptionsParams
     inputs = {"words": Port("words", "Every script word with its time span (WordTimings).")}
     outputs = {

@@ -283,7 +283,7 @@ class Merge(NodeType):
     name = "merge"
     doc = ("Join scenes (stream copy at cuts; crossfade, fade or slide transitions), mix the narration with "
            "ducked music at a loudness target, write SRT, WebVTT and ASS captions.")
-    version = "5"
+    version = "6"
     params = MergeParams
     inputs = {
         "scenes": Port("video", "The scene videos in order (from render nodes).", many=True),

@@ -101,7 +101,7 @@ class Render(NodeType):
     name = "render"
     doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
            "and the captions burned in.")
-    version = "5"
+    version = "6"
     params = RenderParams
     inputs = {
         "image": Port("image", "The picture (JPEG, PNG, WebP...); give this or `video`.", optional=True),

@@ -389,3 +389,38 @@ def test_burned_hostile_text_in_highlight_mode_stays_in_place(tmp_path: Path) ->
         assert rows.size and rows.min() > H // 2, at  # not moved to the top by \an8, one line, no \fs80
         assert rows.max() - rows.min() < 30, at
         assert yellow_columns(frame).size, at
+
+
+# --- right-to-left lines -----------------------------------------------------------------------------------
+
+
+def _profile(frame: np.ndarray) -> np.ndarray:
+    return (frame > 128).sum(axis=0).astype(np.float64)
+
+
+@pytest.mark.parametrize("highlight", [None, YELLOW])
+def test_right_to_left_line_ends_on_the_left(tmp_path: Path, highlight: str | None) -> None:
+    """A Hebrew or Arabic line's final punctuation is drawn at its left end (libass's default base direction
+    is left to right, which put "!!!" on the right of the words)."""
+    words_only = "שלום עולם"
+    style = CaptionStyle(font_size=20, highlight=highlight)
+    track = CaptionTrack(duration=2, segments=[Segment(
+        start=0, end=2, lines=[words_only + "!!!!"],
+        words=[Word(text="שלום", start=0, end=1), Word(text="עולם!!!!", start=1, end=2)])])
+    ass = tmp_path / "rtl.ass"
+    write_ass(track, ass, style, W, H)
+    argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
+            "-f", "lavfi", "-i", f"color=c=black:s={W}x{H}:d=1", "-vf", burn_filter(ass, fonts_dir()),
+            "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    result = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0
+    frame = np.frombuffer(result.stdout, np.uint8).reshape(H, W).astype(np.int16)
+    alone = burn(tmp_path, [words_only])
+    _, _, left, right = ink(frame)
+    _, _, a_left, a_right = ink(alone)
+    width = a_right - a_left + 1
+    words = _profile(alone)[a_left:a_right + 1]
+    with_marks = _profile(frame)
+    at_right = np.abs(with_marks[right + 1 - width:right + 1] - words).sum()
+    at_left = np.abs(with_marks[left:left + width] - words).sum()
+    assert at_right < at_left  # the words are at the right end, so the marks are on the left

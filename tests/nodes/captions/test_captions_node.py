@@ -20,7 +20,7 @@ def make_ctx(tmp_path: Path, warnings: list[str]) -> RunContext:
 
 def test_declaration() -> None:
     node = Captions()
-    assert node.name == "captions" and node.version == "3"
+    assert node.name == "captions" and node.version == "4"
     assert node.inputs["words"].kind == "words"
     assert (node.outputs["captions"].kind, node.outputs["captions"].suffix) == ("captions", ".json")
     assert (node.outputs["srt"].kind, node.outputs["srt"].suffix) == ("subtitles", ".srt")
