@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
 from nodes.captions.timing import GAP_CLOSE
+from nodes.captions.wrap import fit_lines
 from nodes.formats import CaptionTrack, Segment, Word
 from nodes.media.ffmpeg import escape_filter_value
 from pipeline.node import RecipePath
@@ -155,15 +157,19 @@ def _borders(style: CaptionStyle, size: int) -> _Borders:
     return _Borders(1, outline, shadow, ass_colour(style.outline_colour), shadow_colour, outline)
 
 
-def _style_line(style: CaptionStyle, font: ResolvedFont, size: int, width: int, height: int) -> str:
+def _style_line(style: CaptionStyle, font: ResolvedFont, size: int, width: int, height: int,
+                name: str = "Default") -> str:
+    """One ``Style:`` line. "Text" is the text drawn over separate ``box: line`` boxes: no box, no outline."""
     if "," in font.family or _LINE_BREAKS.search(font.family) or _CONTROLS.search(font.family):
         raise ValueError(f"font family {font.family!r} contains a comma or a control character, which ASS "
                          "styles cannot hold")
     borders = _borders(style, size)
+    if name == "Text":
+        borders = _Borders(1, 0.0, 0.0, borders.outline_colour, borders.back_colour, borders.padding)
     margin_h = round(width * style.margin)
     margin_v = round(height * style.margin)
     fields = [
-        "Default", font.family, str(size),
+        name, font.family, str(size),
         ass_colour(style.primary_colour), ass_colour(style.primary_colour),
         borders.outline_colour, borders.back_colour,
         "-1" if style.bold else "0", "0", "0", "0", "100", "100", "0", "0",
@@ -180,15 +186,16 @@ def _measurer(file: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(file, size)
 
 
-def _fitted_size(lines: list[str], font: ResolvedFont, size: int, available: float) -> int | None:
-    """A smaller font size when the widest line overflows the safe width, else None."""
-    if font.file is None or available <= 0:
-        return None
+def line_width(font: ResolvedFont, size: int) -> Callable[[str], float]:
+    """How wide libass draws a line at font size ``size``. libass, like VSFilter, takes the size as the
+    font's cell height (ascent + descent), not its em, so Pillow's em-sized measure is scaled by that
+    ratio (checked against burned frames: within 2 px on 200 px). Without a font file: 0.6 em a character."""
+    if font.file is None:
+        return lambda text: 0.6 * size * len(text)
     measure = _measurer(str(font.file), size)
-    widest = max((measure.getlength(line) for line in lines), default=0.0)
-    if widest <= available:
-        return None
-    return max(4, math.floor(size * available / widest))
+    ascent, descent = measure.getmetrics()
+    scale = size / max(1, ascent + descent)
+    return lambda text: measure.getlength(text) * scale
 
 
 Run = tuple[str, int | None]  # a stretch of one line and the index of the word it shows (None: spaces)
@@ -221,6 +228,8 @@ def _runs_and_groups(lines: list[str], words: list[Word]) -> tuple[list[list[Run
             elif at < len(owners) and owners[at][0] == ch:
                 owner = owners[at][1]
                 at += 1
+            elif ch == "-" and len(raw) == len(line) - 1:
+                owner = None  # the hyphen added where a long word was cut across lines
             else:
                 return None
             raw.append((ch, owner))
@@ -302,31 +311,89 @@ def _event_text(runs: list[list[Run]], lit: int | None, style: CaptionStyle, pre
     return prefix + "\\N".join(out)
 
 
-def _dialogue(start: float, end: float, text: str) -> str:
-    return f"Dialogue: 0,{ass_time(start)},{ass_time(end)},Default,,0,0,0,,{text}"
+def _dialogue(start: float, end: float, text: str, layer: int = 0, style: str = "Default") -> str:
+    return f"Dialogue: {layer},{ass_time(start)},{ass_time(end)},{style},,0,0,0,,{text}"
 
 
-def segment_events(segment: Segment, style: CaptionStyle, prefix: str = "") -> list[str]:
-    """The Dialogue lines that show one caption (several when the spoken word is highlighted)."""
-    lines = [line for line in (_clean_line(line) for line in segment.lines) if line]
-    if not lines:
+@dataclass(frozen=True)
+class Frame:
+    """Where a caption block sits: the video size, the anchor that the style's alignment and margins give,
+    and the line pitch (libass puts lines one font size apart)."""
+
+    width: int
+    height: int
+    alignment: int
+    margin_v: int
+    pitch: int
+
+    def line_boxes(self, count: int) -> list[str]:
+        """Override tags for one box-layer event per line: the text invisible, the block anchored where
+        the margins put it, and the event clipped to its own line's band, so the boxes of two lines meet
+        at the band's edge instead of overlapping (the outer boxes keep their padding); the event for a
+        line shows only that line's box (the others' are transparent)."""
+        x = self.width // 2
+        if self.alignment == 2:
+            y, top = self.height - self.margin_v, self.height - self.margin_v - count * self.pitch
+        elif self.alignment == 8:
+            y, top = self.margin_v, self.margin_v
+        else:
+            y, top = self.height // 2, self.height // 2 - (count * self.pitch) // 2
+        tags = []
+        for k in range(count):
+            upper = 0 if k == 0 else top + k * self.pitch
+            lower = self.height if k == count - 1 else top + (k + 1) * self.pitch
+            tags.append(f"{{\\an{self.alignment}\\pos({x},{y})\\clip(0,{upper},{self.width},{lower})"
+                        "\\1a&HFF&}")
+        return tags
+
+
+def segment_events(segment: Segment, style: CaptionStyle, prefix: str = "",
+                   lines: list[str] | None = None, frame: Frame | None = None) -> list[str]:
+    """The Dialogue lines that show one caption (several when the spoken word is highlighted), as
+    ``lines`` (default: the segment's own) after ``prefix`` (override tags written here).
+
+    With ``box: line`` (and the ``frame``) the boxes are events of their own on layer 0, one per line
+    clipped to that line's band (see ``Frame.line_boxes``), and the text is drawn over them on layer 1
+    without a box: libass draws a box per run of text, so the boxes of neighbouring words (in karaoke every
+    coloured word is a run) and of neighbouring lines overlapped, and a half-transparent box was drawn
+    twice there (dark bands).
+    """
+    shown = [line for line in (_clean_line(line) for line in (segment.lines if lines is None else lines)) if line]
+    if not shown:
         return []
-    found = _runs_and_groups(lines, list(segment.words)) if style.highlight is not None else None
+    found = _runs_and_groups(shown, list(segment.words)) if style.highlight is not None else None
+    plain: list[list[Run]] = [[(line, None)] for line in shown]
+    events: list[str] = []
+    text_layer, text_style = 0, "Default"
+    if style.box == "line" and frame is not None:
+        box_alpha = ass_colour(style.box_colour, style.box_opacity)[2:4]
+        for k, tags in enumerate(frame.line_boxes(len(shown))):
+            boxed = [f"{{\\3a&H{box_alpha if j == k else 'FF'}&}}" + _event_text([plain[j]], None, style, "")
+                     for j in range(len(shown))]
+            events.append(_dialogue(segment.start, segment.end, prefix + tags + "\\N".join(boxed)))
+        text_layer, text_style = 1, "Text"
     if found is None:
-        plain: list[list[Run]] = [[(line, None)] for line in lines]
-        return [_dialogue(segment.start, segment.end, _event_text(plain, None, style, prefix))]
+        return [*events, _dialogue(segment.start, segment.end, _event_text(plain, None, style, prefix),
+                                   text_layer, text_style)]
     runs, groups = found
-    return [_dialogue(start, end, _event_text(runs, lit, style, prefix))
-            for start, end, lit in highlight_spans(segment, groups)]
+    return [*events, *(_dialogue(start, end, _event_text(runs, lit, style, prefix), text_layer, text_style)
+                       for start, end, lit in highlight_spans(segment, groups))]
 
 
 def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, height: int) -> None:
-    """Write the track as an ASS file for a ``width`` x ``height`` video."""
+    """Write the track as an ASS file for a ``width`` x ``height`` video.
+
+    Every caption keeps the style's size: a line wider than the safe width is wrapped (at spaces, then
+    hyphens, then between characters; ``wrap.py``). Only a caption whose wrapped lines would be taller than
+    the safe area gets a smaller size, as a last resort.
+    """
     if width <= 0 or height <= 0:
         raise ValueError(f"video size must be positive, got {width}x{height}")
     font = resolve_font(style.font, style.bold)
     size = style.size_for(height)
     available = width - 2 * round(width * style.margin) - 2 * _borders(style, size).padding
+    safe_height = height - 2 * round(height * style.margin)
+    measure = line_width(font, size)
     out = [
         "[Script Info]",
         "ScriptType: v4.00+",
@@ -341,17 +408,22 @@ def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, 
         "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
         "Alignment, MarginL, MarginR, MarginV, Encoding",
         _style_line(style, font, size, width, height),
-        "",
-        "[Events]",
-        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
+    if style.box == "line":
+        out.append(_style_line(style, font, size, width, height, name="Text"))
+    out += ["", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"]
     for segment in track.segments:
         lines = [_clean_line(line) for line in segment.lines]
-        lines = [line.upper() if style.uppercase else line for line in lines if line]
+        lines = [line for line in lines if line]
         if not lines:
             continue
-        fitted = _fitted_size(lines, font, size, available)
-        out.extend(segment_events(segment, style, f"{{\\fs{fitted}}}" if fitted is not None else ""))
+        lines = fit_lines(lines, lambda text: measure(text.upper() if style.uppercase else text), available)
+        prefix, pitch = "", size
+        if len(lines) * size > safe_height:
+            pitch = max(4, math.floor(safe_height / len(lines)))
+            prefix = f"{{\\fs{pitch}}}"
+        frame = Frame(width, height, _ALIGNMENT[style.position], round(height * style.margin), pitch)
+        out.extend(segment_events(segment, style, prefix, lines, frame))
     Path(path).write_text("\n".join(out) + "\n", encoding="utf-8", newline="\n")
 
 

@@ -1,0 +1,65 @@
+"""Fitting caption lines into the frame's safe width without changing the font size.
+
+The packers choose lines by character count; the burned-in lines are measured with the real font, and a
+line wider than the safe width is re-wrapped: at spaces first, then after hyphens and dashes inside a long
+word ("state-of-the-" / "art"), and only then between characters, adding a hyphen where a word of a
+spaced script is cut ("Donaudampf-" / "schiff"; none in Chinese or Japanese). So one style keeps one size
+on every caption (the size used to jump from cue to cue, and a long word shrank to a third).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from nodes.captions.language import breaks_anywhere, graphemes
+
+Width = Callable[[str], float]
+_AFTER_HYPHEN = re.compile(r"(?<=[-\u2010\u2011\u2013\u2014/])(?=.)")
+
+
+def fit_lines(lines: list[str], width: Width, available: float) -> list[str]:
+    """``lines`` with every line wider than ``available`` (as measured by ``width``) wrapped to fit."""
+    out: list[str] = []
+    for line in lines:
+        out.extend([line] if width(line) <= available else _wrap(line, width, available))
+    return out
+
+
+def _wrap(line: str, width: Width, available: float) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        for i, atom in enumerate(_AFTER_HYPHEN.split(word)):
+            joined = current + (" " if i == 0 and current else "") + atom
+            if width(joined) <= available:
+                current = joined
+                continue
+            if current:
+                lines.append(current)
+            current = atom
+            while width(current) > available:  # a piece wider than a line: cut between characters
+                head, current = _cut(current, width, available)
+                lines.append(head)
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _cut(text: str, width: Width, available: float) -> tuple[str, str]:
+    """The longest head of ``text`` (at least one character) that fits, with a hyphen when a word of a
+    spaced script is cut, and the rest."""
+    clusters = graphemes(text)
+    best = 1
+    for k in range(1, len(clusters)):
+        if width("".join(clusters[:k]) + _hyphen(clusters, k)) > available:
+            break
+        best = k
+    return "".join(clusters[:best]) + _hyphen(clusters, best), "".join(clusters[best:])
+
+
+def _hyphen(clusters: list[str], k: int) -> str:
+    before, after = clusters[k - 1][0], clusters[k][0] if k < len(clusters) else ""
+    spaced = after and before.isalpha() and after.isalpha() and not (breaks_anywhere(before) or
+                                                                      breaks_anywhere(after))
+    return "-" if spaced else ""
