@@ -23,6 +23,7 @@ The rules, in the order they apply:
 from __future__ import annotations
 
 import unicodedata
+from itertools import pairwise
 from dataclasses import dataclass, field
 
 from nodes.captions.timing import GAP_CLOSE, PAUSE_BREAK, TAIL, assemble, check_packing
@@ -186,7 +187,7 @@ def _keep_phrases(captions: list[list[_Unit]], max_chars: int, lines: int) -> li
     caption of the same sentence: words move from the end of a caption to the start of the next while it
     still fits and the one before keeps two or more ("slowly on the" / "water." -> "slowly" / "on the
     water."). A long pause between them is left alone."""
-    for before, after in zip(captions, captions[1:]):
+    for before, after in pairwise(captions):
         if after[0].start - before[-1].end >= PAUSE_BREAK or ends_sentence(before[-1].text):
             continue
         while len(before) > 2 and (_function_word(before[-1]) or len(after) == 1) \
