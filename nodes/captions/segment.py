@@ -23,8 +23,8 @@ The rules, in the order they apply:
 from __future__ import annotations
 
 import unicodedata
-from itertools import pairwise
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from nodes.captions.timing import GAP_CLOSE, PAUSE_BREAK, TAIL, assemble, check_packing
 from nodes.formats import CaptionTrack, Word, WordTimings
