@@ -41,9 +41,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
+from nodes.captions.presets import BOUNCE, FADE_IN, POP_IN, PRESETS, WORD_BY_WORD, PresetName
 from nodes.captions.timing import GAP_CLOSE
 from nodes.captions.wrap import fit_lines
 from nodes.formats import CaptionTrack, Segment, Word
@@ -85,6 +86,17 @@ class CaptionStyle(BaseModel):
     box_opacity: float = Field(0.6, ge=0, le=1, description="0 = invisible, 1 = opaque.")
     box_padding: float | None = Field(None, ge=0, le=200, description="Box margin around the text; "
                                       "default font_size / 4.")
+    preset: PresetName | None = Field(
+        None, description="A named look: karaoke, pop, bounce, word-box or typewriter (fields it sets can "
+                          "still be given; see the README's caption presets).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        """A preset's fields first, the recipe's own fields over them."""
+        if isinstance(data, dict) and isinstance(data.get("preset"), str) and data["preset"] in PRESETS:
+            return {**PRESETS[data["preset"]], **data}
+        return data
 
     @field_validator("primary_colour", "outline_colour", "shadow_colour", "box_colour", "highlight")
     @classmethod
@@ -148,6 +160,9 @@ def _borders(style: CaptionStyle, size: int) -> _Borders:
     padding = style.box_padding if style.box_padding is not None else round(size / 4, 1)
     box = ass_colour(style.box_colour, style.box_opacity)
     shadow_colour = ass_colour(style.shadow_colour, style.shadow_opacity)
+    if style.preset == "word-box":  # a box per run, shown (by \\3a) only behind the spoken word
+        return _Borders(3, padding / 2, 0.0, ass_colour(style.highlight or style.primary_colour, 0.0),
+                        shadow_colour, padding / 2)
     if style.box == "line":  # the box is drawn in OutlineColour, Outline wide; the shadow is the box's
         shadow = style.shadow if style.shadow is not None else 0.0
         return _Borders(3, padding, shadow, box, shadow_colour, padding)
@@ -298,17 +313,35 @@ def highlight_spans(segment: Segment, groups: dict[int, list[int]]) -> list[tupl
     return [span for span in spans if ass_time(span[0]) != ass_time(span[1])] or [(start, end, None)]
 
 
-def _event_text(runs: list[list[Run]], lit: int | None, style: CaptionStyle, prefix: str) -> str:
-    on = f"{{\\1c&H{ass_colour(style.highlight or style.primary_colour)[4:]}&}}"
-    off = f"{{\\1c&H{ass_colour(style.primary_colour)[4:]}&}}"
+def _event_text(runs: list[list[Run]], lit: int | None, style: CaptionStyle, prefix: str,
+                spoken: int | None = None) -> str:
+    """One event's text: ``runs`` escaped, the ``lit`` word marked as the style or its preset says;
+    ``spoken`` is the last word spoken so far (typewriter hides the words after it)."""
+    colour = f"&H{ass_colour(style.primary_colour)[4:]}&"
+    on_colour = f"&H{ass_colour(style.highlight or style.primary_colour)[4:]}&"
+    if style.preset == "pop":
+        word = "".join(text for line in runs for text, owner in line if owner is not None and owner == lit)
+        return prefix + f"{{{POP_IN}}}" + escape_text(word.upper() if style.uppercase else word) if word else ""
     out: list[str] = []
     for line in runs:
         parts: list[str] = []
         for text, owner in line:
             shown = escape_text(text.upper() if style.uppercase else text)
-            parts.append(on + shown + off if owner is not None and owner == lit else shown)
+            if owner is not None and owner == lit:
+                if style.preset == "bounce":
+                    shown = f"{{\\1c{on_colour}{BOUNCE}}}{shown}{{\\1c{colour}\\fscy100}}"
+                elif style.preset == "word-box":
+                    shown = f"{{\\3a&H00&\\1c{on_colour}}}{shown}{{\\3a&HFF&\\1c{colour}}}"
+                elif style.preset == "typewriter":
+                    shown = f"{{{FADE_IN}}}{shown}{{\\alpha&H00&}}"
+                elif style.highlight is not None:
+                    shown = f"{{\\1c{on_colour}}}{shown}{{\\1c{colour}}}"
+            elif style.preset == "typewriter" and owner is not None and (spoken is None or owner > spoken):
+                shown = f"{{\\alpha&HFF&}}{shown}{{\\alpha&H00&}}"
+            parts.append(shown)
         out.append("".join(parts))
-    return prefix + "\\N".join(out)
+    head = "{\\3a&HFF&}" if style.preset == "word-box" else ""
+    return prefix + head + "\\N".join(out)
 
 
 def _dialogue(start: float, end: float, text: str, layer: int = 0, style: str = "Default") -> str:
@@ -361,11 +394,12 @@ def segment_events(segment: Segment, style: CaptionStyle, prefix: str = "",
     shown = [line for line in (_clean_line(line) for line in (segment.lines if lines is None else lines)) if line]
     if not shown:
         return []
-    found = _runs_and_groups(shown, list(segment.words)) if style.highlight is not None else None
+    by_word = style.highlight is not None or style.preset in WORD_BY_WORD
+    found = _runs_and_groups(shown, list(segment.words)) if by_word else None
     plain: list[list[Run]] = [[(line, None)] for line in shown]
     events: list[str] = []
     text_layer, text_style = 0, "Default"
-    if style.box == "line" and frame is not None:
+    if style.box == "line" and frame is not None and style.preset != "pop":
         box_alpha = ass_colour(style.box_colour, style.box_opacity)[2:4]
         for k, tags in enumerate(frame.line_boxes(len(shown))):
             boxed = [f"{{\\3a&H{box_alpha if j == k else 'FF'}&}}" + _event_text([plain[j]], None, style, "")
@@ -376,8 +410,13 @@ def segment_events(segment: Segment, style: CaptionStyle, prefix: str = "",
         return [*events, _dialogue(segment.start, segment.end, _event_text(plain, None, style, prefix),
                                    text_layer, text_style)]
     runs, groups = found
-    return [*events, *(_dialogue(start, end, _event_text(runs, lit, style, prefix), text_layer, text_style)
-                       for start, end, lit in highlight_spans(segment, groups))]
+    spoken: int | None = None
+    for start, end, lit in highlight_spans(segment, groups):
+        spoken = lit if lit is not None else spoken
+        text = _event_text(runs, lit, style, prefix, spoken)
+        if text:
+            events.append(_dialogue(start, end, text, text_layer, text_style))
+    return events
 
 
 def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, height: int) -> None:
