@@ -1,7 +1,7 @@
 """Fitting caption lines into the frame's safe width without changing the font size.
 
 The packers choose lines by character count; the burned-in lines are measured with the real font, and a
-line wider than the safe width is re-wrapped: at spaces first, then after hyphens and dashes inside a long
+caption with a line wider than the safe width is re-wrapped into even lines: at spaces first, then after hyphens and dashes inside a long
 word ("state-of-the-" / "art"), and only then between characters, adding a hyphen where a word of a
 spaced script is cut ("Donaudampf-" / "schiff"; none in Chinese or Japanese). So one style keeps one size
 on every caption (the size used to jump from cue to cue, and a long word shrank to a third).
@@ -19,11 +19,21 @@ _AFTER_HYPHEN = re.compile(r"(?<=[-\u2010\u2011\u2013\u2014/])(?=.)")
 
 
 def fit_lines(lines: list[str], width: Width, available: float) -> list[str]:
-    """``lines`` with every line wider than ``available`` (as measured by ``width``) wrapped to fit."""
-    out: list[str] = []
-    for line in lines:
-        out.extend([line] if width(line) <= available else _wrap(line, width, available))
-    return out
+    """``lines`` as they are when each fits in ``available`` (as measured by ``width``); otherwise the
+    caption's words re-flowed into as few lines as fit, made as even as that number of lines allows (so a
+    wrapped line leaves no lone word behind)."""
+    if all(width(line) <= available for line in lines):
+        return lines
+    text = " ".join(lines)
+    fewest = len(_wrap(text, width, available))
+    narrow, wide = 0.0, available
+    for _ in range(16):  # the narrowest width that still needs no more lines: balanced lines
+        middle = (narrow + wide) / 2
+        if len(_wrap(text, width, middle)) <= fewest:
+            wide = middle
+        else:
+            narrow = middle
+    return _wrap(text, width, wide)
 
 
 def _wrap(line: str, width: Width, available: float) -> list[str]:
