@@ -6,8 +6,9 @@ its final punctuation on the left (the default, left to right, put it on the rig
 renderers read a negative Encoding as the default character set). WrapStyle 2
 turns libass's own wrapping off because the segmenter already chose the lines. Position uses the style's
 alignment (2 bottom, 5 center, 8 top) with MarginV as the safe area, so bottom text grows upward and never
-runs off the frame. A line wider than the safe width (one over-long word) gets a smaller ``\\fs`` for its
-event only, measured with the actual font file.
+runs off the frame. Every caption keeps the style's size: a line wider than the safe width, measured
+with the actual font file, is wrapped (``wrap.py``), and only a caption taller than the safe area gets a
+smaller ``\\fs``.
 
 Escaping, checked against libass by burning frames: libass reads ``{...}`` as an override block, ``\\N``
 (and ``\\n`` with WrapStyle 2) as a line break and ``\\h`` as a hard space, and it understands ``\\{`` and
@@ -20,14 +21,17 @@ whole line; the only override blocks in the file are the ones written here, from
 colours.
 
 Background box: ``box: line`` is BorderStyle 3 (a box behind each line, in OutlineColour, padded by the
-Outline width); ``box: block`` is libass's BorderStyle 4 (one box behind the whole caption, in BackColour,
-padded by the Shadow size; the text keeps its outline).
+Outline width), drawn by events of its own on layer 0, one per line and clipped to that line's band, with
+the text over them on layer 1 in the "Text" style (see ``segment_events``); ``box: block`` is libass's
+BorderStyle 4 (one box behind the whole caption, in BackColour, padded by the Shadow size; the text keeps
+its outline).
 
 Highlight (karaoke): with ``highlight`` set, a caption becomes one event per stretch of time in which the
 same word is being spoken, each showing the whole caption with that word in the highlight colour (the
 words come from ``Segment.words``, matched to the lines character by character). Between words that are
 close together the previous word stays lit; in a longer pause nothing is. Events of one caption touch
-and never overlap, so the text is never drawn twice.
+and never overlap, so the text is never drawn twice. Presets (``presets.py``) use the same events and mark the
+spoken word with their own tags.
 """
 
 from __future__ import annotations
@@ -238,7 +242,7 @@ def _runs_and_groups(lines: list[str], words: list[Word]) -> tuple[list[list[Run
     for line in lines:
         raw: list[Run] = []
         for ch in line:
-            if ch == " ":
+            if ch.isspace():
                 owner = None
             elif at < len(owners) and owners[at][0] == ch:
                 owner = owners[at][1]

@@ -176,4 +176,5 @@ def test_spaces_before_stand_alone_punctuation_stay() -> None:
     words = [Word(text=t, start=i * 0.3, end=i * 0.3 + 0.3)
              for i, t in enumerate(["Bonjour !", "Ça", "va ?", "Score", "3 -", "2", "#", "1"])]
     track = segment_sentences(WordTimings(duration=3, words=words), max_chars=40, lines=2)
-    assert [line for s in track.segments for line in s.lines] == ["Bonjour !", "Ça va ?", "Score 3 - 2 # 1"]
+    assert [line for s in track.segments for line in s.lines] == [
+        "Bonjour\u00a0!", "Ça va\u00a0?", "Score 3 - 2 # 1"]  # a no-break space: "!" never starts a line
