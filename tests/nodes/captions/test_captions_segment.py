@@ -188,7 +188,7 @@ FUNCTION_WORDS = {"the", "a", "an", "of", "on", "in", "to", "at", "and", "or", "
 def test_no_one_word_orphan_after_a_function_word() -> None:
     """ "The boat drifted slowly on the" / "water." kept the phrase apart and left a one-word caption: the
     phrase moves over whole ("on the water.")."""
-    texts = "The boat drifted slowly on the water. Then it stopped.".split()
+    texts = ["The", "boat", "drifted", "slowly", "on", "the", "water.", "Then", "it", "stopped."]
     timings = timed(texts)
     track = segment_words(timings, max_chars=16, lines=2)
     check_invariants(timings, track, 16, 2)
@@ -201,7 +201,7 @@ def test_no_one_word_orphan_after_a_function_word() -> None:
 
 
 def test_lines_do_not_end_on_a_function_word_when_the_next_line_has_room() -> None:
-    texts = "We walked along the river to the old mill and back".split()
+    texts = ["We", "walked", "along", "the", "river", "to", "the", "old", "mill", "and", "back"]
     timings = timed(texts)
     track = segment_words(timings, max_chars=20, lines=2)
     check_invariants(timings, track, 20, 2)

@@ -234,7 +234,7 @@ def test_emoji_after_a_sentence_is_shown_not_spoken(run_tts: Callable) -> None:
     """An emoji closing a sentence is kept on its last word (it was split off as a word-less sentence and
     dropped from every caption), and the voice does not read its name out."""
     plain, _, _ = run_tts(text="What a day!")
-    audio, _, timings = run_tts(text="What a day! \U0001F600 Then we rest. \U0001F44B")
+    _, _, timings = run_tts(text="What a day! \U0001F600 Then we rest. \U0001F44B")
     texts = [w.text for w in timings.words]
     assert texts == ["What", "a", "day! \U0001F600", "Then", "we", "rest. \U0001F44B"]
     first_sentence = timings.words[2].end
