@@ -3,7 +3,8 @@
 The packers choose lines by character count; the burned-in lines are measured with the real font, and a
 caption with a line wider than the safe width is re-wrapped into even lines: at spaces first, then after hyphens and dashes inside a long
 word ("state-of-the-" / "art"), and only then between characters, adding a hyphen where a word of a
-spaced script is cut ("Donaudampf-" / "schiff"; none in Chinese or Japanese). So one style keeps one size
+spaced script is cut ("Donaudampf-" / "schiff"; none in Chinese or Japanese); no line ends on a function
+word when the next line has room for it. So one style keeps one size
 on every caption (the size used to jump from cue to cue, and a long word shrank to a third).
 """
 
@@ -13,6 +14,7 @@ import re
 from collections.abc import Callable
 
 from nodes.captions.language import breaks_anywhere, graphemes
+from nodes.captions.segment import FUNCTION_WORDS
 
 Width = Callable[[str], float]
 _AFTER_HYPHEN = re.compile(r"(?<=[-\u2010\u2011\u2013\u2014/])(?=.)")
@@ -33,7 +35,19 @@ def fit_lines(lines: list[str], width: Width, available: float) -> list[str]:
             wide = middle
         else:
             narrow = middle
-    return _wrap(text, width, wide)
+    return _keep_phrases(_wrap(text, width, wide), width, available)
+
+
+def _keep_phrases(lines: list[str], width: Width, available: float) -> list[str]:
+    """A line ending on a function word ("And the" / "harbour") hands it to the next line when that still
+    fits, as the packers do."""
+    for k in range(len(lines) - 1):
+        words = lines[k].split(" ")
+        while len(words) > 1 and words[-1].lower() in FUNCTION_WORDS \
+                and width(f"{words[-1]} {lines[k + 1]}") <= available:
+            lines[k + 1] = f"{words.pop()} {lines[k + 1]}"
+        lines[k] = " ".join(words)
+    return lines
 
 
 def _wrap(line: str, width: Width, available: float) -> list[str]:
@@ -44,6 +58,11 @@ def _wrap(line: str, width: Width, available: float) -> list[str]:
             joined = current + (" " if i == 0 and current else "") + atom
             if width(joined) <= available:
                 current = joined
+                continue
+            head, _, last = current.rpartition(" ")
+            if i == 0 and head and last.lower() in FUNCTION_WORDS and width(f"{last} {atom}") <= available:
+                lines.append(head)  # the function word goes with the word after it
+                current = f"{last} {atom}"
                 continue
             if current:
                 lines.append(current)

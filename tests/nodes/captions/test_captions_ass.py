@@ -470,3 +470,12 @@ def test_line_boxes_never_overlap_into_darker_bands(tmp_path: Path, highlight: s
         assert frame.min() >= 115, (at, np.unique(frame[box], return_counts=True))  # never drawn twice
         rows = np.flatnonzero(box.any(axis=1))
         assert rows.max() - rows.min() + 1 == box.any(axis=1).sum()  # one block of rows: the boxes touch
+
+
+def test_rewrapped_lines_keep_phrases() -> None:
+    from nodes.captions.wrap import fit_lines
+
+    lines = fit_lines(["And the harbour, where", "the day begins"], len, 16)
+    assert " ".join(lines) == "And the harbour, where the day begins"
+    assert all(len(line) <= 16 for line in lines)
+    assert not any(line.split()[-1].lower() in {"the", "and", "a", "of"} for line in lines[:-1]), lines
