@@ -34,8 +34,8 @@ from render_kenburns import photo  # noqa: E402
 from nodes.media.encoder import LIBX264, video_encoder_args  # noqa: E402
 from nodes.media.ffmpeg import run_ffmpeg  # noqa: E402
 from nodes.render.fit import fit_image  # noqa: E402
-from nodes.render.frames import YuvSource  # noqa: E402
 from nodes.render.image import load_image  # noqa: E402
+from nodes.render.kenburns_frames import YuvSource  # noqa: E402
 from nodes.render.motion import Motion, Rect, crop_rect  # noqa: E402
 from nodes.render.node import RenderParams, source_size  # noqa: E402
 

@@ -3,8 +3,8 @@
 Chinese, Japanese, Thai, Lao, Khmer and Myanmar are written without spaces between words, so their
 captions may break between any two characters (grapheme clusters, so a Thai vowel sign or an emoji
 modifier never leaves its base). Korean (Hangul) is spaced and breaks at spaces, but like the others it
-gets sentence-level captions. ``packing_mode`` decides between the word packer (English, or any text whose
-timings are per word) and the sentence packer (other languages, and timings that cover whole phrases).
+gets sentence-level captions. ``packing_mode`` decides between the word packer (any spaced language whose
+timings are per word) and the sentence packer (scripts without spaces, and timings that cover phrases).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ Mode = Literal["words", "sentences"]
 
 LANGUAGE_PATTERN = r"^(auto|[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*)$"
 _LANGUAGE = re.compile(LANGUAGE_PATTERN)
-_WORD_LANGUAGES = frozenset({"en"})  # languages whose captions are packed word by word
+_WORD_LANGUAGES = frozenset({"en"})  # languages whose captions are packed word by word, whatever the timings
+# Languages written without spaces between words (and Korean): captions by sentence, cut per character.
+_SENTENCE_LANGUAGES = frozenset({"ja", "zh", "yue", "wuu", "th", "lo", "km", "my", "ko", "bo", "dz"})
 
 # Code point ranges (inclusive) of scripts written without spaces between words.
 _NO_SPACE = (
@@ -85,20 +87,26 @@ def valid_language(language: str) -> bool:
 def packing_mode(language: str, timings: WordTimings) -> Mode:
     """Which packer captions ``timings`` in ``language``.
 
-    An explicit English tag gives word-level packing and any other tag sentence-level packing. ``auto``
-    picks sentence-level when at least a quarter of the letters belong to CJK, Thai and similar scripts,
-    or when a timed "word" holds several space-separated words (the timings then cover phrases, not
-    words, so the phrase is split and its time shared out by characters); otherwise word-level.
+    Word-level packing needs a time for every word: English, and every other language written with spaces
+    between words, gets it when no timed "word" holds several words (Piper times every word in every
+    language it speaks, Kokoro too); a timed phrase is split by the sentence packer, its time shared out
+    by characters. Scripts without spaces (Chinese, Japanese, Thai...) and Korean are always sentence-level.
+    ``auto`` also picks sentence-level when at least a quarter of the letters belong to CJK, Thai and
+    similar scripts.
     """
     if not valid_language(language):
         raise ValueError(f"language must be 'auto' or a code such as 'en', 'ja', 'pt-BR'; got {language!r}")
-    if language.lower() != "auto":
-        primary = re.split(r"[-_]", language.lower())[0]
-        return "words" if primary in _WORD_LANGUAGES else "sentences"
+    primary = re.split(r"[-_]", language.lower())[0]
+    if primary in _WORD_LANGUAGES:
+        return "words"
+    if primary in _SENTENCE_LANGUAGES:
+        return "sentences"
     letters = cjk = 0
     for word in timings.words:
-        if len(word.text.split()) > 1:
+        if sum(any(ch.isalnum() for ch in token) for token in word.text.split()) > 1:
             return "sentences"
+        if primary != "auto":
+            continue
         for ch in word.text:
             if ch.isalpha():
                 letters += 1

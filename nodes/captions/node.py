@@ -25,15 +25,16 @@ class CaptionsParams(Params):
         description="Shortest time a caption stays on screen (seconds), when the next one leaves room.")
     language: str = Field(
         default="auto", pattern=LANGUAGE_PATTERN,
-        description="'en' packs word by word; any other code (ja, zh, th, de...) packs sentence by sentence, "
-                    "splitting CJK and Thai per character; 'auto' detects CJK/Thai-like text.")
+        description="Spaced languages (en, es, de...) pack word by word when every word is timed, else "
+                    "sentence by sentence; ja, zh, th, ko... pack sentence by sentence, splitting CJK and Thai "
+                    "per character; 'auto' detects CJK/Thai-like text.")
 
 
 class Captions(NodeType):
     name = "captions"
-    doc = ("Pack timed words into captions: word-level for English, sentence-level (CJK per character) "
-           "for other languages, punctuation attached, no overlaps; also an SRT.")
-    version = "3"
+    doc = ("Pack timed words into captions: word-level for spaced languages timed word by word, "
+           "sentence-level (CJK per character) otherwise, punctuation attached, no overlaps; also an SRT.")
+    version = "4"
     params = CaptionsParams
     inputs = {"words": Port("words", "Every script word with its time span (WordTimings).")}
     outputs = {

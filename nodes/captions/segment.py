@@ -14,13 +14,17 @@ The rules, in the order they apply:
    holds at least half of its capacity (``lines * max_chars`` columns), so a new sentence starts on a
    fresh caption when that does not leave a tiny one behind. A silence of ``PAUSE_BREAK`` seconds or
    more between two words also starts a new caption, so text never appears long before it is spoken.
-4. Timing: see ``cue_timing.py`` (shared with the sentence packer). Captions never overlap.
+4. Phrases. A caption or a line does not end on a function word ("the", "of", "on"...) and a one-word
+   caption does not follow one of its own sentence: words move to the next caption or line while they
+   fit ("ON THE" / "water." becomes "on the water.").
+5. Timing: see ``cue_timing.py`` (shared with the sentence packer). Captions never overlap.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from nodes.captions.cue_timing import GAP_CLOSE, PAUSE_BREAK, TAIL, assemble, check_packing
 from nodes.formats import CaptionTrack, Word, WordTimings
@@ -37,6 +41,14 @@ _TRAILERS = frozenset(")]}»›”’\"'」』）】〕》〉")
 _ABBREVIATIONS = frozenset({
     "dr", "dra", "mr", "mrs", "ms", "prof", "profa", "sr", "sra", "srta", "mme", "mlle", "me", "hr", "dott", "sig",
     "e.g", "i.e", "vs", "cf", "p.ej", "z.b", "d.h", "bzw", "ca", "p.ex",
+})
+
+
+# English function words a caption or line should not end on: they belong with the word after them.
+FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "of", "on", "in", "to", "at", "by", "for", "with", "from", "into", "onto", "over", "under",
+    "about", "as", "and", "or", "but", "nor", "if", "than", "that", "my", "your", "his", "her", "its", "our",
+    "their", "this", "these", "those", "is", "are", "was", "were", "be", "been", "not", "no", "very",
 })
 
 
@@ -109,37 +121,85 @@ def _units(words: list[Word]) -> list[_Unit]:
     return units
 
 
-def _pack(units: list[_Unit], max_chars: int, lines: int) -> list[list[list[_Unit]]]:
-    """Group units into captions of at most ``lines`` lines each."""
-    captions: list[list[list[_Unit]]] = []
-    current: list[list[_Unit]] = []
-    line_width = 0
+def _layout(units: list[_Unit], max_chars: int) -> list[list[_Unit]]:
+    """Units filled into lines greedily within ``max_chars`` columns; a line never ends on a function word
+    when that word fits at the start of the next line instead ("along the" / "river" -> "along" / "the
+    river")."""
+    rows: list[list[_Unit]] = []
+    width = 0
+    for unit in units:
+        size = text_width(unit.text)
+        if rows and width + 1 + size <= max_chars:
+            rows[-1].append(unit)
+            width += 1 + size
+        else:
+            rows.append([unit])
+            width = size
+    for k in range(len(rows) - 1):
+        while len(rows[k]) > 1 and _function_word(rows[k][-1]) and _width(rows[k][-1:] + rows[k + 1]) <= max_chars:
+            rows[k + 1].insert(0, rows[k].pop())
+    return rows
 
-    def content() -> int:
-        return sum(text_width(u.text) for line in current for u in line) + sum(len(line) - 1 for line in current)
 
+def _width(units: list[_Unit]) -> int:
+    return sum(text_width(u.text) for u in units) + len(units) - 1
+
+
+def _function_word(unit: _Unit) -> bool:
+    return unit.text.lstrip("".join(OPENING)).lower() in FUNCTION_WORDS
+
+
+def _captions(units: list[_Unit], max_chars: int, lines: int) -> list[list[_Unit]]:
+    """Units grouped greedily into captions of at most ``lines`` lines (rules 2 and 3)."""
+    captions: list[list[_Unit]] = []
+    current: list[_Unit] = []
     for i, unit in enumerate(units):
-        width = text_width(unit.text)
         if current and unit.start - units[i - 1].end >= PAUSE_BREAK:
             captions.append(current)
             current = []
-        if not current:
-            current, line_width = [[unit]], width
-        elif line_width + 1 + width <= max_chars:
-            current[-1].append(unit)
-            line_width += 1 + width
-        elif len(current) < lines:
-            current.append([unit])
-            line_width = width
-        else:
+        if current and len(_greedy_rows(current + [unit], max_chars)) > lines:
             captions.append(current)
-            current, line_width = [[unit]], width
-        if ends_sentence(unit.text) and 2 * content() >= lines * max_chars:
+            current = []
+        current.append(unit)
+        content = sum(text_width(u.text) for u in current) + len(current) - len(_greedy_rows(current, max_chars))
+        if ends_sentence(unit.text) and 2 * content >= lines * max_chars:
             captions.append(current)
             current = []
     if current:
         captions.append(current)
     return captions
+
+
+def _greedy_rows(units: list[_Unit], max_chars: int) -> list[int]:
+    """The width of each line when ``units`` fill lines greedily."""
+    rows: list[int] = []
+    for unit in units:
+        size = text_width(unit.text)
+        if rows and rows[-1] + 1 + size <= max_chars:
+            rows[-1] += 1 + size
+        else:
+            rows.append(size)
+    return rows
+
+
+def _keep_phrases(captions: list[list[_Unit]], max_chars: int, lines: int) -> list[list[_Unit]]:
+    """Rule 4: a caption does not end on a function word, and a one-word caption does not follow a
+    caption of the same sentence: words move from the end of a caption to the start of the next while it
+    still fits and the one before keeps two or more ("slowly on the" / "water." -> "slowly" / "on the
+    water."). A long pause between them is left alone."""
+    for before, after in pairwise(captions):
+        if after[0].start - before[-1].end >= PAUSE_BREAK or ends_sentence(before[-1].text):
+            continue
+        while len(before) > 2 and (_function_word(before[-1]) or len(after) == 1) \
+                and len(_layout(before[-1:] + after, max_chars)) <= lines:
+            after.insert(0, before.pop())
+    return captions
+
+
+def _pack(units: list[_Unit], max_chars: int, lines: int) -> list[list[list[_Unit]]]:
+    """Group units into captions of at most ``lines`` lines each."""
+    return [_layout(caption, max_chars) for caption in _keep_phrases(_captions(units, max_chars, lines),
+                                                                         max_chars, lines)]
 
 
 def segment_words(timings: WordTimings, max_chars: int = 32, lines: int = 2,

@@ -6,7 +6,8 @@ The rules, in the order they apply:
    scripts written without spaces (Chinese, Japanese, Thai...) every character (grapheme cluster) is one.
    A run of other characters inside such text (``Python`` in ``我用Python``) stays one piece. Closing
    punctuation (and, for Japanese, small kana and the long-vowel mark, which never start a line) joins the
-   piece before it; opening punctuation joins the piece after it.
+   piece before it, keeping a space written before it as a no-break space (French "Bonjour !"); opening
+   punctuation joins the piece after it.
 2. Times. A word's time span is shared out among its pieces in proportion to their characters
    (punctuation counts zero), so a whole sentence timed as one span is split by characters, and real
    per-word or per-character timings are kept as they are.
@@ -100,7 +101,8 @@ def pieces_of(words: list[Word]) -> list[Piece]:
     for piece in _raw_pieces(words):
         chars = set(piece.text)
         if chars <= _JOINS_BEFORE and pieces and pending is None:
-            pieces[-1].text += piece.text
+            spaced = piece.space_before and chars <= CLOSING and not breaks_anywhere(pieces[-1].text[-1])
+            pieces[-1].text += ("\u00a0" if spaced else "") + piece.text  # no break: "Bonjour !" stays one
             pieces[-1].end = max(pieces[-1].end, piece.end)
         elif chars <= OPENING | _JOINS_BEFORE:
             pending = piece if pending is None else Piece(pending.text + piece.text, pending.start,

@@ -6,8 +6,12 @@ overlap after it). SRT has no escape mechanism, yet players read markup in it: H
 ``<font color=...>``), ASS override blocks (``{\\an8}`` moves a cue to the top in ffmpeg, mpv, VLC) and
 backslash sequences (``\\N``), and a line holding ``-->`` with numbers around it can be taken for a new
 cue's timing line. So a line break inside a caption line becomes a space, blank lines are dropped, and a
-WORD JOINER (U+2060, invisible and zero width) goes after every ``{``, ``<`` and backslash and inside
-every ``-->``, which no parser then recognises, while the text still reads the same.
+WORD JOINER (U+2060, invisible and zero width) goes after every ``<`` and backslash and inside every
+``-->``, which no parser then recognises, while the text still reads the same. Braces are written ``\\{``
+and ``\\}`` (with a WORD JOINER after ``\\{``): libass, reading SRT through ffmpeg or mpv, takes any
+``{...}`` for an override block and hides it, whatever is inside, but draws ``\\{`` and ``\\}`` as braces
+(checked by burning through ffmpeg's SRT reader); players with their own SRT reader show the backslash,
+the lesser harm next to losing the text.
 
 ``shift`` and ``concat`` let the merge node build one track for the whole video from per-scene tracks.
 """
@@ -37,8 +41,8 @@ def srt_time(seconds: float) -> str:
 def escape_srt(text: str) -> str:
     """One line of user text, on one line and with no markup any player would act on."""
     text = " ".join(_CONTROLS.sub(" ", text).split())
-    for special in ("{", "<", "\\"):
-        text = text.replace(special, special + WORD_JOINER)
+    text = text.replace("\\", "\\" + WORD_JOINER).replace("<", "<" + WORD_JOINER)
+    text = text.replace("{", "\\{" + WORD_JOINER).replace("}", "\\}")
     return text.replace("-->", "--" + WORD_JOINER + ">")
 
 

@@ -323,7 +323,8 @@ class Merge(NodeType):
     doc = ("Join scenes (stream copy at cuts; crossfade, fade or slide transitions), mix the narration with "
            "ducked music at a loudness target, write SRT, WebVTT and ASS captions.")
     # 6: one AAC encode (no chunks), limiter without fast-math; picture and sound start together,
-    # loudness on target, transitions over held pictures
+    # loudness on target, transitions over held pictures;
+    # the caption files written by the new caption packing
     version = "6"
     params = MergeParams
     inputs = {

@@ -65,7 +65,7 @@ def _aligner(params: AlignParams) -> str:
 class Align(NodeType):
     name = "align"
     doc = "Time the words of a narration you recorded; gives mono audio and word timings, like tts."
-    version = "1"
+    version = "2"
     params = AlignParams
     inputs = {"audio": Port("audio", "The narration recording (any common audio format).")}
     outputs = {

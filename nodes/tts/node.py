@@ -21,7 +21,7 @@ from nodes.tts.engine import Speech, VoiceError
 from nodes.tts.fallback import Choice, NoEngine, choose
 from nodes.tts.kokoro_engine import KokoroOptions
 from nodes.tts.remote_engine import RemoteOptions
-from nodes.tts.sentences import split_sentences
+from nodes.tts.sentences import silent_tail, split_sentences
 from nodes.tts.spoken_text import normalize
 from nodes.tts.weights import WeightsNotFound
 from nodes.tts.word_timing import Span, script_words, tidy
@@ -109,7 +109,7 @@ def _fingerprint(choice: Choice) -> dict[str, str | Path]:
 class TTS(NodeType):
     name = "tts"
     doc = "Speak narration text; gives the audio and every script word with its time span."
-    version = "4"
+    version = "5"
     params = TTSParams
     outputs = {
         "audio": Port("audio", "Mono 16-bit WAV at the voice's sample rate.", suffix=".wav"),
@@ -174,8 +174,9 @@ class TTS(NodeType):
             for i, chunk in enumerate(chunks):
                 if ctx.cancelled.is_set():
                     raise NodeError("cancelled")
+                spoken, tail = silent_tail(chunk)
                 try:
-                    speech = engine.synthesize(chunk)
+                    speech = with_tail(engine.synthesize(spoken), tail)
                 except VoiceError as exc:
                     raise NodeInputError(exc.message, field=exc.field, hint=exc.hint) from exc
                 except Exception as exc:
@@ -200,6 +201,15 @@ def speakable_sentences(text: str, language: str = "en") -> list[str]:
         raise NodeInputError(f"the narration has no words to speak: {_clip(text)!r}", field="text",
                              hint=_EMPTY_HINT)
     return sentences
+
+
+def with_tail(speech: Speech, tail: str) -> Speech:
+    """``speech`` with ``tail`` (emoji shown but not spoken) added to its last word's text."""
+    if not tail or not speech.words:
+        return speech
+    last = speech.words[-1]
+    words = [*speech.words[:-1], last.model_copy(update={"text": f"{last.text} {tail}"})]
+    return Speech(audio=speech.audio, sample_rate=speech.sample_rate, words=words)
 
 
 def _clip(text: str, limit: int = 60) -> str:

@@ -85,3 +85,53 @@ def year(n: int) -> str:
     if low < 10:
         return f"{_below_hundred(high)} oh {_ONES[low]}"
     return f"{_below_hundred(high)} {_below_hundred(low)}"
+
+
+def as_name(text: str) -> str:
+    """A number used as a name, read in pairs: "911" -> "nine eleven", "101" -> "one oh one", "1080" ->
+    "ten eighty", "66" -> "sixty-six" (flights, rooms, models, screen sizes)."""
+    if len(text) <= 2 or len(text) > 4 or text[0] == "0":
+        return digits(text) if text[0] == "0" and len(text) > 1 else cardinal(int(text))
+    if len(text) == 4:
+        return cardinal(int(text)) if text.endswith("000") else year(int(text))
+    head, tail = text[0], text[1:]
+    if tail == "00":
+        return cardinal(int(text))
+    return f"{_ONES[int(head)]} " + (f"oh {_ONES[int(tail[1])]}" if tail[0] == "0" else _below_hundred(int(tail)))
+
+
+_FRACTION_NAMES = {2: ("half", "halves"), 4: ("quarter", "quarters")}
+
+
+def fraction(numerator: int, denominator: int) -> str:
+    """3/4 -> "three quarters", 1/2 -> "one half", 5/8 -> "five eighths"."""
+    one, many = _FRACTION_NAMES.get(denominator, (ordinal(denominator), ordinal(denominator) + "s"))
+    return f"{cardinal(numerator)} {one if numerator == 1 else many}"
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def roman(text: str) -> int | None:
+    """The value of a Roman numeral written the canonical way ("XIV" -> 14), else None ("IIII", "VX")."""
+    if not text or any(ch not in _ROMAN for ch in text):
+        return None
+    total = 0
+    for i, ch in enumerate(text):
+        value = _ROMAN[ch]
+        total += -value if i + 1 < len(text) and _ROMAN[text[i + 1]] > value else value
+    return total if 0 < total < 4000 and to_roman(total) == text else None
+
+
+def to_roman(n: int) -> str:
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        count, n = divmod(n, value)
+        out += letters * count
+    return out
+
+
+def title_case(words: str) -> str:
+    """ "fifty-eight" -> "Fifty-Eight": a number that is part of a name is written like one."""
+    return " ".join("-".join(part[:1].upper() + part[1:] for part in word.split("-")) for word in words.split(" "))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-from nodes.tts.numbers import MAX_DIGITS, cardinal, decimal, digits, ordinal, year
+from nodes.tts.names import read_codes, read_names
+from nodes.tts.numbers import MAX_DIGITS, as_name, cardinal, decimal, digits, fraction, ordinal, year
+from nodes.tts.units import read_units
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
@@ -23,6 +25,11 @@ _SCALE = r"thousand|million|billion|trillion"
 _CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "\u00a3": ("pound", "pounds", "penny", "pence"),
                "\u20ac": ("euro", "euros", "cent", "cents")}
 
+# Magnitude suffixes: "$5m", "\u00a31.2m", "$3bn", "\u00a320k", "$2B", "$1tn".
+_MONEY_SUFFIX = re.compile(rf"([$\u00a3\u20ac])((?:{_NUMBER})(?:\.\d+)?)\s?(k|K|m|M|mn|bn|b|B|tn|T)(?![\w])")
+_SUFFIX_SCALES = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "mn": "million",
+                  "bn": "billion", "b": "billion", "B": "billion", "tn": "trillion", "T": "trillion"}
+_PENCE = re.compile(r"(?<![\w.,])(\d+)p\b")
 _MONEY = re.compile(rf"([$\u00a3\u20ac])({_NUMBER})(?:\.(\d+))?(?:\s+({_SCALE})\b)?(?![\d.,]*\d)")
 _PERCENT = re.compile(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
 _NUMERIC_DATE = re.compile(r"(?<![\w.,/:-])(\d{1,2})/(\d{1,2})/(\d{4})(?![\w]|[.,/:-]\d)")
@@ -30,6 +37,21 @@ _ISO_DATE = re.compile(r"(?<![\w.,/:-])(\d{4})-(\d{2})-(\d{2})(?![\w]|[.,/:-]\d)
 _DAY = r"(0?[1-9]|[12]\d|3[01])"  # a day of the month, never part of a longer number ("March 0.5")
 _MONTH_DAY = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?\b(?![.,:-]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
 _DAY_MONTH = re.compile(rf"(?<![\d.,:])\b{_DAY}(?:st|nd|rd|th)?\s+({_MONTH_NAME})(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
+# Clock times with AM or PM ("7:00 PM", "5pm", "10:45 a.m."), and ranges of them ("9am-5pm", "9-5pm").
+_AM_PM = r"\s?([AaPp])\.?\s?[Mm](\.?)(?![\w])"
+_AM_PM_TIME = re.compile(rf"(?<![\w.,:])(\d{{1,2}})(?::(\d{{2}}))?{_AM_PM}")
+_AM_PM_RANGE = re.compile(r"(?<![\w.,:])(\d{1,2}(?::\d{2})?(?:\s?[AaPp]\.?\s?[Mm]\.?)?)\s?[-\u2013]\s?"
+                          r"(?=\d{1,2}(?::\d{2})?\s?[AaPp]\.?\s?[Mm]\b)")
+# Slashes between numbers: idioms ("24/7"), fractions ("3/4", "1 1/2") and scores ("9/10").
+_IDIOMS = {"24/7": "twenty-four seven", "9/11": "nine eleven", "50/50": "fifty-fifty", "20/20": "twenty-twenty",
+           "7/11": "seven eleven", "4/20": "four twenty", "60/40": "sixty-forty"}
+_SLASHED = re.compile(r"(?<![\w.,/:-])(?:(\d{1,2}) )?(\d{1,3})/(\d{1,3})(?![\w]|[.,/:-]\d)(?=( of\b)?)")
+_RATIO = re.compile(r"(?<![^\s(])(\d+):(\d)(?!\d|[.,:]\d)")
+_FEET_INCHES = re.compile(r"(?<![\w.])(\d{1,2})['\u2032\u2019](\d{1,2})(?:\"|\u2033|''|\u201d)")
+_PLUS = re.compile(r"(?<=\d)\+(?=\s|$|[.,;:!?)])")
+_TIMES = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)x(?![\w])")
+_BY = re.compile(r"(?<![\w.])(\d{1,4}) ?[x\u00d7] ?(\d{1,4})(?![\w]|[.,]\d)")
+_EARLY_YEAR = re.compile(r"\b((?:[Ii]n|[Ss]ince|[Uu]ntil|AD|[Yy]ear)\s+)(1[01]\d\d)(?!\d|[.,-]\d)")
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 # Ranges are read with "to": times ("5:30-6:00"), days of a month ("March 3-5"), numbers ("5-10 minutes",
 # "pages 10–20", "5-10%"), years ("1990-2000", "2019-21"), ordinals ("21st-22nd") and decades ("1980s-90s").
@@ -49,7 +71,7 @@ _MONEY_RANGE = re.compile(rf"([$\u00a3\u20ac])((?:{_NUMBER})(?:\.\d+)?){_DASH}[$
 _ORDINAL = re.compile(rf"\b(\d{{1,{MAX_DIGITS}}})(?:st|nd|rd|th)\b")
 _DECADE = re.compile(r"['\u2019]?\b(\d{1,3})0s\b")  # 1990s, 90s, '90s
 _YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
-_PLAIN_NUMBER = re.compile(rf"(?<![\w.-])(-?)({_NUMBER})(\.\d+)?(?![\w]|[.,]\d)")
+_PLAIN_NUMBER = re.compile(rf"(?:(?<![\w.-])|(?<=[a-z]-))(-?)({_NUMBER})(\.\d+)?(?![\w]|[.,]\d)")
 _AMPERSAND = re.compile(r"(?<=\s)&(?=\s)")
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 # Numbers listed with commas and no spaces ("10,20", "1,2,3") that make no single number: each is read on
@@ -58,11 +80,7 @@ _NUMBER_LIST = re.compile(r"(?<![\w.,/-])\d+(?:,\d+)+(?![\w]|[.,/-]\d)")
 _ONE_NUMBER = re.compile(_NUMBER)
 _DIGIT_RUN = re.compile(r"\d+")
 
-# Abbreviations read as words. Titles only before a capitalised name, so "Dr." at a street's end stays.
-_TITLES = {"Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Prof": "Professor", "St": "Saint",
-           "Gen": "General", "Capt": "Captain", "Sgt": "Sergeant", "Rev": "Reverend", "Gov": "Governor",
-           "Sen": "Senator", "Rep": "Representative"}
-_TITLE = re.compile(r"\b(" + "|".join(_TITLES) + r")\.(?=\s+[A-Z])")
+# Abbreviations read as words.
 _ABBREVIATIONS = [
     (re.compile(r"\be\.g\.,?"), "for example,"),
     (re.compile(r"\bi\.e\.,?"), "that is,"),
@@ -71,8 +89,6 @@ _ABBREVIATIONS = [
     (re.compile(r"\betc\.?"), "et cetera"),
     (re.compile(r"\bapprox\.(?=\s)"), "approximately"),
     (re.compile(r"\bNo\.(?=\s*\d)"), "number"),
-    (re.compile(r"\b(\d+(?:\.\d+)?)\s?km\b"), r"\1 kilometres"),
-    (re.compile(r"\b(\d+(?:\.\d+)?)\s?kg\b"), r"\1 kilograms"),
 ]
 
 
@@ -87,10 +103,47 @@ def _date(month: str, day: str, year_text: str | None) -> str:
 
 
 def _numeric_date(m: re.Match[str]) -> str:
+    """3/14/2024 is March; 25/12/2024 can only be day first (the twenty-fifth of December)."""
     month, day = int(m.group(1)), int(m.group(2))
+    if 12 < month <= 31 and 1 <= day <= 12:
+        return f"the {ordinal(month)} of {_MONTHS[day - 1]} {year(int(m.group(3)))}"
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return m.group(0)
     return _date(_MONTHS[month - 1], m.group(2), m.group(3))
+
+
+def _sentence_stop(m: re.Match[str], stop: str) -> str:
+    """A full stop taken with an abbreviation that also ends the sentence (the text ends, or a capital
+    follows) is given back."""
+    rest = m.string[m.end():]
+    return "." if stop and (not rest.strip() or (rest[:1].isspace() and rest.lstrip()[:1].isupper())) else ""
+
+
+def _am_pm(m: re.Match[str]) -> str:
+    hours, minutes = int(m.group(1)), m.group(2)
+    if hours > 23 or (minutes is not None and int(minutes) > 59):
+        return m.group(0)
+    spoken = cardinal(hours)
+    if minutes is not None and int(minutes):
+        spoken += f" oh {cardinal(int(minutes))}" if int(minutes) < 10 else f" {cardinal(int(minutes))}"
+    return f"{spoken} {m.group(3).upper()}M" + _sentence_stop(m, m.group(4))
+
+
+def _slashed(m: re.Match[str]) -> str:
+    whole, top, bottom = m.group(1), int(m.group(2)), int(m.group(3))
+    idiom = _IDIOMS.get(f"{m.group(2)}/{m.group(3)}")
+    if idiom and not whole:
+        return idiom
+    if whole and 0 < top < bottom <= 100:
+        part = {2: "a half", 4: "a quarter"}.get(bottom) if top == 1 else None
+        return f"{cardinal(int(whole))} and {part or fraction(top, bottom)}"
+    if whole:
+        return m.group(0)
+    if bottom in (5, 10, 100) and not m.group(4) and top <= bottom:
+        return f"{cardinal(top)} out of {cardinal(bottom)}"  # a score: "9/10", "4/5 stars"
+    if 0 < top < bottom <= 100:
+        return fraction(top, bottom)
+    return m.group(0)
 
 
 def _iso_date(m: re.Match[str]) -> str:
@@ -177,12 +230,24 @@ def _number_list(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """The spoken form of ``text``; spaces tidied, newlines kept (a blank line is a paragraph break)."""
-    text = _TITLE.sub(lambda m: _TITLES[m.group(1)], text)
+    text = read_names(text)
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)
+    text = _MONEY_SUFFIX.sub(lambda m: f"{m.group(1)}{m.group(2)} {_SUFFIX_SCALES[m.group(3)]}", text)
+    text = _PENCE.sub(lambda m: f"{m.group(1)} {'penny' if m.group(1) == '1' else 'pence'}", text)
     text = _MONEY_RANGE.sub(r"\1\2 to \1", text)
     text = _MONEY.sub(_money, text)
+    text = read_units(text)
+    text = read_codes(text)
+    text = _AM_PM_RANGE.sub(r"\1 to ", text)
+    text = _AM_PM_TIME.sub(_am_pm, text)
     text = _NUMERIC_DATE.sub(_numeric_date, text)
+    text = _SLASHED.sub(_slashed, text)
+    text = _FEET_INCHES.sub(r"\1 foot \2", text)
+    text = _RATIO.sub(r"\1 to \2", text)
+    text = _PLUS.sub(" plus", text)
+    text = _TIMES.sub(r"\1 times", text)
+    text = _BY.sub(lambda m: f"{as_name(m.group(1))} by {as_name(m.group(2))}", text)
     text = _ISO_DATE.sub(_iso_date, text)
     text = _MONTH_DAY_RANGE.sub(_month_day_range, text)
     text = _MONTH_DAY.sub(lambda m: _date(_month(m.group(1)), m.group(2), m.group(3)), text)
@@ -197,6 +262,7 @@ def normalize(text: str) -> str:
     text = _ORDINAL.sub(lambda m: ordinal(int(m.group(1))), text)
     text = _NUMBER_LIST.sub(_number_list, text)
     text = _DECADE.sub(_decade, text)
+    text = _EARLY_YEAR.sub(lambda m: m.group(1) + year(int(m.group(2))), text)
     text = _YEAR.sub(lambda m: year(int(m.group(1))), text)
     text = _PLAIN_NUMBER.sub(_plain_number, text)
     text = _AMPERSAND.sub("and", text)

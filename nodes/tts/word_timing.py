@@ -13,8 +13,12 @@ from nodes.formats import Word
 
 Span = tuple[float, float]
 
-# Words joined by a dash with no spaces ("teams\u2014engineers") are two words, said and captioned apart.
-_AFTER_DASH = re.compile(r"(?<=[\u2014\u2013])(?=\w)")
+# Words joined by a dash with no spaces ("teams\u2014engineers") are two words, said and captioned apart; so
+# are the clauses of text written without spaces (Chinese, Japanese), so that timings shared out by size
+# spread them over the whole recording rather than placing one long "word".
+_OPENING = frozenset("([{\u00ab\u2039\u201c\u2018\u201e\u201a\u00bf\u00a1\u300c\u300e\uff08\u3010\u3014\u300a\u3008")
+_OPENING_TIGHT = _OPENING - {"\u00ab", "\u2039"}  # French guillemets keep their space: "« bien »"
+_AFTER_DASH = re.compile(r"(?<=[\u2014\u2013])(?=\w)|(?<=[\u3002\uff01\uff1f\u3001\uff0c\uff1b\uff1a])(?=\w)")
 
 
 def is_punctuation(token: str) -> bool:
@@ -22,22 +26,27 @@ def is_punctuation(token: str) -> bool:
 
 
 def script_words(text: str) -> list[str]:
-    """The words of ``text`` with their punctuation attached ("Wait \u2014 what?" -> ["Wait\u2014", "what?"]).
+    """The words of ``text`` with their punctuation attached ("Wait \u2014 what?" -> ["Wait \u2014", "what?"]).
 
-    Splitting joins nothing back: ``" ".join(script_words(t))`` differs from ``t`` only in spacing.
+    A token without letters or digits joins the word before it, or the word after it when it opens
+    (``«`` ``(`` ``¿``) or nothing comes before, keeping the space it was written with, so a lone "-" or
+    "#", French "Bonjour !" and an emoji show as written. ``" ".join(script_words(t))`` differs from ``t``
+    only in spacing.
     """
     words: list[str] = []
     leading = ""
-    for token in (t for chunk in text.split() for t in _AFTER_DASH.split(chunk)):
-        if not is_punctuation(token):
-            words.append(leading + token)
-            leading = ""
-        elif words:
-            words[-1] += token
-        else:
-            leading += token
+    for chunk in text.split():
+        for k, token in enumerate(_AFTER_DASH.split(chunk)):
+            space = " " if k == 0 else ""
+            if not is_punctuation(token):
+                words.append(leading + token)
+                leading = ""
+            elif words and not leading and not set(token) <= _OPENING:
+                words[-1] += space + token
+            else:
+                leading += token + (" " if k == 0 and not set(token) <= _OPENING_TIGHT else "")
     if leading and words:
-        words[-1] += leading
+        words[-1] += " " + leading.rstrip()
     return words
 
 

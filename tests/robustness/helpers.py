@@ -27,7 +27,7 @@ from pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "recipes" / "assets"
-WORD_JOINER = "\u2060"  # the SRT writer puts it after { < and \ so players show them literally
+WORD_JOINER = "\u2060"  # the SRT writer puts it after \{ < and \ so players show them literally
 SMALL = {"size": "160x288", "fps": 10}
 
 
@@ -140,10 +140,11 @@ def assert_refused(outcome: Outcome, recipe: Path, line: int | None, *phrases: s
 
 
 def srt_text(path: Path) -> str:
-    """All cue text of an SRT file on one line, the invisible word joiners removed."""
+    """All cue text of an SRT file on one line as libass shows it: the invisible word joiners removed and
+    the escaped braces (``\\{`` ``\\}``) drawn as braces."""
     blocks = re.split(r"\n\s*\n", path.read_text(encoding="utf-8").strip())
     texts = [" ".join(block.splitlines()[2:]) for block in blocks if len(block.splitlines()) >= 3]
-    return " ".join(texts).replace(WORD_JOINER, "")
+    return " ".join(texts).replace(WORD_JOINER, "").replace("\\{", "{").replace("\\}", "}")
 
 
 def ass_user_text_has_no_override(path: Path) -> bool:

@@ -106,7 +106,10 @@ def timings(draw: st.DrawFn) -> WordTimings:
 def test_packer_invariants(words, max_chars, lines, min_duration, language):
     track = pack(words, max_chars=max_chars, lines=lines, min_duration=min_duration, language=language)
     segments = track.segments
-    squeeze = "".join  # the packers may add or drop spaces between pieces, never characters
+
+    def squeeze(texts):  # the packers may add or drop spaces between pieces, never characters
+        return "".join("".join(t.split()) for t in texts)
+
     assert squeeze(w.text for s in segments for w in s.words) == squeeze(w.text for w in words.words)
     shown = "".join("".join(line.split()) for s in segments for line in s.lines)
     assert shown == squeeze(w.text for w in words.words)
@@ -187,6 +190,21 @@ number_token = st.one_of(
     st.lists(st.integers(0, 99999), min_size=3, max_size=5).map(lambda ns: "-".join(map(str, ns))),
     st.tuples(st.integers(1, 28), st.integers(1, 28)).map(lambda t: f"March {t[0]}-{t[1]}"),
     st.tuples(st.integers(0, 23), st.integers(0, 23)).map(lambda t: f"{t[0]}:00-{t[1]}:30"),
+    # money with magnitudes, AM/PM, fractions and dates with slashes, units, multipliers, numerals, codes
+    st.tuples(st.sampled_from("$\u00a3\u20ac"), st.integers(0, 999), st.sampled_from(["", ".5"]),
+              st.sampled_from(["k", "K", "m", "M", "bn", "B", "tn"])).map(lambda t: "".join(map(str, t))),
+    st.tuples(st.integers(1, 12), st.sampled_from(["", ":00", ":05", ":30"]), st.sampled_from(["", " "]),
+              st.sampled_from(["am", "pm", "AM", "PM", "a.m.", "p.m."])).map(lambda t: "".join(map(str, t))),
+    st.tuples(st.integers(0, 99), st.integers(0, 999)).map(lambda t: f"{t[0]}/{t[1]}"),
+    st.tuples(st.integers(1, 31), st.integers(1, 12), st.integers(1000, 2999)).map(
+        lambda t: f"{t[0]}/{t[1]}/{t[2]}"),
+    st.tuples(st.integers(0, 10**4), st.sampled_from(["", " "]),
+              st.sampled_from(["GHz", "km", "kg", "mi", "mph", "\u00b0F", "\u00b0C", "\u00b0", "GB", "mAh", "km/h",
+                               "W", "V", "L", "g"])).map(lambda t: "".join(map(str, t))),
+    st.tuples(st.integers(0, 99), st.sampled_from(["x", ".5x", "x4", "x1080"])).map(lambda t: f"{t[0]}{t[1]}"),
+    st.sampled_from(["World War II", "Henry VIII", "Chapter XIV", "Super Bowl LVIII", "Python 3.12", "v2.0.1",
+                     "#1", "#2024Goals", "call 911", "Porsche 911", "COVID-19", "4K", "MP3", "24/7", "9/11",
+                     "1 1/2", "6'2\"", "16:9", "10+", "St. Louis", "Main St.", "50p", "Room 101", "PIN 1234"]),
 )
 word_token = st.sampled_from(["the", "river", "Dr.", "cost", "on", "at", "and", "&", "e.g.", "March", "about"])
 script = st.lists(st.one_of(number_token, word_token), min_size=1, max_size=12).map(" ".join)

@@ -21,10 +21,11 @@ from nodes.captions.ass import (
     burn_filter,
     escape_text,
     highlight_spans,
+    line_width,
     word_runs,
     write_ass,
 )
-from nodes.captions.font import fonts_dir
+from nodes.captions.font import fonts_dir, resolve_font
 from nodes.formats import CaptionTrack, Segment, Word
 
 W, H = 320, 180
@@ -140,15 +141,37 @@ def test_uppercase_and_empty_lines(tmp_path: Path) -> None:
     assert dialogues(path) == [f"Dialogue: 0,0:00:00.00,0:00:01.00,Default,,0,0,0,,SHOUT \\{WORD_JOINER}N"]
 
 
-def test_over_wide_line_gets_a_smaller_size_for_that_event_only(tmp_path: Path) -> None:
+def test_one_size_for_every_caption_long_words_wrap_instead(tmp_path: Path) -> None:
+    """A line wider than the safe width is wrapped (at hyphens, else between letters with a hyphen added),
+    never drawn smaller: every caption keeps the style's size (a long word used to shrink to a third)."""
     path = tmp_path / "a.ass"
-    track = CaptionTrack(duration=3, segments=[Segment(start=0, end=1, lines=["short"]),
-                                               Segment(start=1, end=2, lines=["x" * 60])])
+    track = CaptionTrack(duration=4, segments=[
+        Segment(start=0, end=1, lines=["short"]),
+        Segment(start=1, end=2, lines=["x" * 60]),
+        Segment(start=2, end=3, lines=["state-of-the-art-and-beyond-anything-known"]),
+        Segment(start=3, end=4, lines=["日本語" * 12])])
     write_ass(track, path, CaptionStyle(font_size=20), W, H)
-    short, wide = dialogues(path)
-    assert "\\fs" not in short
-    size = int(wide.split("{\\fs")[1].split("}")[0])
-    assert 4 <= size < 20
+    events = [line.split(",,", 1)[1].split(",", 4)[-1] for line in dialogues(path)]
+    assert not any("\\fs" in event for event in events)
+    short, xs, hyphens, cjk = (event.split("\\N") for event in events)
+    assert short == ["short"]
+    assert len(xs) > 1 and all(line.endswith("-") for line in xs[:-1]) and "".join(xs).replace("-", "") == "x" * 60
+    assert len(hyphens) > 1 and "".join(hyphens) == "state-of-the-art-and-beyond-anything-known"
+    assert all(line.endswith("-") for line in hyphens[:-1])  # cut after its own hyphens only
+    assert len(cjk) > 1 and "".join(cjk) == "日本語" * 12  # no hyphen added between CJK characters
+    measure = line_width(resolve_font("DejaVu Sans", True), 20)
+    available = W - 2 * round(W * 0.08) - 2 * round(20 / 16, 1)
+    assert all(measure(line) <= available for event in (xs, hyphens, cjk) for line in event)
+
+
+def test_wrapped_long_word_is_drawn_at_the_same_size(tmp_path: Path) -> None:
+    def x_height(lines: list[str]) -> int:
+        frame = burn(tmp_path, lines)
+        rows = np.flatnonzero((frame > 128).any(axis=1))
+        first_line = rows[: np.argmax(np.diff(rows) > 1) + 1] if (np.diff(rows) > 1).any() else rows
+        return int(first_line[-1] - first_line[0])
+
+    assert abs(x_height(["xxxx"]) - x_height(["x" * 80])) <= 1
 
 
 # --- real burn-ins with the static ffmpeg and libass ---------------------------------------------------------
@@ -389,3 +412,70 @@ def test_burned_hostile_text_in_highlight_mode_stays_in_place(tmp_path: Path) ->
         assert rows.size and rows.min() > H // 2, at  # not moved to the top by \an8, one line, no \fs80
         assert rows.max() - rows.min() < 30, at
         assert yellow_columns(frame).size, at
+
+
+# --- right-to-left lines -----------------------------------------------------------------------------------
+
+
+def _profile(frame: np.ndarray) -> np.ndarray:
+    return (frame > 128).sum(axis=0).astype(np.float64)
+
+
+@pytest.mark.parametrize("highlight", [None, YELLOW])
+def test_right_to_left_line_ends_on_the_left(tmp_path: Path, highlight: str | None) -> None:
+    """A Hebrew or Arabic line's final punctuation is drawn at its left end (libass's default base direction
+    is left to right, which put "!!!" on the right of the words)."""
+    words_only = "שלום עולם"
+    style = CaptionStyle(font_size=20, highlight=highlight)
+    track = CaptionTrack(duration=2, segments=[Segment(
+        start=0, end=2, lines=[words_only + "!!!!"],
+        words=[Word(text="שלום", start=0, end=1), Word(text="עולם!!!!", start=1, end=2)])])
+    ass = tmp_path / "rtl.ass"
+    write_ass(track, ass, style, W, H)
+    argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
+            "-f", "lavfi", "-i", f"color=c=black:s={W}x{H}:d=1", "-vf", burn_filter(ass, fonts_dir()),
+            "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    result = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0
+    frame = np.frombuffer(result.stdout, np.uint8).reshape(H, W).astype(np.int16)
+    alone = burn(tmp_path, [words_only])
+    _, _, left, right = ink(frame)
+    _, _, a_left, a_right = ink(alone)
+    width = a_right - a_left + 1
+    words = _profile(alone)[a_left:a_right + 1]
+    with_marks = _profile(frame)
+    at_right = np.abs(with_marks[right + 1 - width:right + 1] - words).sum()
+    at_left = np.abs(with_marks[left:left + width] - words).sum()
+    assert at_right < at_left  # the words are at the right end, so the marks are on the left
+
+
+@pytest.mark.parametrize("highlight", [None, YELLOW])
+def test_line_boxes_never_overlap_into_darker_bands(tmp_path: Path, highlight: str | None) -> None:
+    """Half-transparent `box: line` boxes over white: every box pixel is the same grey. Where the boxes of two
+    lines, or of two words in karaoke mode, overlapped, the box was drawn twice (dark bands)."""
+    words = [Word(text=t, start=0.3 * i, end=0.3 * i + 0.3) for i, t in enumerate(["Box", "me", "two", "lines"])]
+    track = CaptionTrack(duration=2, segments=[Segment(start=0, end=2, lines=["Box me", "two lines"], words=words)])
+    style = CaptionStyle(font_size=20, box="line", box_colour="#000000", box_opacity=0.5, highlight=highlight)
+    ass = tmp_path / "box.ass"
+    write_ass(track, ass, style, W, H)
+    for at in (0.1, 0.7):
+        argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
+                "-f", "lavfi", "-i", f"color=c=white:s={W}x{H}:d=2", "-vf", burn_filter(ass, fonts_dir()),
+                "-ss", f"{at}", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+        result = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+        assert result.returncode == 0
+        frame = np.frombuffer(result.stdout, np.uint8).reshape(H, W).astype(np.int16)
+        box = frame < 250
+        assert box.sum() > 1500  # both lines have their box
+        assert frame.min() >= 115, (at, np.unique(frame[box], return_counts=True))  # never drawn twice
+        rows = np.flatnonzero(box.any(axis=1))
+        assert rows.max() - rows.min() + 1 == box.any(axis=1).sum()  # one block of rows: the boxes touch
+
+
+def test_rewrapped_lines_keep_phrases() -> None:
+    from nodes.captions.wrap import fit_lines
+
+    lines = fit_lines(["And the harbour, where", "the day begins"], len, 16)
+    assert " ".join(lines) == "And the harbour, where the day begins"
+    assert all(len(line) <= 16 for line in lines)
+    assert not any(line.split()[-1].lower() in {"the", "and", "a", "of"} for line in lines[:-1]), lines

@@ -46,8 +46,19 @@ def test_invalid_language_codes(code: str) -> None:
 def test_explicit_language_picks_the_packer() -> None:
     assert packing_mode("en", timed("日本")) == "words"
     assert packing_mode("en-GB", timed("a")) == "words"
-    for code in ("ja", "zh-CN", "th", "de", "es", "ko"):
+    for code in ("ja", "zh-CN", "th", "ko"):
         assert packing_mode(code, timed("a")) == "sentences"
+
+
+def test_word_level_captions_for_every_spaced_language_timed_word_by_word() -> None:
+    """An engine that times every word (Piper in any language, Kokoro) gets word-level captions in Spanish,
+    German, French... (they were sentence-level for every language but English); phrase timings, and
+    scripts without spaces, stay sentence-level."""
+    for code in ("de", "es", "fr", "pt-BR", "ar"):
+        assert packing_mode(code, timed("Buenos", "días.", "La", "ciudad")) == "words", code
+        assert packing_mode(code, timed("Buenos días. La ciudad")) == "sentences", code
+    assert packing_mode("fr", timed("Bonjour !", "Ça", "va ?")) == "words"  # a spaced "!" is no phrase
+    assert packing_mode("auto", timed("What", "a", "day! \U0001F600")) == "words"
 
 
 def test_auto_detects_cjk_thai_and_hangul_and_phrase_timings() -> None:

@@ -20,7 +20,7 @@ def make_ctx(tmp_path: Path, warnings: list[str]) -> RunContext:
 
 def test_declaration() -> None:
     node = Captions()
-    assert node.name == "captions" and node.version == "3"
+    assert node.name == "captions" and node.version == "4"
     assert node.inputs["words"].kind == "words"
     assert (node.outputs["captions"].kind, node.outputs["captions"].suffix) == ("captions", ".json")
     assert (node.outputs["srt"].kind, node.outputs["srt"].suffix) == ("subtitles", ".srt")
@@ -44,7 +44,7 @@ def test_run_writes_track_and_srt(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, warnings)
     Captions().run(ctx, CaptionsParams(max_chars=16), {"words": source})
     track = CaptionTrack.load(ctx.output("captions"))
-    assert [s.lines for s in track.segments] == [["Every city has a", "sound at dawn."]]
+    assert [s.lines for s in track.segments] == [["Every city has", "a sound at dawn."]]
     assert ctx.output("srt").read_text(encoding="utf-8").startswith("1\n00:00:00,000 --> 00:00:03,")
     assert warnings == []
 

@@ -40,7 +40,8 @@ def test_packs_lines_and_captions_greedily() -> None:
     texts = "one two three four five six seven eight nine ten eleven twelve".split()
     track = segment_words(timed(texts), max_chars=10, lines=2)
     assert [s.lines for s in track.segments] == [
-        ["one two", "three four"], ["five six", "seven"], ["eight nine", "ten eleven"], ["twelve"]]
+        ["one two", "three four"], ["five six", "seven"], ["eight nine", "ten"], ["eleven", "twelve"]]
+    # (a last caption of one word takes the word before it: no orphan)
     check_invariants(timed(texts), track, 10, 2)
 
 
@@ -79,7 +80,7 @@ def test_whitespace_inside_words_is_collapsed_and_blank_words_kept() -> None:
 def test_sentence_end_closes_a_caption_that_is_half_full() -> None:
     texts = ["This", "sentence", "is", "long", "enough.", "Next", "one."]
     track = segment_words(timed(texts), max_chars=20, lines=2)
-    assert [s.lines for s in track.segments] == [["This sentence is", "long enough."], ["Next one."]]
+    assert [s.lines for s in track.segments] == [["This sentence", "is long enough."], ["Next one."]]
     short = segment_words(timed(["Hi.", "There", "you", "are."]), max_chars=20, lines=2)
     assert [s.lines for s in short.segments] == [["Hi. There you are."]]
 
@@ -178,3 +179,32 @@ def test_packer_invariants_hold_for_any_ordered_words(timings: WordTimings, max_
 @given(word_timings(sane=False), st.integers(1, 40), st.integers(1, 5))
 def test_packer_invariants_hold_for_disordered_times(timings: WordTimings, max_chars: int, lines: int) -> None:
     check_invariants(timings, segment_words(timings, max_chars=max_chars, lines=lines), max_chars, lines)
+
+
+FUNCTION_WORDS = {"the", "a", "an", "of", "on", "in", "to", "at", "and", "or", "for", "with", "by", "from", "my",
+                  "your", "his", "her", "its", "our", "their"}
+
+
+def test_no_one_word_orphan_after_a_function_word() -> None:
+    """ "The boat drifted slowly on the" / "water." kept the phrase apart and left a one-word caption: the
+    phrase moves over whole ("on the water.")."""
+    texts = ["The", "boat", "drifted", "slowly", "on", "the", "water.", "Then", "it", "stopped."]
+    timings = timed(texts)
+    track = segment_words(timings, max_chars=16, lines=2)
+    check_invariants(timings, track, 16, 2)
+    captions = [" ".join(s.lines) for s in track.segments]
+    assert "on the water." in captions[1], captions
+    for segment in track.segments:
+        assert len([w for w in segment.words if w.text.strip()]) > 1, captions
+        for line in segment.lines:
+            assert line.split()[-1].lower() not in FUNCTION_WORDS, captions
+
+
+def test_lines_do_not_end_on_a_function_word_when_the_next_line_has_room() -> None:
+    texts = ["We", "walked", "along", "the", "river", "to", "the", "old", "mill", "and", "back"]
+    timings = timed(texts)
+    track = segment_words(timings, max_chars=20, lines=2)
+    check_invariants(timings, track, 20, 2)
+    for segment in track.segments:
+        for line in segment.lines[:-1]:
+            assert line.split()[-1].lower() not in FUNCTION_WORDS, [s.lines for s in track.segments]

@@ -28,11 +28,11 @@ def check_invariants(timings: WordTimings, track: CaptionTrack, max_chars: int, 
     script = "".join(visible(w.text) for w in timings.words)
     # Every character of the script exactly once, in order: on screen and in the timed pieces.
     assert "".join(visible(line) for s in segs for line in s.lines) == script
-    assert "".join(w.text for s in segs for w in s.words) == script
+    assert "".join(visible(w.text) for s in segs for w in s.words) == script
     for s in segs:
         assert 1 <= len(s.lines) <= lines
         assert all(line and line == line.strip() and "  " not in line for line in s.lines)
-        assert "".join(visible(line) for line in s.lines) == "".join(w.text for w in s.words)
+        assert "".join(visible(line) for line in s.lines) == "".join(visible(w.text) for w in s.words)
         assert 0 <= s.start <= s.end
         for line in s.lines:
             assert text_width(line) <= max_chars or len(units(line)) == 1
@@ -170,3 +170,11 @@ def test_sentence_packer_invariants_for_ordered_words(timings: WordTimings, max_
 def test_sentence_packer_invariants_for_disordered_times(timings: WordTimings, max_chars: int,
                                                          lines: int) -> None:
     check_invariants(timings, segment_sentences(timings, max_chars=max_chars, lines=lines), max_chars, lines)
+
+
+def test_spaces_before_stand_alone_punctuation_stay() -> None:
+    words = [Word(text=t, start=i * 0.3, end=i * 0.3 + 0.3)
+             for i, t in enumerate(["Bonjour !", "Ça", "va ?", "Score", "3 -", "2", "#", "1"])]
+    track = segment_sentences(WordTimings(duration=3, words=words), max_chars=40, lines=2)
+    assert [line for s in track.segments for line in s.lines] == [
+        "Bonjour\u00a0!", "Ça va\u00a0?", "Score 3 - 2 # 1"]  # a no-break space: "!" never starts a line

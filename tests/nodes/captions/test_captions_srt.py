@@ -74,3 +74,39 @@ def test_concat_places_scenes_and_cuts_overlaps_from_transitions() -> None:
     assert concat([a], [1.0], duration=10).duration == 10
     with pytest.raises(ValueError):
         concat([a, b], [0.0])
+
+
+def burn_srt(tmp_path: Path, text: str) -> tuple[int, int, int, int] | None:
+    """Burn one cue through ffmpeg's own SRT reader and libass; the bounding box (top, bottom, left, right)
+    of the drawn text, or None when nothing is drawn."""
+    import subprocess
+
+    import imageio_ffmpeg
+    import numpy as np
+
+    from nodes.captions.font import fonts_dir
+    from nodes.media.ffmpeg import escape_filter_value
+
+    path = tmp_path / "c.srt"
+    write_srt(CaptionTrack(duration=2, segments=[Segment(start=0, end=2, lines=[text])]), path)
+    vf = f"subtitles=filename={escape_filter_value(str(path))}:fontsdir={escape_filter_value(str(fonts_dir()))}"
+    argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "lavfi",
+            "-i", "color=c=black:s=320x180:d=1", "-vf", vf, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt",
+            "gray", "-"]
+    result = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    frame = np.frombuffer(result.stdout, np.uint8).reshape(180, 320) > 128
+    rows, cols = np.flatnonzero(frame.any(axis=1)), np.flatnonzero(frame.any(axis=0))
+    return (int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])) if rows.size else None
+
+
+def test_braces_survive_libass_reading_the_srt(tmp_path: Path) -> None:
+    """libass's SRT path (ffmpeg's reader, then libass) hid "{...}" as an override block; the escaped
+    braces and what is between them are drawn, at the bottom."""
+    plain = burn_srt(tmp_path, "X")
+    assert plain is not None
+    for text in ("{X}", "{\\an8}X", "a {b} c"):
+        box = burn_srt(tmp_path, text)
+        assert box is not None, text
+        assert box[0] > 90, text  # still at the bottom: {\an8} did not move it
+        assert box[3] - box[2] > 2 * (plain[3] - plain[2]), text  # more than the X: the braces are drawn

@@ -194,8 +194,8 @@ def test_pan_jitter_is_close_to_an_exact_render(tmp_path: Path) -> None:
     from render_kenburns import photo
 
     from nodes.render.fit import fit_image
-    from nodes.render.frames import YuvSource
     from nodes.render.image import load_image
+    from nodes.render.kenburns_frames import YuvSource
     from nodes.render.node import RenderParams, source_size
 
     width, height, n_frames = 320, 568, 30

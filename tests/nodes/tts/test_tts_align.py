@@ -127,3 +127,22 @@ def test_aeneas_aligns_piper_speech_when_installed(tmp_path: Path) -> None:
     _, _, timings = run_align(tmp_path, source, " ".join(w.text for w in speech.words), aligner="aeneas")
     errors = [abs(a.start - b.start) for a, b in zip(timings.words, speech.words, strict=True)]
     assert np.mean(errors) < 0.25
+
+
+def test_cjk_narration_is_spread_over_all_its_speech() -> None:
+    """Three Chinese sentences spoken as three bursts: each sentence's captions fall in its own burst (the
+    whole text was one script word, so every caption was squeezed into one burst's time)."""
+    from nodes.captions.pack import pack
+    from nodes.tts.word_timing import script_words, tidy
+
+    text = "今天天气很好，阳光明媚。我们一起去公园散步吧！你觉得这个主意怎么样？"
+    audio = bursts([1.0, 1.2, 1.2], gap=0.5)
+    words = script_words(text)
+    duration = len(audio) / RATE
+    timings = WordTimings(duration=duration, words=tidy(words, energy_align(audio, RATE, words), duration))
+    track = pack(timings, max_chars=16, lines=1, language="zh")
+    bursts_at = speech_segments(audio, RATE)
+    assert len(bursts_at) == 3
+    for sentence, (start, end) in zip(("今天", "我们", "你觉得"), bursts_at, strict=True):
+        first = next(s for s in track.segments if s.lines[0].startswith(sentence))
+        assert start - 0.05 <= first.start <= end, (sentence, first, bursts_at)

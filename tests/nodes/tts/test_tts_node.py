@@ -251,3 +251,14 @@ scenes:
     params = load_recipe(project / "r.yaml").steps["scene1.tts"].params
     assert params.kokoro.weights == str((project / "models" / "kokoro").resolve())
     assert params.chatterbox.weights == str((elsewhere / "models" / "x").resolve())
+
+
+def test_emoji_after_a_sentence_is_shown_not_spoken(run_tts: Callable) -> None:
+    """An emoji closing a sentence is kept on its last word (it was split off as a word-less sentence and
+    dropped from every caption), and the voice does not read its name out."""
+    plain, _, _ = run_tts(text="What a day!")
+    _, _, timings = run_tts(text="What a day! \U0001F600 Then we rest. \U0001F44B")
+    texts = [w.text for w in timings.words]
+    assert texts == ["What", "a", "day! \U0001F600", "Then", "we", "rest. \U0001F44B"]
+    first_sentence = timings.words[2].end
+    assert first_sentence < len(plain) / 22050 + 0.1  # no "grinning face" read out

@@ -43,7 +43,7 @@ def test_run_on_sentences_are_cut_at_clauses_then_spaces() -> None:
 
 
 def test_punctuation_is_attached_never_a_word() -> None:
-    assert script_words('Wait \u2014 what? " Quoted " ... end') == ["Wait\u2014", "what?\"", "Quoted\"...", "end"]
+    assert script_words('Wait \u2014 what? " Quoted " ... end') == ["Wait \u2014", "what? \"", "Quoted \" ...", "end"]
     assert script_words("\u201c Hello, world!") == ["\u201cHello,", "world!"]
     assert script_words("... !") == []
     assert script_words("teams\u2014engineers, pilots") == ["teams\u2014", "engineers,", "pilots"]
@@ -73,7 +73,7 @@ def test_normalise_numbers_dates_and_times() -> None:
     assert normalize("In 1984, 2005 and 2010 there were 12 cats.") == \
         "In nineteen eighty-four, two thousand five and twenty ten there were twelve cats."
     assert normalize("pi is 3.14") == "pi is three point one four"
-    assert normalize("Version 2.0.1 and R2-D2") == "Version 2.0.1 and R2-D2"  # not numbers to read out
+    assert normalize("Version 2.0.1 and R2-D2") == "Version two point oh point one and R2-D2"  # a name stays
 
 
 def test_normalise_ranges_and_phone_numbers() -> None:
@@ -97,13 +97,13 @@ def test_normalise_ranges_and_phone_numbers() -> None:
         "The twenty-first to twenty-second floors, the nineteen eighties to nineteen nineties, the nineteen " \
         "eighties to nineties, in the nineties and the two thousands."
     assert normalize("COVID-19, R2-D2, a 3-2 win, 10 - 5 and 2024-03-15.") == \
-        "COVID-19, R2-D2, a three to two win, ten - five and March fifteenth, twenty twenty-four."
+        "COVID nineteen, R2-D2, a three to two win, ten - five and March fifteenth, twenty twenty-four."
 
 
 def test_normalise_abbreviations() -> None:
     assert normalize("Dr. Smith met Mr. Jones and Mrs. Lee in St. Louis.") == \
         "Doctor Smith met Mister Jones and Missus Lee in Saint Louis."
-    assert normalize("It is on Elm St. near the park.") == "It is on Elm St. near the park."
+    assert normalize("It is on Elm St. near the park.") == "It is on Elm Street near the park."
     assert normalize("Fruit, e.g. apples, etc. Then No. 7 vs. No. 8.") == \
         "Fruit, for example, apples, et cetera. Then number seven versus number eight."
     assert normalize("It weighs 2.5 kg.") == "It weighs two point five kilograms."
@@ -127,3 +127,31 @@ def test_pack_sentences_keeps_chunks_under_the_limit() -> None:
     assert all(len(c) <= 60 for c in chunks)
     assert " ".join(chunks) == " ".join(sentences)
     assert all(c.endswith((",", ".")) for c in chunks)  # the long sentence is cut after its commas
+
+
+def test_scripts_without_spaces_split_into_sentences_and_chunks() -> None:
+    """Chinese and Japanese full stops end sentences (nupunkt knows only Latin ones), and a sentence with
+    no space longer than the limit is cut at clause marks, then between characters."""
+    assert split_sentences("今天天气很好。我们去公园散步吧！你觉得怎么样？") == [
+        "今天天气很好。", "我们去公园散步吧！", "你觉得怎么样？"]
+    assert split_sentences("「はい。」と彼は言った。") == ["「はい。」と彼は言った。"]
+    long = "長い文章、" * 100
+    pieces = split_sentences(long)
+    assert len(pieces) > 1 and all(len(p) <= MAX_CHARS for p in pieces) and "".join(pieces) == long
+    assert all(p.endswith("、") for p in pieces)
+    endless = "長" * 1000
+    pieces = split_sentences(endless)
+    assert all(len(p) <= MAX_CHARS for p in pieces) and "".join(pieces) == endless
+    assert pack_sentences(["今天天气很好。", "我们去公园散步吧！"], 10) == ["今天天气很好。", "我们去公园散步吧！"]
+    assert script_words("今天天气很好，阳光明媚。我们走吧！") == ["今天天气很好，", "阳光明媚。", "我们走吧！"]
+
+
+def test_stand_alone_symbols_keep_their_spaces() -> None:
+    """A lone "-" or "#" and punctuation written after a space (French "Bonjour !") keep the space they had,
+    so captions show the text as written (they were glued: "3- 2", "and# 1", "Bonjour!")."""
+    assert script_words("Score 3 - 2 and # 1") == ["Score", "3 -", "2", "and #", "1"]
+    assert script_words("Bonjour ! Ça va ? Oui : « bien »") == ["Bonjour !", "Ça", "va ?", "Oui :", "« bien »"]
+    assert script_words("- item one") == ["- item", "one"]
+    assert script_words("Great \U0001F600 day") == ["Great \U0001F600", "day"]
+    assert split_sentences("What a day! \U0001F600 Then more. \U0001F600") == [
+        "What a day! \U0001F600", "Then more. \U0001F600"]
