@@ -20,17 +20,17 @@ FORBIDDEN = re.compile(
     r"scenes?|subtitles?|srt|vtt|piper|kokoro|chatterbox|whisper|ken ?burns|duck(ing)?)(?![A-Za-z])"
     r"|\b(1080|1920|9:16|16:9|4:5)\b", re.IGNORECASE)
 
-# Command-line help written for people (the program's one-line description, --preview, --batch, doctor) and
-# Graphviz's "render" (drawing the DAG), by file and exact text; nothing else.
+# Command-line help written for people (the program's one-line description, --batch, doctor), Graphviz's
+# "render" (drawing the DAG) and YAML's merge key tag, by file and exact text; nothing else.
 ALLOWED = {
     ("cli.py", "Narrated videos from YAML recipes: text-to-speech, captions, Ken Burns motion and music, every "
                "step content-hash cached."),
-    ("cli.py", "small, low-fps, fastest-preset render to <name>.preview.mp4 (cached apart)"),
     ("cli.py", "render one video per row of a CSV or JSONL file; each column is a recipe variable"),
     ("cli.py", "show device, threads, ffmpeg and usable TTS engines"),
     ("cli.py", "write to a file; .svg/.png render through Graphviz"),
     ("cli.py", "render_image"),
     ("draw.py", "render_image"),
+    ("source.py", "tag:yaml.org,2002:merge"),
 }
 
 
