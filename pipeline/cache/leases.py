@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import suppress
 from pathlib import Path
 
 LEASE_DIR = "leases"
@@ -27,8 +28,9 @@ def sweep(cache_root: Path) -> int:
     folder = cache_root / LEASE_DIR
     for lease in folder.glob("run-*.json") if folder.is_dir() else []:
         if not _owner_alive(lease):
-            lease.unlink(missing_ok=True)
-            removed += 1
+            with suppress(OSError):
+                lease.unlink()
+                removed += 1
     return removed
 
 
@@ -67,8 +69,10 @@ class Lease:
         try:
             tmp.write_text(json.dumps(sorted(self.digests)), encoding="utf-8")
             os.replace(tmp, self.path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        except OSError:  # a read-only or full cache: nothing can gc it meanwhile either
+            with suppress(OSError):
+                tmp.unlink()
 
     def release(self) -> None:
-        self.path.unlink(missing_ok=True)
+        with suppress(OSError):  # never written (a read-only cache), or already gone
+            self.path.unlink()

@@ -138,6 +138,8 @@ def test_full_disk_gives_a_clear_error_and_no_corrupt_entry(write_recipe, cache,
     calls = {"n": 0}
 
     def full_disk(src, dst, *args, **kwargs):
+        if "blobs" not in Path(dst).parts:  # leases and journals are renamed too; the blob writes count
+            return real_replace(src, dst, *args, **kwargs)
         calls["n"] += 1
         if calls["n"] == 5:
             raise OSError(errno.ENOSPC, "No space left on device", str(dst))
