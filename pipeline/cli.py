@@ -319,7 +319,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             p.add_argument("--var", action="append", metavar="NAME=VALUE",
                            help="set a recipe variable (overrides the recipe's vars; repeatable)")
             p.add_argument("--preview", action="store_true",
-                           help="the recipe's small, fast preview version, written to outputs of its own (cached apart)")
+                           help="the recipe's small, fast preview, written to outputs of its own (cached apart)")
         p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                        help="keep the traceback of an unexpected error in a log file")
