@@ -188,6 +188,16 @@ class Render(NodeType):
         image = inputs.get("image")
         if isinstance(image, Path) and image.is_file():
             errors.extend(_picture_problems(image, params.max_image_pixels))
+        audio = inputs.get("audio")
+        if params.duration is None and isinstance(audio, Path) and audio.is_file():
+            try:  # a recording used as it is sets the scene's length: over the limit is refused now
+                seconds = narration_format(audio)[1]
+            except NodeInputError as exc:
+                errors.append(exc)
+            else:
+                if seconds > params.max_seconds:
+                    errors.append(NodeInputError(f"the scene would last {seconds:.1f} s, more than the limit of "
+                                                 f"{params.max_seconds:g} s", field="audio", hint=_LENGTH_HINT))
         return errors
 
     def run(self, ctx: RunContext, params: RenderParams, inputs: dict[str, InputValue]) -> None:

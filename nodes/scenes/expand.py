@@ -146,6 +146,8 @@ class _Expander:
             align = _Step(f"{name}.align", "align")
             align.set("audio", scene.audio, (*at, "audio"))
             align.set("text", scene.text, (*at, "text"))
+            if self.recipe.limits.max_scene_seconds is not None:
+                align.set("max_seconds", self.recipe.limits.max_scene_seconds, ("limits", "max_scene_seconds"))
             specs.append(align.spec(at))
             audio_ref, words_ref = f"${{{align.name}.audio}}", f"${{{align.name}.words}}"
         elif scene.audio is not None:
@@ -208,7 +210,7 @@ class _Expander:
         if self.preview:
             render.set("preview", True, at)
         length = self.known_length(scene.duration, scene.audio if scene.text is None else None)
-        if scene.image is not None and length is not None:
+        if scene.image is not None and length is not None and length <= self.scene_limit():
             if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
                     or segment_seconds <= 0:
                 if (segment_origin or at) not in self.bad_segment_settings:  # once, not once per scene
@@ -223,6 +225,14 @@ class _Expander:
                     return specs, render.name, captions_name
         specs.append(render.spec(at))
         return specs, render.name, captions_name
+
+    def scene_limit(self) -> float:
+        """The longest scene the render accepts; a longer one stays one step, which reports it once
+        (as segments, each would report it)."""
+        from nodes.render.node import RenderParams
+
+        limit = self.recipe.limits.max_scene_seconds
+        return float(limit if limit is not None else RenderParams.model_fields["max_seconds"].default)
 
     def known_length(self, duration: float | None, recording: str | None) -> float | None:
         """The scene's length when it is known before anything runs: its ``duration``, or the length of a

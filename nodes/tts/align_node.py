@@ -31,6 +31,8 @@ class AlignParams(Params):
     aligner: Literal["auto", "energy", "aeneas"] = Field(
         default="auto", description="auto: aeneas when installed, else energy (speech/silence + word lengths).")
     language: str = Field(default="eng", description="Language of the recording for aeneas (ISO 639-3).")
+    max_seconds: float = Field(default=600.0, gt=0, description="Refuse recordings longer than this (the "
+                               "scene-length limit, so `validate` refuses what the render would).")
 
 
 SILENCE_PEAK = 10 ** (-60 / 20)  # -60 dBFS: below this nothing is spoken
@@ -94,10 +96,16 @@ class Align(NodeType):
                 errors.append(NodeInputError(f"narration audio not found: {audio}", field="audio",
                                              hint="give the path of the recording"))
             else:
-                try:
-                    _read_recording(audio)  # decoded once here: a corrupt or silent file is refused now
+                try:  # decoded once here: a corrupt, silent or over-long recording is refused now
+                    samples, rate = _read_recording(audio)
                 except NodeInputError as exc:
                     errors.append(exc)
+                else:
+                    if len(samples) / rate > params.max_seconds:
+                        errors.append(NodeInputError(
+                            f"the recording lasts {len(samples) / rate:.1f} s, more than the scene limit of "
+                            f"{params.max_seconds:g} s", field="audio",
+                            hint="shorten the recording, or raise limits: {max_scene_seconds: ...} in the recipe"))
         return errors
 
     def run(self, ctx: RunContext, params: AlignParams, inputs: dict[str, InputValue]) -> None:
