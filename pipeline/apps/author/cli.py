@@ -9,31 +9,15 @@ from __future__ import annotations
 import argparse
 import errno
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import PipelineError
 from pipeline.apps.author.errors import AuthorError
 
 if TYPE_CHECKING:
     from pipeline.apps.author.page import PreviewPage
 
-Command = Callable[[argparse.Namespace], int]
 DEFAULT_PORT = 8765
-
-
-def _guarded(action: Command) -> Command:
-    """Print engine and authoring errors the way ``pipeline`` does and turn them into exit codes."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return action(args)
-        except PipelineError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return exc.exit_code
-
-    return run
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -95,7 +79,7 @@ def register_new(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("--pictures", type=Path, help="a folder of pictures or videos, used in name order")
     p.add_argument("--music", type=Path, help="background music (ducked under the voice)")
     p.add_argument("--size", default="1080x1920", help="9:16, 16:9, 1:1, 4:5 or WIDTHxHEIGHT (default 1080x1920)")
-    p.set_defaults(fn=_guarded(cmd_new))
+    p.set_defaults(fn=cmd_new)
 
 
 def register_watch(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,4 +98,4 @@ def register_watch(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
     p.add_argument("--log-format", choices=["text", "json"], default=argparse.SUPPRESS,
                    help="progress as text or JSON lines")
-    p.set_defaults(fn=_guarded(cmd_watch))
+    p.set_defaults(fn=cmd_watch)

@@ -10,7 +10,6 @@ Registered under the ``pipeline.commands`` entry-point group as ``golden = "pipe
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 from pipeline import (
     EXIT_BAD_INPUT,
     Cache,
-    PipelineError,
     Reporter,
     make_reporter,
     open_cache,
@@ -51,19 +49,6 @@ def _reporter(args: argparse.Namespace) -> Reporter:
 
 
 Command = Callable[[argparse.Namespace], int]
-
-
-def _guarded(action: Command) -> Command:
-    """Print engine and golden errors the way ``pipeline`` does and turn them into exit codes."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return action(args)
-        except PipelineError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return exc.exit_code
-
-    return run
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -113,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="set a recipe variable (overrides the recipe's vars; repeatable)")
         p.add_argument("--cache-dir", default=argparse.SUPPRESS, help="cache folder")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress lines while rendering")
-        p.set_defaults(fn=_guarded(fn))
+        p.set_defaults(fn=fn)
         return p
 
     record = action("record", cmd_record, "render the recipe and store its golden set in <stem>.golden/")

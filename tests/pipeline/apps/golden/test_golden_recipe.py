@@ -7,7 +7,6 @@ again.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +15,6 @@ import pytest
 from PIL import Image
 
 from nodes.media.ffmpeg import run_ffmpeg
-from pipeline.apps.golden.cli import register
 from pipeline.apps.golden.determinism import check_determinism, compare_media
 from tests.pipeline.apps.golden.plugin_env import PLUGIN, stale_blocks
 
@@ -49,11 +47,10 @@ def plugin_args() -> list[str]:
 
 
 def golden_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="pipeline")
-    parser.add_argument("--cache-dir")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.fn(args)
+    """``pipeline ...`` in-process, through the real command line (its errors become exit codes there)."""
+    from pipeline.cli import main
+
+    return main(argv)
 
 
 class Project:
