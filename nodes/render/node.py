@@ -375,9 +375,9 @@ def _parallelism() -> str:
     thread the local executor has (``PIPELINE_THREADS`` caps it), each encoded with x264's fixed threads."""
     from pipeline.device import cpu_threads
 
-    return (f"{cpu_threads()} segments at once (one per CPU thread; PIPELINE_THREADS caps it), "
-            f"x264 {X264_THREADS} threads each (fixed: same bytes everywhere), segments of "
-            f"{SEGMENT_SECONDS:g} s of frames")
+    return (f"scenes, and segments where a recipe asks for them (render: {{segment_seconds: "
+            f"{SEGMENT_SECONDS:g}}}): {cpu_threads()} at once (one per CPU thread; PIPELINE_THREADS caps it), "
+            f"x264 {X264_THREADS} threads each (fixed: same bytes everywhere)")
 
 
 def _warn_missing_glyphs(ctx: RunContext, track: CaptionTrack, style: CaptionStyle, family: str,

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from nodes.media.filters import frames_for
-from nodes.render.segments import SEGMENT_SECONDS, segment_length, segment_ranges
+from nodes.render.segments import segment_length, segment_ranges
 from nodes.scenes.model import SceneRecipe
 from pipeline.form import (
     STEP_NAME_CHARS,
@@ -173,7 +173,9 @@ class _Expander:
         render = _Step(f"{name}.render", "render")
         render_settings, render_origins = _cascade("render", [(self.recipe.render, ("render",)),
                                                               (scene.render, (*at, "render"))])
-        segment_seconds = render_settings.pop("segment_seconds", SEGMENT_SECONDS)
+        # segments are asked for (render: {segment_seconds: 2}): on few cores one render step is faster
+        # (bench/scale.py: 1.24x its time on 2 cores), and the bytes must not depend on the machine
+        segment_seconds = render_settings.pop("segment_seconds", None)
         segment_origin = render_origins.pop(("render", "segment_seconds"), None)
         render.fields.update(render_settings)
         render.origins.update(_spread(render_origins, "render"))
@@ -210,7 +212,8 @@ class _Expander:
         if self.preview:
             render.set("preview", True, at)
         length = self.known_length(scene.duration, scene.audio if scene.text is None else None)
-        if scene.image is not None and length is not None and length <= self.scene_limit():
+        if segment_seconds is not None and scene.image is not None and length is not None \
+                and length <= self.scene_limit():
             if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
                     or segment_seconds <= 0:
                 if (segment_origin or at) not in self.bad_segment_settings:  # once, not once per scene

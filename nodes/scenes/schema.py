@@ -28,9 +28,11 @@ def scene_settings(defs: dict[str, Any]) -> dict[str, dict[str, Any]]:
                                        "frames"}, defs)
     if render:
         render["properties"]["segment_seconds"] = {
-            "type": "number", "exclusiveMinimum": 0, "default": SEGMENT_SECONDS,
-            "description": "A still scene of known length (`duration:`) longer than this is rendered in "
-                           "segments of this many seconds of frames, several at once, then joined."}
+            "type": "number", "exclusiveMinimum": 0, "examples": [SEGMENT_SECONDS],
+            "description": "Asks for segments: a still scene of known length (`duration:`, or a recording "
+                           "used as it is) longer than this is rendered in segments of this many seconds "
+                           "of frames, several at once (or across a cluster), then joined. Off by default: "
+                           "on a few cores one render step is faster."}
     captions = _params_subset("captions", set(), defs)
     full_render = _params_subset("render", set(), defs)
     if voice:

@@ -88,7 +88,7 @@ scenes:
   - {text: Spoken by TTS., image: a.jpg}
   - {text: Words of my recording., audio: me.wav, video: clip.mp4, render: {video_audio: mix}}
   - {audio: me.wav, image: b.jpg, transition: {type: fade}}
-  - {duration: 3, image: c.jpg, captions: true}
+  - {duration: 3, image: c.jpg, captions: true, render: {segment_seconds: 2}}
 """
 
 
@@ -104,7 +104,7 @@ def test_scene_shapes_narration_sources_and_merge_settings():
     assert by_name["scene2.render"].fields["video_audio"] == "mix"
     assert by_name["scene2.render"].fields["fit"] == "blur"
     assert by_name["scene3.render"].fields["audio"] == "me.wav"  # a recording without text: no captions
-    # a 3 s still is longer than a segment (2 s): two render steps of fixed frame ranges and their join
+    # a 3 s still that asks for 2 s segments: two render steps of fixed frame ranges and their join
     segment = by_name["scene4.render.seg2"].fields
     assert segment["duration"] == 3 and "audio" not in segment and segment["frames"] == [60, 90]
     assert by_name["scene4.render"].type == "join" and by_name["scene4.render"].fields["frames"] == [60, 30]
