@@ -1,6 +1,7 @@
 """The FastAPI application: routes, the request guard, error shapes, and the server's lifetime.
 
-Errors answer ``{"error": message}`` like the original; validation failures keep FastAPI's standard 422.
+Errors answer ``{"error": message}`` like the original; a request that cannot be compiled or a stored file
+that cannot be read is a 400 (one handler, not one per route); validation failures keep FastAPI's 422.
 Anything unexpected is logged and answered 500 without details (never a traceback to the client).
 """
 
@@ -15,7 +16,9 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from pipeline.apps.serve import native, routes
+from pipeline.apps.serve.compile import RequestError
 from pipeline.apps.serve.guard import Guard
+from pipeline.apps.serve.media import MediaUnreadable
 from pipeline.apps.serve.server import Server
 from pipeline.apps.serve.settings import API_VERSION, Settings
 
@@ -44,6 +47,12 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestError)
+    @app.exception_handler(MediaUnreadable)
+    async def bad_request(request: Request, exc: Exception) -> JSONResponse:
+        """A request the server cannot compile, or a stored file it cannot read: the client's to fix."""
+        return JSONResponse({"error": str(exc)}, status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

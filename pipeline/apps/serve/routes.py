@@ -87,11 +87,8 @@ def tts_kokoro(request: Request, text: Annotated[str, Form()], voice: Annotated[
     server = _server(request)
     server.check_capacity()
     voice = voice or "af_heart"
-    try:
-        c.check_voice(voice)
-        compiled = c.tts_recipe(text, list(server.settings.voices), speed or 1.0, kokoro_voice=voice)
-    except c.RequestError as exc:
-        raise HTTPException(400, str(exc)) from None
+    c.check_voice(voice)
+    compiled = c.tts_recipe(text, list(server.settings.voices), speed or 1.0, kokoro_voice=voice)
     file_id = server.storage.new_id("audio", ".wav")
     server.submit(file_id, "tts", compiled, file_id)
     return {"file_id": file_id}
@@ -116,10 +113,7 @@ async def tts_chatterbox(
         reference = sample_audio_id
     options = {"exaggeration": exaggeration, "cfg_weight": cfg_weight, "temperature": temperature,
                "chunk_chars": max(40, min(400, chunk_chars))}
-    try:
-        compiled = c.tts_recipe(text, ["chatterbox", "piper"], 1.0, chatterbox=options, reference=reference)
-    except c.RequestError as exc:
-        raise HTTPException(400, str(exc)) from None
+    compiled = c.tts_recipe(text, ["chatterbox", "piper"], 1.0, chatterbox=options, reference=reference)
     compiled.recipe["steps"]["speak"]["sentence_pause_ms"] = max(0, min(10_000, chunk_silence_ms))
     if chunk_chars > 400:
         compiled.notes.append(f"chunk_chars {chunk_chars} lowered to 400 (Chatterbox truncates longer chunks)")
@@ -250,14 +244,11 @@ def captioned_video(
             stroke_size=caption_config_stroke_size)
     except ValidationError as exc:
         raise HTTPException(400, "caption_config_" + c.validation_text(exc)) from None
-    try:
-        compiled = c.captioned_video_recipe(
-            background=background_id, text=text, audio=audio_id, width=width, height=height,
-            chain=list(server.settings.voices), voice=kokoro_voice, speed=kokoro_speed, effect=image_effect,
-            captions=captions, installed_fonts=list(media.font_families()), background_ext=background.suffix,
-            audio_ext=audio.suffix if audio is not None else "")
-    except c.RequestError as exc:
-        raise HTTPException(400, str(exc)) from None
+    compiled = c.captioned_video_recipe(
+        background=background_id, text=text, audio=audio_id, width=width, height=height,
+        chain=list(server.settings.voices), voice=kokoro_voice, speed=kokoro_speed, effect=image_effect,
+        captions=captions, installed_fonts=list(media.font_families()), background_ext=background.suffix,
+        audio_ext=audio.suffix if audio is not None else "")
     if language:
         compiled.notes.append("language is used by the original only to transcribe audio_id; ignored here")
     file_id = server.storage.new_id("video", ".mp4")
@@ -286,11 +277,8 @@ def merge(request: Request, video_ids: Annotated[str, Form()],
         videos.append(c.VideoFacts(video_id, path.suffix, v.codec, v.width, v.height, media.fraction_text(v.fps),
                                    v.pix_fmt, info.duration or v.duration or 0.0, info.audio is not None))
     music = _stored(server, background_music_id, "audio") if background_music_id else None
-    try:
-        compiled = c.merge_recipe(videos, background_music_id, music.suffix if music else "",
-                                  background_music_volume)
-    except c.RequestError as exc:
-        raise HTTPException(400, str(exc)) from None
+    compiled = c.merge_recipe(videos, background_music_id, music.suffix if music else "",
+                              background_music_volume)
     file_id = server.storage.new_id("video", ".mp4")
     server.submit(file_id, "merge", compiled, file_id)
     return {"file_id": file_id}
@@ -305,10 +293,7 @@ def fonts() -> dict[str, list[str]]:
 def extract_frame(request: Request, video_id: str,
                   timestamp: Annotated[float, Query(ge=0, le=86_400)] = 1.0) -> Response:
     path = _stored(_server(request), video_id)
-    try:
-        jpeg = media.extract_frame(path, timestamp)
-    except media.MediaUnreadable as exc:
-        raise HTTPException(400, str(exc)) from None
+    jpeg = media.extract_frame(path, timestamp)
     name = f"frame_{video_id.rsplit('.', 1)[0]}_{timestamp:g}.jpg"
     return Response(jpeg, media_type="image/jpeg", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -316,16 +301,10 @@ def extract_frame(request: Request, video_id: str,
 @api.get("/video-tools/info/{file_id}")
 def video_info(request: Request, file_id: str) -> dict[str, Any]:
     path = _stored(_server(request), file_id)
-    try:
-        return media.video_info(path)
-    except media.MediaUnreadable as exc:
-        raise HTTPException(400, str(exc)) from None
+    return media.video_info(path)
 
 
 @api.get("/audio-tools/info/{file_id}")
 def audio_info(request: Request, file_id: str) -> dict[str, Any]:
     path = _stored(_server(request), file_id)
-    try:
-        return media.audio_info(path)
-    except media.MediaUnreadable as exc:
-        raise HTTPException(400, str(exc)) from None
+    return media.audio_info(path)
