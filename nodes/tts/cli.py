@@ -15,6 +15,7 @@ from nodes.tts.align import aeneas_version
 from nodes.tts.chatterbox_engine import BUILTIN_VOICE, ChatterboxEngine, ChatterboxOptions, chatterbox_version
 from nodes.tts.kokoro_engine import LANGUAGES, KokoroEngine, KokoroOptions, kokoro_version
 from nodes.tts.piper_engine import PiperEngine, bundled_voice, piper_version
+from nodes.tts.remote_engine import RemoteEngine, RemoteOptions
 from nodes.tts.weights import WeightsNotFound
 
 
@@ -83,8 +84,24 @@ def _chatterbox(weights: str | None) -> EngineRow:
                      voices)
 
 
-def engine_report(kokoro_weights: str | None = None, chatterbox_weights: str | None = None) -> list[EngineRow]:
-    return [_piper(), _kokoro(kokoro_weights), _chatterbox(chatterbox_weights)]
+def _remote(urls: list[str], token_env: str | None) -> EngineRow:
+    """A server speaking the media API: usable when one of ``urls`` answers, as a recipe's chain would see."""
+    if not urls:
+        return EngineRow("remote", False, "no server given: pipeline voices --remote http://host:8000 checks "
+                                          "one (in a recipe: remote: {url: ...})")
+    engine = RemoteEngine(RemoteOptions(url=urls, token_env=token_env), speed=1.0)
+    reason = engine.unavailable()
+    if reason:
+        return EngineRow("remote", False, reason)
+    about = engine.fingerprint()
+    return EngineRow("remote", True, f"server {engine.url} ({about['remote-server']} {about['remote-version']})",
+                     [f"any voice its Kokoro endpoint knows (remote.voice, default {engine.options.voice})"])
+
+
+def engine_report(kokoro_weights: str | None = None, chatterbox_weights: str | None = None,
+                  remote: list[str] | None = None, remote_token_env: str | None = None) -> list[EngineRow]:
+    return [_piper(), _kokoro(kokoro_weights), _chatterbox(chatterbox_weights),
+            _remote(remote or [], remote_token_env)]
 
 
 def aligner_report() -> list[EngineRow]:
@@ -99,7 +116,7 @@ def aligner_report() -> list[EngineRow]:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    engines = engine_report(args.kokoro_weights, args.chatterbox_weights)
+    engines = engine_report(args.kokoro_weights, args.chatterbox_weights, args.remote, args.remote_token_env)
     aligners = aligner_report()
     if args.json:
         print(json.dumps({"engines": [asdict(r) for r in engines], "aligners": [asdict(r) for r in aligners]},
@@ -122,6 +139,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--kokoro-weights", metavar="DIR", help="a Kokoro weights directory to check")
     parser.add_argument("--chatterbox-weights", metavar="DIR", help="a Chatterbox weights directory to check")
+    parser.add_argument("--remote", metavar="URL", action="append",
+                        help="a media server to check for the remote engine (repeat for several)")
+    parser.add_argument("--remote-token-env", metavar="NAME",
+                        help="environment variable holding that server's token")
     parser.set_defaults(fn=cmd_voices)
 
 

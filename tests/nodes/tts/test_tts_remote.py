@@ -53,3 +53,24 @@ def test_no_server_answering_moves_to_the_next_engine_with_the_reason(tmp_path: 
     ran, log = _run(_recipe(tmp_path, [dead], "Nobody is there."), tmp_path / "cache")
     assert ran == ["speak"]
     assert f"tts engine remote skipped: server {dead} does not answer" in log and "using piper" in log
+
+
+def test_voices_lists_the_remote_engine_as_a_recipe_would_find_it(server: Served,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from nodes.tts.cli import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    dead = f"http://127.0.0.1:{free_port()}"
+    rows: dict[str, dict[str, object]] = {}
+    for remote in ([], [dead], [dead, server.url]):
+        args = parser.parse_args(["voices", "--json", *[a for url in remote for a in ("--remote", url)]])
+        assert args.fn(args) == 0
+        row = next(r for r in json.loads(capsys.readouterr().out)["engines"] if r["engine"] == "remote")
+        rows[",".join(remote)] = row
+    assert rows[""]["usable"] is False and "--remote" in str(rows[""]["detail"])
+    assert rows[dead]["usable"] is False and f"server {dead} does not answer" in str(rows[dead]["detail"])
+    usable = rows[f"{dead},{server.url}"]
+    assert usable["usable"] is True and server.url in str(usable["detail"]) and usable["voices"]
