@@ -29,6 +29,7 @@ from nodes.media.encoder import (
     DEFAULT_QUALITY,
     LIBX264,
     NVENC,
+    SEGMENT_X264_THREADS,
     X264_THREADS,
     choose_video_encoder,
     encode_with_fallback,
@@ -122,7 +123,7 @@ class Render(NodeType):
     name = "render"
     doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
            "and the captions burned in.")
-    version = "6"
+    version = "7"
     params = RenderParams
     inputs = {
         "image": Port("image", "The picture (JPEG, PNG, WebP...); give this or `video`.", optional=True),
@@ -133,7 +134,7 @@ class Render(NodeType):
     }
     outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene.", suffix=".mp4")}
     resources = Resources(cpu=2, ffmpeg=1)
-    # A segment is one thread making frames and an encoder with x264's fixed threads: one slot per CPU
+    # A segment is one thread making frames and a one-thread x264 (SEGMENT_X264_THREADS): one slot per CPU
     # thread, so PIPELINE_THREADS segments run at once; their encoders are short and need no ffmpeg slot.
     segment_resources = Resources(cpu=1)
 
@@ -260,7 +261,8 @@ class Render(NodeType):
                 args = segment_args(pictures=pictures, first=first, count=end - first, output=ctx.output("video"),
                                     encoder_args=video_encoder_args(encoder, quality=params.quality,
                                                                     faststart=False, preview=params.preview,
-                                                                    still=still),
+                                                                    still=still,
+                                                                    x264_threads=SEGMENT_X264_THREADS),
                                     subtitles=subtitles)
                 run_ffmpeg(args, progress=ctx.progress, expected_duration=(end - first) / params.fps,
                            cancel=ctx.cancelled, feed=feed, exe=exe)
@@ -371,13 +373,14 @@ def _fitted_source(image_path: Path, params: RenderParams, motion: Motion, src_w
 
 
 def _parallelism() -> str:
-    """What runs at once here, in words for ``doctor``: long stills go in fixed segments, one per CPU
-    thread the local executor has (``PIPELINE_THREADS`` caps it), each encoded with x264's fixed threads."""
+    """What runs at once here, in words for ``doctor``: segments (where a recipe asks for them), one per
+    CPU thread the local executor has (``PIPELINE_THREADS`` caps it), each a one-thread x264; a scene in
+    one piece gets x264's fixed frame threads."""
     from pipeline.device import cpu_threads
 
-    return (f"scenes, and segments where a recipe asks for them (render: {{segment_seconds: "
-            f"{SEGMENT_SECONDS:g}}}): {cpu_threads()} at once (one per CPU thread; PIPELINE_THREADS caps it), "
-            f"x264 {X264_THREADS} threads each (fixed: same bytes everywhere)")
+    return (f"segments: {cpu_threads()} at once, x264 {SEGMENT_X264_THREADS} thread each (where a recipe asks "
+            f"for them: render: {{segment_seconds: {SEGMENT_SECONDS:g}}}; one per CPU thread, PIPELINE_THREADS "
+            f"caps it); a scene in one piece: x264 {X264_THREADS} threads (both fixed: same bytes everywhere)")
 
 
 def _warn_missing_glyphs(ctx: RunContext, track: CaptionTrack, style: CaptionStyle, family: str,

@@ -131,6 +131,9 @@ def test_join_copies_the_segments_packets(folder: Path) -> None:
     _run(recipe, folder / "cache")
     copied = [p for k in range(1, len(ranges) + 1) for p in _packets(folder / "out" / f"s{k}.mp4")]
     assert _packets(folder / "out" / "joined.mp4") == copied
+    # x264 writes its settings into the stream: a segment's encoder ran on one thread, a whole scene's on four
+    assert b" threads=1 " in (folder / "out" / "s1.mp4").read_bytes()
+    assert b" threads=4 " in (folder / "out" / "whole.mp4").read_bytes()
     args = join_args(concat_file=Path("x.ffconcat"), sound=Sound(),
                      fps=10, n_frames=50, output=Path("o.mp4"))
     assert args[args.index("-c:v") + 1] == "copy"
@@ -245,7 +248,8 @@ def test_segment_errors_name_the_field(folder: Path) -> None:
 def test_doctor_reports_the_parallelism(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIPELINE_THREADS", "3")
     line = Render.diagnostics()["parallelism"]
-    assert "3 at once" in line and "segment_seconds" in line and "x264 4 threads each" in line
+    assert "segments: 3 at once, x264 1 thread each" in line and "segment_seconds" in line
+    assert "one piece: x264 4 threads" in line
 
 
 def test_segments_encoded_differently_still_join(folder: Path) -> None:
