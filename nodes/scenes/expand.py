@@ -212,15 +212,18 @@ class _Expander:
         if self.preview:
             render.set("preview", True, at)
         length = self.known_length(scene.duration, scene.audio if scene.text is None else None)
-        if segment_seconds is not None and scene.image is not None and length is not None \
-                and length <= self.scene_limit():
+        if segment_seconds is not None and scene.image is not None:
             if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
                     or segment_seconds <= 0:
                 if (segment_origin or at) not in self.bad_segment_settings:  # once, not once per scene
                     self.bad_segment_settings.add(segment_origin or at)
                     self.problem(segment_origin or at, f"segment_seconds must be a positive number of seconds, "
                                  f"got {segment_seconds!r}", "use render: {segment_seconds: 2}", "segment_seconds")
-            else:
+            elif length is None:
+                # narrated: the number of segments is known only once the speech exists, so the render step
+                # cuts the scene into the same ranges itself and joins them (the same bytes as steps)
+                render.set("segment_seconds", float(segment_seconds), segment_origin or at)
+            elif length <= self.scene_limit():
                 ranges = segment_ranges(frames_for(length, self.fps),
                                         segment_length(self.fps, float(segment_seconds)))
                 if len(ranges) > 1:
