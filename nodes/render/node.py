@@ -27,8 +27,8 @@ from typing import IO, TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from nodes.captions.ass import CaptionStyle, burn_filter, write_ass
-from nodes.captions.font import FontError, missing_glyphs, resolve_font
+from nodes.captions.ass import CaptionStyle, burn_filter, glyph_notice, write_ass
+from nodes.captions.font import resolve_font
 from nodes.formats import CaptionTrack
 from nodes.media.encoder import (
     DEFAULT_QUALITY,
@@ -397,7 +397,9 @@ class Render(NodeType):
         except ValueError as exc:  # includes a missing or unreadable user font file
             raise NodeInputError(f"caption style: {exc}", field="caption_style",
                                  hint="use the default font or a readable .ttf/.otf file") from exc
-        _warn_missing_glyphs(ctx, track, style, font.family, font.file)
+        notice = glyph_notice(track, style, font)
+        if notice is not None:
+            ctx.warning(notice)
         return burn_filter(ass_path, font.fontsdir)
 
 
@@ -472,25 +474,6 @@ def _parallelism() -> str:
             f"for them: render: {{segment_seconds: {SEGMENT_SECONDS:g}}}; one per CPU thread, PIPELINE_THREADS "
             f"caps it; a narrated scene splits itself, {min(SPLIT_AT_ONCE, threads)} at once); a scene in one "
             f"piece: x264 {X264_THREADS} threads (both fixed: same bytes everywhere)")
-
-
-def _warn_missing_glyphs(ctx: RunContext, track: CaptionTrack, style: CaptionStyle, family: str,
-                         font_file: Path | None) -> None:
-    """Name the caption characters the font cannot draw (they would turn into boxes or another font)."""
-    if font_file is None:
-        return
-    text = "".join(line for segment in track.segments for line in segment.lines)
-    if style.uppercase:
-        text = text.upper()
-    try:
-        missing = missing_glyphs(text, font_file)
-    except FontError:
-        return
-    if missing:
-        shown = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:20])
-        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
-        ctx.warning(f"the caption font {family} has no glyph for {shown}{more}: they will show as boxes or "
-                    "in a fallback font; set caption_style.font to a font that covers them")
 
 
 _LENGTH_HINT = "shorten the narration, or raise limits: {max_scene_seconds: ...} in the recipe"
