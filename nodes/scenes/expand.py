@@ -1,7 +1,9 @@
 """Expanding the scene list into steps.
 
 Each scene becomes a narration step (``<scene>.tts``, or ``<scene>.align`` for a recording the user brings),
-``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. Settings cascade: recipe level,
+``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. With ``render: {segment_seconds}``
+a still scene of known length becomes segment steps and a ``join``; a narrated one keeps one render step,
+which cuts itself into the same segments when it runs. Settings cascade: recipe level,
 then scene level (a scene's ``voice``/``motion``/``render``/``captions`` override the recipe's key by key).
 Every generated field remembers the recipe line it came from, so errors found by the node types point at
 what the user wrote.
@@ -173,8 +175,8 @@ class _Expander:
         render = _Step(f"{name}.render", "render")
         render_settings, render_origins = _cascade("render", [(self.recipe.render, ("render",)),
                                                               (scene.render, (*at, "render"))])
-        # segments are asked for (render: {segment_seconds: 2}): on few cores one render step is faster
-        # (bench/scale.py: 1.24x its time on 2 cores), and the bytes must not depend on the machine
+        # segments are asked for (render: {segment_seconds: 2}), not on by default: on two cores one render
+        # step is still faster (bench/scale.py), and whether a scene is segmented must not depend on the machine
         segment_seconds = render_settings.pop("segment_seconds", None)
         segment_origin = render_origins.pop(("render", "segment_seconds"), None)
         render.fields.update(render_settings)
