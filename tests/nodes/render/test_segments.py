@@ -368,3 +368,23 @@ def test_a_scene_splitting_itself_has_the_same_bytes_one_or_four_at_once(folder:
 def test_segment_seconds_and_frames_exclude_each_other() -> None:
     with pytest.raises(ValueError, match="exclude each other"):
         RenderParams(frames=(0, 10), segment_seconds=1)
+
+
+def test_a_narrated_scene_list_scene_splits_itself_when_it_runs(folder: Path) -> None:
+    """From the scene list to the file: the speech sets the length, the render step cuts itself into
+    1 s segments (one-thread x264 in the stream) and the video has the speech's frames."""
+    (folder / "spoken.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n"
+                                        "  - {image: pic.png, text: Every city has a sound at dawn and this "
+                                        "one hums.}\n")
+    pipeline = load(folder / "spoken.yaml")
+    assert [n for n in pipeline.steps if n.startswith("scene1.render")] == ["scene1.render"]
+    summary = _run(folder / "spoken.yaml", folder / "cache")
+    assert "scene1.render" in summary.ran
+    video = (folder / "out" / "spoken.mp4").read_bytes()
+    assert b" threads=1 " in video  # the merge copied the segments' packets
+    with av.open(str(folder / "out" / "spoken.mp4")) as container:
+        frames = container.streams.video[0].frames
+        audio = container.streams.audio[0]
+        assert audio.duration is not None and audio.time_base is not None
+        assert frames > 10  # longer than one segment: it was split
+        assert abs(frames / 10 - float(audio.duration * audio.time_base)) < 0.1
