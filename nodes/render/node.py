@@ -287,7 +287,7 @@ class Render(NodeType):
         exe = ffmpeg_exe()
 
         if params.frames is not None:
-            _encode_segment(ctx, params, Segment(pictures, feed, still, subtitles), first, end,
+            _encode_segment(ctx, params, SegmentSource(pictures, feed, still, subtitles), first, end,
                             ctx.output("video"), exe, progress=ctx.progress)
             ctx.progress(1.0, f"frames {first}..{end} of {n_frames}")
             return
@@ -329,7 +329,7 @@ class Render(NodeType):
 
         def one(index: int) -> None:
             first, end = ranges[index]
-            _encode_segment(ctx, params, Segment(pictures, feed_for(first, end, 1), still, subtitles), first, end,
+            _encode_segment(ctx, params, SegmentSource(pictures, feed_for(first, end, 1), still, subtitles), first, end,
                             parts[index], exe, progress=None)
             with lock:
                 done[0] += 1
@@ -437,7 +437,7 @@ def _fitted_source(image_path: Path, params: RenderParams, motion: Motion, src_w
 
 
 @dataclass(frozen=True)
-class Segment:
+class SegmentSource:
     """What every segment of one scene shares: where its frames come from and what is burned on them."""
 
     pictures: Pictures
@@ -446,7 +446,7 @@ class Segment:
     subtitles: str | None
 
 
-def _encode_segment(ctx: RunContext, params: RenderParams, segment: Segment, first: int, end: int, output: Path,
+def _encode_segment(ctx: RunContext, params: RenderParams, segment: SegmentSource, first: int, end: int, output: Path,
                     exe: str, progress: Callable[[float | None, str], None] | None) -> None:
     """Frames [first, end) of the scene, video only, with x264's fixed segment threads (a segment step,
     or one part of a scene splitting itself: the same command, so the same bytes)."""
