@@ -4,15 +4,19 @@ One still scene of ``--seconds`` (a photo-like picture, ease-in-out zoom, no nar
 as a whole recipe (render, then the merge) with fresh caches:
 
 - today: the scene as one render step (one ffmpeg, x264's fixed threads, fed by one Python thread);
-- N at once: the scene list's segments (2 s of frames each) with PIPELINE_THREADS=N, so the local
-  executor runs N segments at once; the join and the merge follow;
+- N at once: the scene list's segments (2 s of frames each, a one-thread x264 each) with
+  PIPELINE_THREADS=N, so the local executor runs N segments at once; the join and the merge follow;
+- one step splitting itself: the render step with ``segment_seconds``, as a narrated scene has it (up to
+  4 segments at once inside the step, as many as the machine's threads allow), then the merge;
 - with --dask: the segments on a Dask LocalCluster (one single-threaded worker process per CPU thread).
 
-Printed: seconds, realtime factors, the speed-up of each count over 1 at once, the best count against
-today, and whether the final files of every count are byte-identical (they must be).
+Printed: seconds, realtime factors, CPU seconds (this process and its children: the pipeline, ffmpeg),
+the speed-up of each count over 1 at once, the best count against today, and whether the final files of
+every segmented run are byte-identical (they must be).
 Goals (issue 19): on 2 cores, 2 at once >= 1.6x of 1 at once; no regression against today.
 
     python bench/scale.py [--seconds 600] [--size 1080x1920] [--counts 1,2,4] [--dask]
+    python bench/scale.py --seconds 60     # a shorter run: a minute of video, a few minutes to measure
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,15 +59,38 @@ outputs:
   out/whole.mp4: ${{merge.video}}
 """
 
+SPLIT = """\
+version: 1
+steps:
+  scene: {{type: render, image: photo.jpg, duration: {seconds}, width: {width}, height: {height}, fps: {fps},
+          motion: {{zoom: in, amount: 0.12, easing: ease-in-out}}, segment_seconds: {segment}}}
+  merge: {{type: merge, scenes: ["${{scene.video}}"]}}
+outputs:
+  out/split.mp4: ${{merge.video}}
+"""
 
-def timed_run(folder: Path, recipe: str, cache: str, threads: str | None, executor: str = "local") -> float:
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished children (the pipeline and its ffmpegs)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def timed_run(folder: Path, recipe: str, cache: str, threads: str | None,
+              executor: str = "local") -> tuple[float, float]:
+    """Wall seconds and CPU seconds of one run of ``recipe`` with a fresh cache. (Dask's worker
+    processes are not children of this one: their CPU time is not counted.)"""
     env = dict(os.environ)
     if threads is not None:
         env["PIPELINE_THREADS"] = threads
+    cpu = cpu_seconds()
     start = time.perf_counter()
     subprocess.run([PIPELINE, "--cache-dir", str(folder / cache), "run", "-q", "--executor", executor,
                     str(folder / recipe)], check=True, env=env)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_seconds() - cpu
 
 
 def main() -> None:
@@ -84,27 +112,32 @@ def main() -> None:
                                                           seconds=args.seconds))
         (folder / "whole.yaml").write_text(WHOLE.format(seconds=args.seconds, width=width, height=height,
                                                         fps=args.fps))
+        (folder / "split.yaml").write_text(SPLIT.format(seconds=args.seconds, width=width, height=height,
+                                                        fps=args.fps, segment=args.segment))
         # compile the kernels and hash ffmpeg once, outside the timings
         subprocess.run([PIPELINE, "--cache-dir", str(folder / "warm"), "run", "-q", str(folder / "whole.yaml")],
                        check=True, env={**os.environ}, stdout=subprocess.DEVNULL)
 
         print(f"one still scene of {args.seconds:g} s at {width}x{height}, {args.fps} fps; segments of "
               f"{args.segment:g} s; {os.cpu_count()} CPUs visible")
-        rows: list[tuple[str, float]] = []
+        rows: list[tuple[str, tuple[float, float]]] = []
         today = timed_run(folder, "whole.yaml", "today", None)
         rows.append(("today: one render step", today))
         seconds_at: dict[str, float] = {}
         digests: dict[str, str] = {}
         for count in counts:
-            seconds_at[count] = timed_run(folder, "scenes.yaml", f"segments{count}", count)
+            timing = timed_run(folder, "scenes.yaml", f"segments{count}", count)
+            seconds_at[count] = timing[0]
             digests[count] = hashlib.sha256((folder / "out" / "scenes.mp4").read_bytes()).hexdigest()
-            rows.append((f"{count} segment{'s' if count != '1' else ''} at once", seconds_at[count]))
+            rows.append((f"{count} segment{'s' if count != '1' else ''} at once", timing))
+        rows.append(("one step splitting itself", timed_run(folder, "split.yaml", "split", None)))
+        digests["split"] = hashlib.sha256((folder / "out" / "split.mp4").read_bytes()).hexdigest()
         if args.dask:
             rows.append(("segments on Dask LocalCluster", timed_run(folder, "scenes.yaml", "dask", None, "dask")))
             digests["dask"] = hashlib.sha256((folder / "out" / "scenes.mp4").read_bytes()).hexdigest()
 
-        for label, seconds in rows:
-            print(f"{label:<34}{seconds:8.2f} s   {args.seconds / seconds:6.2f}x realtime")
+        for label, (seconds, cpu) in rows:
+            print(f"{label:<34}{seconds:8.2f} s   {args.seconds / seconds:6.2f}x realtime   {cpu:8.2f} CPU s")
         base = seconds_at.get("1")
         if base:
             for count, seconds in seconds_at.items():
@@ -112,7 +145,7 @@ def main() -> None:
                     print(f"speed-up, {count} at once / 1 at once: {base / seconds:.2f}x"
                           + ("   (goal on 2 cores: >= 1.6x)" if count == "2" else ""))
         best = min(seconds_at.values())
-        print(f"best segmented / today (time): {best / today:.3f}x   (goal: <= 1.0x)")
+        print(f"best segmented / today (time): {best / today[0]:.3f}x   (goal: <= 1.0x)")
         same = len(set(digests.values())) == 1
         print(f"final files byte-identical across {', '.join(digests)}: {'yes' if same else 'NO'}")
         if not same:

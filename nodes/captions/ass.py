@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from nodes.captions.cue_timing import GAP_CLOSE
-from nodes.captions.font import DEFAULT_FAMILY, ResolvedFont, resolve_font
+from nodes.captions.font import DEFAULT_FAMILY, FontError, ResolvedFont, glyph_warning, resolve_font
 from nodes.captions.presets import BOUNCE, FADE_IN, POP_IN, PRESETS, WORD_BY_WORD, PresetName
 from nodes.captions.wrap import fit_lines
 from nodes.formats import CaptionTrack, Segment, Word
@@ -475,3 +475,16 @@ def burn_filter(ass_path: Path, fontsdir: Path) -> str:
     ``fontsdir`` before the system's."""
     return (f"subtitles=filename={escape_filter_value(str(ass_path))}"
             f":fontsdir={escape_filter_value(str(fontsdir))}")
+
+
+def glyph_notice(track: CaptionTrack, style: CaptionStyle, font: ResolvedFont) -> str | None:
+    """The warning to give when captions are burned in with ``font`` and it has no glyph for some of the
+    characters shown (they would come out as boxes or in a fallback font), or None. The text checked is
+    the text drawn: upper-cased when the style says so. One notice for every node that burns captions
+    (a scene's render, or the merge after transitions). A font file whose glyphs cannot be read gives
+    None: that is reported where the font is used."""
+    text = "".join(line for segment in track.segments for line in segment.lines)
+    try:
+        return glyph_warning(text.upper() if style.uppercase else text, font)
+    except FontError:
+        return None

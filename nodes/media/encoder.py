@@ -96,6 +96,12 @@ def choose_video_encoder(ffmpeg: str) -> str:
 # threads keep both cores busy while Python makes the next frames (renders 6% faster, same size and
 # quality, measured with bench/render_kenburns.py), and machines with more cores use them.
 X264_THREADS = 4
+# A segment's x264 runs on one thread: a scene's segments are encoded several at once (steps spread by the
+# executor, or a narrated scene splitting its own frames), which is where the parallelism comes from;
+# x264's frame threads on top of that only oversubscribe the cores (each segment with 4 threads made 2
+# segments at once slower than one render step on 2 cores). Fixed, never taken from the machine: x264's
+# bytes depend on its thread count, and a segment must have the same bytes wherever it ran.
+SEGMENT_X264_THREADS = 1
 
 
 def nvenc_cq(quality: int) -> int:
@@ -104,12 +110,16 @@ def nvenc_cq(quality: int) -> int:
 
 
 def video_encoder_args(encoder: str, *, quality: int = DEFAULT_QUALITY, threads: int | None = None,
-                       faststart: bool = True, preview: bool = False, still: bool = False) -> list[str]:
+                       faststart: bool = True, preview: bool = False, still: bool = False,
+                       x264_threads: int = X264_THREADS) -> list[str]:
     """The output argv for H.264 with ``encoder`` at constant ``quality`` (x264 CRF scale).
 
     ``preview`` codes a coarser quality (and NVENC's fastest preset); ``still`` is for frames that are all
-    the same picture.
+    the same picture. ``x264_threads`` is one of the fixed counts (``X264_THREADS`` for a whole scene,
+    ``SEGMENT_X264_THREADS`` for a segment), never a number from the machine.
     """
+    if x264_threads < 1:
+        raise ValueError(f"x264_threads must be at least 1, got {x264_threads}")
     if not 0 <= quality <= 51:
         raise ValueError(f"quality is on the CRF scale 0..51, got {quality}")
     if preview:
@@ -121,7 +131,7 @@ def video_encoder_args(encoder: str, *, quality: int = DEFAULT_QUALITY, threads:
         # x264's output depends on its thread count; a fixed count makes renders byte-identical on every
         # machine with the same ffmpeg build (golden files, shared caches). ``threads`` is accepted for
         # callers' sake but does not change the bytes.
-        args += ["-threads", str(X264_THREADS)]
+        args += ["-threads", str(x264_threads)]
     elif encoder == NVENC:
         preset = NVENC_PREVIEW_PRESET if preview else NVENC_PRESET
         args = ["-c:v", NVENC, "-preset", preset, "-tune", "hq", "-rc", "vbr", "-cq", str(nvenc_cq(quality)),

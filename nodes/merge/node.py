@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nodes.captions.ass import CaptionStyle, burn_filter, write_ass
+from nodes.captions.ass import CaptionStyle, burn_filter, glyph_notice, write_ass
 from nodes.captions.font import resolve_font
 from nodes.captions.srt import concat as concat_tracks
 from nodes.captions.srt import write_srt
@@ -484,13 +484,16 @@ class Merge(NodeType):
         style = params.caption_style
         try:
             write_ass(track, ctx.output("ass"), style, video.width, video.height)
-            fontsdir = resolve_font(style.font, style.bold).fontsdir
+            font = resolve_font(style.font, style.bold)
         except ValueError as exc:  # includes a missing or unreadable user font file
             raise NodeInputError(f"caption style: {exc}", field="caption_style",
                                  hint="use the default font or a readable .ttf/.otf file") from exc
         if not params.burn_captions or not track.segments:
             return None
-        return burn_filter(ctx.output("ass"), fontsdir)
+        notice = glyph_notice(track, style, font)  # burned here, so said here (the renders burned nothing)
+        if notice is not None:
+            ctx.warning(notice)
+        return burn_filter(ctx.output("ass"), font.fontsdir)
 
 
 def _check_compatible(scenes: list[Scene]) -> None:

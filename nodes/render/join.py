@@ -11,10 +11,10 @@ from pathlib import Path
 
 from pydantic import Field
 
-from nodes.media.ffmpeg import ffmpeg_exe, run_ffmpeg
+from nodes.media.ffmpeg import ffmpeg_exe
 from nodes.media.probe import probe
-from nodes.render.command import Sound, join_args
-from nodes.render.segments import concat_script
+from nodes.render.command import Sound
+from nodes.render.segments import join_segments
 from pipeline.node import (
     InputValue,
     NodeInputError,
@@ -67,23 +67,7 @@ class Join(NodeType):
                 raise NodeInputError(f"{audio.name} has no audio stream", field="audio",
                                      hint="connect the narration (a WAV from the tts node)")
             channels = info.audio.channels
-        n_frames = sum(params.frames)
-        script = ctx.work_dir / "segments.ffconcat"
-        script.write_text(concat_script(segments, params.frames, params.fps), encoding="utf-8")
         sound = Sound(narration=audio if isinstance(audio, Path) else None, narration_channels=channels)
-        same = len({_configuration(path) for path in segments}) == 1
-        if not same:
-            ctx.warning("the segments were encoded with different settings; their parameter sets are "
-                        "repeated in the joined video")
-        run_ffmpeg(join_args(concat_file=script, sound=sound, fps=params.fps, n_frames=n_frames,
-                             output=ctx.output("video"), same_config=same),
-                   progress=ctx.progress, expected_duration=n_frames / params.fps, cancel=ctx.cancelled)
-        ctx.progress(1.0, f"{len(segments)} segments, {n_frames} frames")
-
-
-def _configuration(path: Path) -> bytes:
-    """The H.264 parameter sets a segment's packets need (the MP4's decoder configuration)."""
-    import av
-
-    with av.open(str(path)) as container:
-        return bytes(container.streams.video[0].codec_context.extradata or b"")
+        join_segments(segments, params.frames, fps=params.fps, sound=sound, output=ctx.output("video"),
+                      work_dir=ctx.work_dir, warn=ctx.warning, progress=ctx.progress, cancel=ctx.cancelled)
+        ctx.progress(1.0, f"{len(segments)} segments, {sum(params.frames)} frames")

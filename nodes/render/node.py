@@ -7,7 +7,10 @@ a frame and the merge can join scenes end to end. Still frames are made in Pytho
 why) and piped to ffmpeg, which burns the captions in with libass and encodes.
 
 With ``frames`` the node renders only that range of a still scene, video only, for a ``join`` step
-(``segments.py``): the scene's length, motion and caption times stay those of the whole scene.
+(``segments.py``): the scene's length, motion and caption times stay those of the whole scene. With
+``segment_seconds`` (a narrated scene, whose length is known only here) it cuts the scene into the same
+fixed ranges itself, encodes up to ``SPLIT_AT_ONCE`` of them at once and joins them as the ``join`` step
+does, so the file has the bytes that segment steps and a join would give.
 """
 
 from __future__ import annotations
@@ -16,19 +19,22 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from nodes.captions.ass import CaptionStyle, burn_filter, write_ass
-from nodes.captions.font import FontError, missing_glyphs, resolve_font
+from nodes.captions.ass import CaptionStyle, burn_filter, glyph_notice, write_ass
+from nodes.captions.font import resolve_font
 from nodes.formats import CaptionTrack
 from nodes.media.encoder import (
     DEFAULT_QUALITY,
     LIBX264,
     NVENC,
+    SEGMENT_X264_THREADS,
     X264_THREADS,
     choose_video_encoder,
     encode_with_fallback,
@@ -42,7 +48,7 @@ from nodes.render.auto import content_digest, resolve_auto
 from nodes.render.command import Pictures, Sound, render_args, segment_args
 from nodes.render.fit import Fit, fit_image
 from nodes.render.motion import Motion, Rect, crop_rect, source_zoom
-from nodes.render.segments import SEGMENT_SECONDS
+from nodes.render.segments import SEGMENT_SECONDS, join_segments, segment_length, segment_ranges
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
@@ -56,6 +62,12 @@ MAX_DURATION = 4 * 3600.0
 # The fitted source is at most this many times the output size: deeper zooms upscale a little instead of
 # holding (and resampling) a huge source in memory.
 MAX_SOURCE_ZOOM = 2.0
+# A scene that splits itself (``segment_seconds``) encodes at most this many segments at once, fewer when
+# the step is given fewer threads; the bytes do not depend on it (each segment is encoded alone).
+SPLIT_AT_ONCE = 4
+
+# Makes the stdin feeder for frames [first, end) of a still, with this many threads making frames.
+FeedFor = Callable[[int, int, int], FeedFn]
 
 
 class RenderParams(Params):
@@ -81,6 +93,18 @@ class RenderParams(Params):
     frames: tuple[int, int] | None = Field(None, description="Only frames [first, end) of the scene, as a "
                                            "video-only segment for a `join` step (stills only). Motion "
                                            "and captions are those of the whole scene at these frames.")
+    segment_seconds: float | None = Field(None, gt=0, le=MAX_DURATION,
+                                          description="Cut a still scene into segments of this many seconds "
+                                          "(the frame ranges segment steps would have), encode up to 4 at once "
+                                          "in this step and join them: for a narrated scene, whose length is "
+                                          "known only when it runs. Same bytes as segment steps and a join.")
+
+    @model_validator(mode="after")
+    def _one_way_of_segmenting(self) -> RenderParams:
+        if self.frames is not None and self.segment_seconds is not None:
+            raise ValueError("`frames` (one segment of a scene) and `segment_seconds` (a scene cutting itself "
+                             "into segments) exclude each other; give one")
+        return self
 
     @field_validator("frames")
     @classmethod
@@ -122,7 +146,7 @@ class Render(NodeType):
     name = "render"
     doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
            "and the captions burned in.")
-    version = "6"
+    version = "7"
     params = RenderParams
     inputs = {
         "image": Port("image", "The picture (JPEG, PNG, WebP...); give this or `video`.", optional=True),
@@ -133,12 +157,16 @@ class Render(NodeType):
     }
     outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene.", suffix=".mp4")}
     resources = Resources(cpu=2, ffmpeg=1)
-    # A segment is one thread making frames and an encoder with x264's fixed threads: one slot per CPU
+    # A segment is one thread making frames and a one-thread x264 (SEGMENT_X264_THREADS): one slot per CPU
     # thread, so PIPELINE_THREADS segments run at once; their encoders are short and need no ffmpeg slot.
     segment_resources = Resources(cpu=1)
+    # A scene splitting itself runs up to SPLIT_AT_ONCE such segments at once, then one join.
+    split_resources = Resources(cpu=SPLIT_AT_ONCE, ffmpeg=1)
 
     def resources_for(self, params: RenderParams) -> Resources:
-        return self.segment_resources if params.frames is not None else self.resources
+        if params.frames is not None:
+            return self.segment_resources
+        return self.split_resources if params.segment_seconds is not None else self.resources
 
     def tools(self, params: RenderParams) -> dict[str, str | Path]:
         exe = ffmpeg_exe()
@@ -218,10 +246,11 @@ class Render(NodeType):
                         f"({seconds:.2f} s)")
         n_frames = frames_for(seconds, params.fps)
         first, end = params.frames or (0, n_frames)
+        if clip is not None and (params.frames is not None or params.segment_seconds is not None):
+            field_name = "frames" if params.frames is not None else "segment_seconds"
+            raise NodeInputError("a background clip cannot be rendered in segments", field=field_name,
+                                 hint=f"render the clip's scene as one step (no `{field_name}`)")
         if params.frames is not None:
-            if clip is not None:
-                raise NodeInputError("a background clip cannot be rendered in segments", field="frames",
-                                     hint="render the clip's scene as one step (no `frames`)")
             if end > n_frames:
                 raise NodeInputError(f"frames {first}..{end} lie past the scene's end ({n_frames} frames, "
                                      f"{seconds:.3f} s at {params.fps} fps)", field="frames",
@@ -234,6 +263,7 @@ class Render(NodeType):
         sound = Sound(narration=audio_path if isinstance(audio_path, Path) else None,
                       narration_channels=narration_channels, clip_gain_db=params.video_audio_db)
         feed: FeedFn | None = None
+        feed_for: FeedFor | None = None
         still = False
         if clip is not None:
             if params.video_audio == "mix":
@@ -250,23 +280,22 @@ class Render(NodeType):
         else:
             assert image_path is not None
             pictures = Pictures.raw(params.width, params.height, params.fps)
-            feed, unmoving = self._still_frames(ctx, params, image_path, n_frames, first, end)
+            feed_for, unmoving = self._still_frames(ctx, params, image_path, n_frames)
+            feed = feed_for(first, end, ctx.threads)
             still = unmoving and subtitles is None  # captions change the picture
 
         exe = ffmpeg_exe()
 
         if params.frames is not None:
-            def encode_segment(encoder: str) -> None:
-                args = segment_args(pictures=pictures, first=first, count=end - first, output=ctx.output("video"),
-                                    encoder_args=video_encoder_args(encoder, quality=params.quality,
-                                                                    faststart=False, preview=params.preview,
-                                                                    still=still),
-                                    subtitles=subtitles)
-                run_ffmpeg(args, progress=ctx.progress, expected_duration=(end - first) / params.fps,
-                           cancel=ctx.cancelled, feed=feed, exe=exe)
-
-            encode_with_fallback(encode_segment, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
+            _encode_segment(ctx, params, SegmentSource(pictures, feed, still, subtitles), first, end,
+                            ctx.output("video"), exe, progress=ctx.progress)
             ctx.progress(1.0, f"frames {first}..{end} of {n_frames}")
+            return
+        ranges = segment_ranges(n_frames, segment_length(params.fps, params.segment_seconds)) \
+            if params.segment_seconds is not None else []
+        if feed_for is not None and len(ranges) > 1:  # no longer than one segment: one encode, as a step
+            self._render_split(ctx, params, pictures, feed_for, still, subtitles, ranges, sound, exe)
+            ctx.progress(1.0, f"{n_frames} frames in {len(ranges)} segments")
             return
 
         def encode(encoder: str) -> None:
@@ -288,9 +317,41 @@ class Render(NodeType):
 
         load_kernels()
 
+    def _render_split(self, ctx: RunContext, params: RenderParams, pictures: Pictures, feed_for: FeedFor,
+                      still: bool, subtitles: str | None, ranges: list[tuple[int, int]], sound: Sound,
+                      exe: str) -> None:
+        """The scene as its fixed segments, up to ``SPLIT_AT_ONCE`` encoded at once (one frame-making
+        thread and a one-thread x264 each, as segment steps have), then joined as the join step joins."""
+        at_once = max(1, min(SPLIT_AT_ONCE, ctx.threads, len(ranges)))
+        parts = [ctx.work_dir / f"segment{k:05d}.mp4" for k in range(1, len(ranges) + 1)]
+        lock = threading.Lock()
+        done = [0]
+
+        def one(index: int) -> None:
+            first, end = ranges[index]
+            _encode_segment(ctx, params, SegmentSource(pictures, feed_for(first, end, 1), still, subtitles), first, end,
+                            parts[index], exe, progress=None)
+            with lock:
+                done[0] += 1
+                ctx.progress(0.95 * done[0] / len(ranges), f"{done[0]} of {len(ranges)} segments, "
+                             f"{at_once} at once")
+
+        with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="segment") as pool:
+            futures = [pool.submit(one, index) for index in range(len(ranges))]
+            try:
+                for future in as_completed(futures):
+                    future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+        join_segments(parts, [end - first for first, end in ranges], fps=params.fps, sound=sound,
+                      output=ctx.output("video"), work_dir=ctx.work_dir, warn=ctx.warning,
+                      cancel=ctx.cancelled, exe=exe)
+
     def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
-                      n_frames: int, first: int, end: int) -> tuple[FeedFn, bool]:
-        """The stdin feeder for frames ``first`` .. ``end`` of a still with motion (the motion is
+                      n_frames: int) -> tuple[FeedFor, bool]:
+        """What makes the stdin feeder for frames [first, end) of a still with motion (the motion is
         evaluated at the scene's own frame numbers), and whether every frame is the same."""
         from nodes.media.pipe import PipeFeed
         from nodes.render.kenburns_frames import frames
@@ -307,13 +368,16 @@ class Render(NodeType):
         source = _fitted_source(image_path, params, motion, src_w, src_h)
         width, height = params.width, params.height
 
-        def feed(stdin: IO[bytes]) -> None:
-            rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(first, end))
-            with PipeFeed(stdin) as pipe:  # frames are never changed once made, so they may go zero-copy
-                for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
-                    pipe.send(frame)
+        def feed_for(first: int, end: int, workers: int) -> FeedFn:
+            def feed(stdin: IO[bytes]) -> None:
+                rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(first, end))
+                with PipeFeed(stdin) as pipe:  # frames are never changed once made, so they may go zero-copy
+                    for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=workers):
+                        pipe.send(frame)
 
-        return feed, motion.is_still
+            return feed
+
+        return feed_for, motion.is_still
 
     def _subtitles(self, ctx: RunContext, params: RenderParams, captions_path: Path) -> str | None:
         """Write the ASS file for the captions and return the burn-in filter (None when nothing to show)."""
@@ -333,7 +397,9 @@ class Render(NodeType):
         except ValueError as exc:  # includes a missing or unreadable user font file
             raise NodeInputError(f"caption style: {exc}", field="caption_style",
                                  hint="use the default font or a readable .ttf/.otf file") from exc
-        _warn_missing_glyphs(ctx, track, style, font.family, font.file)
+        notice = glyph_notice(track, style, font)
+        if notice is not None:
+            ctx.warning(notice)
         return burn_filter(ass_path, font.fontsdir)
 
 
@@ -370,33 +436,44 @@ def _fitted_source(image_path: Path, params: RenderParams, motion: Motion, src_w
     return source
 
 
+@dataclass(frozen=True)
+class SegmentSource:
+    """What every segment of one scene shares: where its frames come from and what is burned on them."""
+
+    pictures: Pictures
+    feed: FeedFn | None
+    still: bool
+    subtitles: str | None
+
+
+def _encode_segment(ctx: RunContext, params: RenderParams, segment: SegmentSource, first: int, end: int, output: Path,
+                    exe: str, progress: Callable[[float | None, str], None] | None) -> None:
+    """Frames [first, end) of the scene, video only, with x264's fixed segment threads (a segment step,
+    or one part of a scene splitting itself: the same command, so the same bytes)."""
+
+    def encode(encoder: str) -> None:
+        args = segment_args(pictures=segment.pictures, first=first, count=end - first, output=output,
+                            encoder_args=video_encoder_args(encoder, quality=params.quality, faststart=False,
+                                                            preview=params.preview, still=segment.still,
+                                                            x264_threads=SEGMENT_X264_THREADS),
+                            subtitles=segment.subtitles)
+        run_ffmpeg(args, progress=progress, expected_duration=(end - first) / params.fps,
+                   cancel=ctx.cancelled, feed=segment.feed, exe=exe)
+
+    encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
+
+
 def _parallelism() -> str:
-    """What runs at once here, in words for ``doctor``: long stills go in fixed segments, one per CPU
-    thread the local executor has (``PIPELINE_THREADS`` caps it), each encoded with x264's fixed threads."""
+    """What runs at once here, in words for ``doctor``: segments (where a recipe asks for them), one per
+    CPU thread the local executor has (``PIPELINE_THREADS`` caps it), each a one-thread x264; a scene in
+    one piece gets x264's fixed frame threads."""
     from pipeline.device import cpu_threads
 
-    return (f"scenes, and segments where a recipe asks for them (render: {{segment_seconds: "
-            f"{SEGMENT_SECONDS:g}}}): {cpu_threads()} at once (one per CPU thread; PIPELINE_THREADS caps it), "
-            f"x264 {X264_THREADS} threads each (fixed: same bytes everywhere)")
-
-
-def _warn_missing_glyphs(ctx: RunContext, track: CaptionTrack, style: CaptionStyle, family: str,
-                         font_file: Path | None) -> None:
-    """Name the caption characters the font cannot draw (they would turn into boxes or another font)."""
-    if font_file is None:
-        return
-    text = "".join(line for segment in track.segments for line in segment.lines)
-    if style.uppercase:
-        text = text.upper()
-    try:
-        missing = missing_glyphs(text, font_file)
-    except FontError:
-        return
-    if missing:
-        shown = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:20])
-        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
-        ctx.warning(f"the caption font {family} has no glyph for {shown}{more}: they will show as boxes or "
-                    "in a fallback font; set caption_style.font to a font that covers them")
+    threads = cpu_threads()
+    return (f"segments: {threads} at once, x264 {SEGMENT_X264_THREADS} thread each (where a recipe asks "
+            f"for them: render: {{segment_seconds: {SEGMENT_SECONDS:g}}}; one per CPU thread, PIPELINE_THREADS "
+            f"caps it; a narrated scene splits itself, {min(SPLIT_AT_ONCE, threads)} at once); a scene in one "
+            f"piece: x264 {X264_THREADS} threads (both fixed: same bytes everywhere)")
 
 
 _LENGTH_HINT = "shorten the narration, or raise limits: {max_scene_seconds: ...} in the recipe"

@@ -3,14 +3,23 @@
 A long still scene is rendered as segments so several encoders (threads here, workers on a cluster) work
 on one scene at once, and a change late in the scene leaves its early segments cached. The length of a
 segment is fixed by the frame rate and a constant (``SEGMENT_SECONDS``), never by the machine, and x264's
-thread count is fixed, so the joined file has the same bytes on every machine whatever ran at once.
-Each segment starts with a key frame and refers to no frame outside it (x264's GOPs are closed by
-default), so segments join by copying packets.
+thread count is fixed (``SEGMENT_X264_THREADS``), so the joined file has the same bytes on every machine
+whatever ran at once. Each segment starts with a key frame and refers to no frame outside it (x264's GOPs
+are closed by default), so segments join by copying packets.
+
+Two ways give one result: a scene of known length becomes segment steps and a ``join`` step; a narrated
+scene, whose length is known only once its speech exists, is one ``render`` step that cuts its frames
+into the same ranges and joins them itself. Both join with ``join_segments``.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
+
+from nodes.media.ffmpeg import ProgressFn, run_ffmpeg
+from nodes.render.command import Sound, join_args
 
 SEGMENT_SECONDS = 2.0
 
@@ -37,3 +46,32 @@ def concat_script(segments: list[Path], frames: list[int], fps: int) -> str:
         lines.append(f"file {_quoted(path)}")
         lines.append(f"duration {count / fps:.6f}")
     return "\n".join(lines) + "\n"
+
+
+def configuration(path: Path) -> bytes:
+    """The H.264 parameter sets a segment's packets need (the MP4's decoder configuration)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return bytes(container.streams.video[0].codec_context.extradata or b"")
+
+
+def join_segments(segments: list[Path], frames: list[int], *, fps: int, sound: Sound, output: Path,
+                  work_dir: Path, warn: Callable[[str], None], progress: ProgressFn | None = None,
+                  cancel: threading.Event | None = None, exe: str | None = None) -> None:
+    """Join a scene's segments (``frames`` frames each, in order) into ``output``: the video packets
+    copied, the soundtrack encoded once for the whole length, as a whole-scene render has it.
+
+    Segments with different encoder configurations (an encoder fallback between them) still join, with
+    their parameter sets in-band; ``warn`` says so.
+    """
+    n_frames = sum(frames)
+    script = work_dir / "segments.ffconcat"
+    script.write_text(concat_script(segments, frames, fps), encoding="utf-8")
+    same = len({configuration(path) for path in segments}) == 1
+    if not same:
+        warn("the segments were encoded with different settings; their parameter sets are repeated in the "
+             "joined video")
+    run_ffmpeg(join_args(concat_file=script, sound=sound, fps=fps, n_frames=n_frames, output=output,
+                         same_config=same),
+               progress=progress, expected_duration=n_frames / fps, cancel=cancel, exe=exe)

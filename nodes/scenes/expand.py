@@ -1,7 +1,9 @@
 """Expanding the scene list into steps.
 
 Each scene becomes a narration step (``<scene>.tts``, or ``<scene>.align`` for a recording the user brings),
-``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. Settings cascade: recipe level,
+``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. With ``render: {segment_seconds}``
+a still scene of known length becomes segment steps and a ``join``; a narrated one keeps one render step,
+which cuts itself into the same segments when it runs. Settings cascade: recipe level,
 then scene level (a scene's ``voice``/``motion``/``render``/``captions`` override the recipe's key by key).
 Every generated field remembers the recipe line it came from, so errors found by the node types point at
 what the user wrote.
@@ -173,8 +175,8 @@ class _Expander:
         render = _Step(f"{name}.render", "render")
         render_settings, render_origins = _cascade("render", [(self.recipe.render, ("render",)),
                                                               (scene.render, (*at, "render"))])
-        # segments are asked for (render: {segment_seconds: 2}): on few cores one render step is faster
-        # (bench/scale.py: 1.24x its time on 2 cores), and the bytes must not depend on the machine
+        # segments are asked for (render: {segment_seconds: 2}), not on by default: on two cores one render
+        # step is still faster (bench/scale.py), and whether a scene is segmented must not depend on the machine
         segment_seconds = render_settings.pop("segment_seconds", None)
         segment_origin = render_origins.pop(("render", "segment_seconds"), None)
         render.fields.update(render_settings)
@@ -212,15 +214,18 @@ class _Expander:
         if self.preview:
             render.set("preview", True, at)
         length = self.known_length(scene.duration, scene.audio if scene.text is None else None)
-        if segment_seconds is not None and scene.image is not None and length is not None \
-                and length <= self.scene_limit():
+        if segment_seconds is not None and scene.image is not None:
             if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
                     or segment_seconds <= 0:
                 if (segment_origin or at) not in self.bad_segment_settings:  # once, not once per scene
                     self.bad_segment_settings.add(segment_origin or at)
                     self.problem(segment_origin or at, f"segment_seconds must be a positive number of seconds, "
                                  f"got {segment_seconds!r}", "use render: {segment_seconds: 2}", "segment_seconds")
-            else:
+            elif length is None:
+                # narrated: the number of segments is known only once the speech exists, so the render step
+                # cuts the scene into the same ranges itself and joins them (the same bytes as steps)
+                render.set("segment_seconds", float(segment_seconds), segment_origin or at)
+            elif length <= self.scene_limit():
                 ranges = segment_ranges(frames_for(length, self.fps),
                                         segment_length(self.fps, float(segment_seconds)))
                 if len(ranges) > 1:

@@ -9,6 +9,7 @@ import pytest
 
 from nodes.media import encoder as enc
 from nodes.media.encoder import (
+    SEGMENT_X264_THREADS,
     choose_video_encoder,
     encode_with_fallback,
     encoder_broken,
@@ -28,6 +29,14 @@ def test_libx264_args() -> None:
                 "-movflags", "+faststart"]
     # The thread count is fixed whatever the caller's: x264's bytes depend on it.
     assert video_encoder_args("libx264", threads=2) == video_encoder_args("libx264", threads=16) == expected
+
+
+def test_segments_get_their_own_fixed_x264_thread_count() -> None:
+    args = video_encoder_args("libx264", threads=16, x264_threads=SEGMENT_X264_THREADS)
+    assert SEGMENT_X264_THREADS == 1 and args[args.index("-threads") + 1] == "1"
+    assert "-threads" not in video_encoder_args("h264_nvenc", x264_threads=SEGMENT_X264_THREADS)
+    with pytest.raises(ValueError, match="at least 1"):
+        video_encoder_args("libx264", x264_threads=0)
 
 
 def test_nvenc_args_without_faststart() -> None:

@@ -440,3 +440,23 @@ def test_burned_captions_follow_the_speech_not_the_picture(tmp_path: Path, kind:
     drawn = [float(np.abs(b - p).max()) for b, p in zip(burned, plain, strict=True)]
     assert min(drawn[2:13]) > 100 and min(drawn[23:34]) > 100  # captions while each scene speaks
     assert max(drawn[15:21]) < 20  # none during the transition (frames 15-20: 1.0-1.4 s)
+
+
+def test_captions_burned_after_transitions_name_the_glyphs_the_font_lacks(tmp_path: Path) -> None:
+    """The merge burns the captions when there are transitions: it warns about characters the font
+    cannot draw, as a scene's render does, and names none the font has."""
+    grey = _scene(tmp_path, "grey", 1.0, (0.0, 1.0), source="color=c=gray")
+    tracks = [_caption_track(tmp_path / "c0.json", 0.0, 1.0, "Hello 漢字"),
+              _caption_track(tmp_path / "c1.json", 0.0, 1.0, "world")]
+    transition = {"type": "crossfade", "duration": 0.4}
+    warnings: list[str] = []
+    _merge(tmp_path, [grey, grey], captions=tracks, transition=transition, burn_captions=True, warnings=warnings)
+    glyph_warnings = [w for w in warnings if "glyph" in w]
+    assert len(glyph_warnings) == 1, warnings
+    assert "漢 (U+6F22)" in glyph_warnings[0] and "字 (U+5B57)" in glyph_warnings[0]
+    assert "U+0048" not in glyph_warnings[0]  # H: the font has it
+    # not burned (the renders burned each scene's captions): not the merge's to say
+    (tmp_path / "files").mkdir()
+    warnings.clear()
+    _merge(tmp_path / "files", [grey, grey], captions=tracks, transition=transition, warnings=warnings)
+    assert not [w for w in warnings if "glyph" in w], warnings

@@ -161,7 +161,8 @@ def test_missing_glyphs_are_named(tmp_path: Path, media: dict[str, Path]) -> Non
     _run(tmp_path, {"image": media["picture"], "captions": captions}, warnings, duration=1.0)
     glyph_warnings = [message for message in warnings if "glyph" in message]
     assert len(glyph_warnings) == 1
-    assert "漢" in glyph_warnings[0] and "字" in glyph_warnings[0] and "'H'" not in glyph_warnings[0]
+    assert "漢 (U+6F22)" in glyph_warnings[0] and "字 (U+5B57)" in glyph_warnings[0]
+    assert "U+0048" not in glyph_warnings[0] and "U+0077" not in glyph_warnings[0]  # H and w: the font has them
 
 
 def test_nvenc_failure_falls_back_to_libx264(tmp_path: Path, media: dict[str, Path],

@@ -131,6 +131,9 @@ def test_join_copies_the_segments_packets(folder: Path) -> None:
     _run(recipe, folder / "cache")
     copied = [p for k in range(1, len(ranges) + 1) for p in _packets(folder / "out" / f"s{k}.mp4")]
     assert _packets(folder / "out" / "joined.mp4") == copied
+    # x264 writes its settings into the stream: a segment's encoder ran on one thread, a whole scene's on four
+    assert b" threads=1 " in (folder / "out" / "s1.mp4").read_bytes()
+    assert b" threads=4 " in (folder / "out" / "whole.mp4").read_bytes()
     args = join_args(concat_file=Path("x.ffconcat"), sound=Sound(),
                      fps=10, n_frames=50, output=Path("o.mp4"))
     assert args[args.index("-c:v") + 1] == "copy"
@@ -196,6 +199,10 @@ def test_a_recording_used_as_it_is_gives_a_known_length(folder: Path) -> None:
     assert [n for n in steps if n.startswith("scene1.render.seg")] == [f"scene1.render.seg{k}" for k in range(1, 6)]
     assert "audio" in steps["scene1.render"].inputs  # the join muxes the recording
     assert type(steps["scene2.render"].node_type).name == "render"  # speech not made yet: one step
+    narrated = steps["scene2.render"].params  # ... that cuts itself into the same segments when it runs
+    assert isinstance(narrated, RenderParams) and narrated.segment_seconds == 1
+    first = steps["scene1.render.seg1"].params
+    assert isinstance(first, RenderParams) and first.segment_seconds is None
     (folder / "rec.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n  - {image: pic.png, audio: voice.wav}\n")
     _run(folder / "rec.yaml", folder / "cache")
     with av.open(str(folder / "out" / "rec.mp4")) as container:
@@ -245,7 +252,8 @@ def test_segment_errors_name_the_field(folder: Path) -> None:
 def test_doctor_reports_the_parallelism(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIPELINE_THREADS", "3")
     line = Render.diagnostics()["parallelism"]
-    assert "3 at once" in line and "segment_seconds" in line and "x264 4 threads each" in line
+    assert "segments: 3 at once, x264 1 thread each" in line and "segment_seconds" in line
+    assert "one piece: x264 4 threads" in line
 
 
 def test_segments_encoded_differently_still_join(folder: Path) -> None:
@@ -282,3 +290,101 @@ def test_a_bad_segment_length_is_reported_once_at_its_line(folder: Path) -> None
         load(folder / "bad.yaml")
     text = str(caught.value)
     assert text.count("segment_seconds must be a positive number") == 1 and "bad.yaml:5:" in text
+
+
+def _voice(path: Path, seconds: float = 4.3) -> Path:
+    import soundfile as sf
+
+    rate = 22050
+    t = np.arange(int(seconds * rate)) / rate
+    sf.write(path, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate)
+    return path
+
+
+# A narrated scene (length from its audio: 43 frames at 10 fps) in 1 s segments, both ways: one render step
+# that splits itself, and segment steps with a join.
+NARRATED = """\
+version: 1
+defaults: {render: {width: 160, height: 284, fps: 10, motion: {zoom: in, amount: 0.2, pan: left}}}
+steps:
+  subs: {type: captions, words: words.json, max_chars: 12, lines: 1}
+  split: {type: render, image: pic.png, audio: voice.wav, captions: "${subs.captions}", segment_seconds: 1}
+SEGMENTS
+  joined: {type: join, fps: 10, frames: COUNTS, segments: [REFS], audio: voice.wav}
+outputs:
+  out/split.mp4: ${split.video}
+  out/joined.mp4: ${joined.video}
+"""
+
+
+def test_a_narrated_scene_splits_itself_into_the_bytes_of_segment_steps(folder: Path) -> None:
+    _voice(folder / "voice.wav")
+    ranges = segment_ranges(43, segment_length(10, 1.0))
+    steps = [f"  s{k}: {{type: render, image: pic.png, audio: voice.wav, captions: \"${{subs.captions}}\", "
+             f"frames: [{first}, {end}]}}" for k, (first, end) in enumerate(ranges, start=1)]
+    (folder / "narrated.yaml").write_text(
+        NARRATED.replace("SEGMENTS", "\n".join(steps))
+        .replace("COUNTS", str([end - first for first, end in ranges]))
+        .replace("REFS", ", ".join(f'"${{s{k}.video}}"' for k in range(1, len(ranges) + 1))))
+    pipeline = load(folder / "narrated.yaml")
+    split_type = pipeline.steps["split"].node_type
+    assert split_type.resources_for(pipeline.steps["split"].params).cpu == 4  # its segments run at once
+    _run(folder / "narrated.yaml", folder / "cache")
+    split = (folder / "out" / "split.mp4").read_bytes()
+    assert split == (folder / "out" / "joined.mp4").read_bytes()
+    assert b" threads=1 " in split  # encoded as segments, not as one scene
+    with av.open(str(folder / "out" / "split.mp4")) as container:
+        assert container.streams.video[0].frames == 43
+        assert container.streams.audio[0].codec_context.name == "aac"
+
+
+def test_a_scene_splitting_itself_has_the_same_bytes_one_or_four_at_once(folder: Path) -> None:
+    from pipeline.node import RunContext
+
+    voice = _voice(folder / "voice.wav")
+    params = RenderParams(width=160, height=284, fps=10, motion={"zoom": "in", "amount": 0.2},  # type: ignore[arg-type]
+                          segment_seconds=1)
+    outputs = {}
+    messages: list[str] = []
+    for threads in (1, 4):
+        work = folder / f"work{threads}"
+        work.mkdir()
+        messages.clear()
+        ctx = RunContext(node="scene", work_dir=work, outputs={"video": folder / f"t{threads}.mp4"},
+                         threads=threads, report=lambda node, fraction, message: messages.append(message))
+        Render().run(ctx, params, {"image": folder / "pic.png", "audio": voice})
+        assert any(f"{threads} at once" in m for m in messages), messages
+        outputs[threads] = (folder / f"t{threads}.mp4").read_bytes()
+    assert outputs[1] == outputs[4]
+    # a scene no longer than one segment is one encode, as the scene list makes it one step
+    short = _voice(folder / "short.wav", 0.8)
+    for name, seconds in (("cut", 1.0), ("whole", None)):
+        ctx = RunContext(node="short", work_dir=folder, outputs={"video": folder / f"{name}.mp4"}, threads=2)
+        Render().run(ctx, params.model_copy(update={"segment_seconds": seconds}), {"image": folder / "pic.png",
+                                                                                  "audio": short})
+    assert (folder / "cut.mp4").read_bytes() == (folder / "whole.mp4").read_bytes()
+
+
+def test_segment_seconds_and_frames_exclude_each_other() -> None:
+    with pytest.raises(ValueError, match="exclude each other"):
+        RenderParams(frames=(0, 10), segment_seconds=1)
+
+
+def test_a_narrated_scene_list_scene_splits_itself_when_it_runs(folder: Path) -> None:
+    """From the scene list to the file: the speech sets the length, the render step cuts itself into
+    1 s segments (one-thread x264 in the stream) and the video has the speech's frames."""
+    (folder / "spoken.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n"
+                                        "  - {image: pic.png, text: Every city has a sound at dawn and this "
+                                        "one hums.}\n")
+    pipeline = load(folder / "spoken.yaml")
+    assert [n for n in pipeline.steps if n.startswith("scene1.render")] == ["scene1.render"]
+    summary = _run(folder / "spoken.yaml", folder / "cache")
+    assert "scene1.render" in summary.ran
+    video = (folder / "out" / "spoken.mp4").read_bytes()
+    assert b" threads=1 " in video  # the merge copied the segments' packets
+    with av.open(str(folder / "out" / "spoken.mp4")) as container:
+        frames = container.streams.video[0].frames
+        audio = container.streams.audio[0]
+        assert audio.duration is not None and audio.time_base is not None
+        assert frames > 10  # longer than one segment: it was split
+        assert abs(frames / 10 - float(audio.duration * audio.time_base)) < 0.1
