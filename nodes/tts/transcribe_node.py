@@ -41,6 +41,18 @@ class Transcribe(NodeType):
                              suffix=".json")}
     resources = Resources(cpu=1)
 
+    @classmethod
+    def diagnostics(cls) -> dict[str, str]:
+        """For ``pipeline doctor``: which model recordings are aligned and transcribed with, or why none."""
+        model, why = whisper.resolve()
+        if model is None:
+            return {"whisper": f"no: {why}"}
+        return {"whisper": f"yes: {model.source}, {model.folder} ({whisper.library_version()})"}
+
+    @classmethod
+    def versions(cls) -> dict[str, str]:
+        return {"whisper": whisper.library_version() or "not installed (the [whisper] extra)"}
+
     def tools(self, params: TranscribeParams) -> dict[str, str | Path]:
         model, why = _model(params)
         if model is None:

@@ -219,6 +219,7 @@ def test_transcribe_without_a_recogniser_gives_no_words_and_a_warning(tmp_path: 
     source = tmp_path / "a.wav"
     sf.write(source, speech(), 16000)
     assert Transcribe().tools(TranscribeParams()) == {"recogniser": "none"}
+    assert Transcribe.diagnostics()["whisper"].startswith("no: ")  # for `pipeline doctor`
     timings, warnings = run_transcribe(tmp_path, source)
     assert timings.words == [] and timings.duration == pytest.approx(len(speech()) / 16000, abs=1e-3)
     assert len(warnings) == 1 and "no captions" in warnings[0] and "text:" in warnings[0]
