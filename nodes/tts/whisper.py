@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -280,12 +281,26 @@ def _align_window(whisper: Any, tokenizer: Any, audio: np.ndarray, tokens: list[
     return spans
 
 
+_CLOSING = re.compile("[\"')\\]\u201d\u2019\u00bb]+$")  # closing quotes and brackets after the punctuation
+PAUSES = (",", ".", ";", ":", "!", "?", "\u2026", "\u3002", "\uff0c", "\uff01", "\uff1f")
+
+
+def _at_punctuation(words: Sequence[str], boundary: int, floor: int, reach: int = 3) -> int:
+    """Move a window's word boundary to the nearest place after punctuation within ``reach`` words: the cut
+    is in a pause, and a pause is where the script most likely has a comma or a full stop, while the
+    energy aligner's shares can be a word or two off there."""
+    candidates = [i for i in range(max(floor + 1, boundary - reach), min(len(words), boundary + reach) + 1)
+                  if _CLOSING.sub("", words[i - 1]).endswith(PAUSES)]
+    return min(candidates, key=lambda i: (abs(i - boundary), i)) if candidates else boundary
+
+
 def align(model: Model, audio: np.ndarray, words: Sequence[str], language: str | None = None,
           threads: int = 1) -> list[Span]:
     """Spans for the script's ``words`` over ``audio`` (mono float32 at 16 kHz), one per word, in order.
 
     Audio over 30 s is cut into windows at pauses; the words go to the windows the way the energy aligner
-    shares them among stretches of speech (by their spoken length), then each window is aligned alone.
+    shares them among stretches of speech (by their spoken length), the boundary moved to punctuation
+    nearby, then each window is aligned alone.
     """
     from nodes.tts.align import distribute, speech_segments
 
@@ -302,6 +317,8 @@ def align(model: Model, audio: np.ndarray, words: Sequence[str], language: str |
         last = len(words) if index == len(cuts) - 1 else first
         while last < len(words) and (rough[last][0] + rough[last][1]) / 2 < end:
             last += 1
+        if index < len(cuts) - 1:
+            last = _at_punctuation(words, last, first)
         chunk = words[first:last]
         if not chunk:
             continue

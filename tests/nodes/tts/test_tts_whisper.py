@@ -89,6 +89,13 @@ def test_windows_cut_long_audio_in_pauses() -> None:
     assert whisper.windows([], 65.0) == [(0.0, 30.0), (30.0, 60.0), (60.0, 65.0)]  # no pause: at the limit
 
 
+def test_window_boundaries_move_to_punctuation_nearby() -> None:
+    words = ["Fish", "and", "fruit,", "then", "bread", "and", "milk."]
+    assert whisper._at_punctuation(words, 4, 0) == 3  # after "fruit,", one word back
+    assert whisper._at_punctuation(words, 6, 0) == 7  # after "milk.", one word on
+    assert whisper._at_punctuation(["no", "pause", "here", "at", "all"], 2, 0) == 2
+
+
 def test_language_codes() -> None:
     assert [whisper.whisper_language(x) for x in ("eng", "en", "EN-us", "fra", "", None)] == [
         "en", "en", "en", "fr", None, None]
@@ -258,6 +265,39 @@ def test_real_model_aligns_piper_speech_closer_than_energy(tmp_path: Path, monke
     print(f"whisper start error mean {np.mean(errors):.3f} s max {max(errors):.3f} s ({seconds:.1f} s); "
           f"energy mean {np.mean(energy_errors):.3f} s max {max(energy_errors):.3f} s")
     assert np.mean(errors) < 0.1 and max(errors) < 0.3
+    assert np.mean(errors) < np.mean(energy_errors)
+
+
+LONG = " ".join([
+    "Every city has a sound at dawn, and the harbour wakes slowly.",
+    "Listen closely, and it tells you where you are, what day it is, and who is awake.",
+    "The first ferries cross the water before the sun is over the hills.",
+    "Fishermen call to each other across the quay, and gulls circle the boats.",
+    "By seven the bakeries are open, and the smell of bread drifts down the narrow streets.",
+    "Buses groan up the hill, full of students and workers with their coffee.",
+    "At noon the market is loud with voices, bargaining over fruit, fish and flowers.",
+    "In the afternoon the heat settles, and the city slows to a murmur.",
+    "Then evening comes, the lights go on, and the music starts again."])
+
+
+@needs_real_model
+def test_real_model_aligns_over_two_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nodes.tts.align import speech_segments
+
+    monkeypatch.delenv(whisper.MODEL_ENV, raising=False)
+    spoken = PiperEngine().synthesize(LONG)
+    audio = np.interp(np.arange(int(len(spoken.audio) * 16000 / spoken.sample_rate)) * spoken.sample_rate / 16000,
+                      np.arange(len(spoken.audio)), spoken.audio).astype(np.float32)
+    assert len(whisper.windows(speech_segments(audio, 16000), len(audio) / 16000)) == 2
+    model, _ = whisper.resolve()
+    assert model is not None
+    spans = whisper.align(model, audio, [w.text for w in spoken.words], "en")
+    errors = [abs(s[0] - w.start) for s, w in zip(spans, spoken.words, strict=True)]
+    energy = energy_align(spoken.audio, spoken.sample_rate, [w.text for w in spoken.words])
+    energy_errors = [abs(s[0] - w.start) for s, w in zip(energy, spoken.words, strict=True)]
+    print(f"two windows: whisper start error mean {np.mean(errors):.3f} s max {max(errors):.3f} s; "
+          f"energy mean {np.mean(energy_errors):.3f} s max {max(energy_errors):.3f} s")
+    assert np.mean(errors) < 0.12 and max(errors) < 0.6
     assert np.mean(errors) < np.mean(energy_errors)
 
 
