@@ -281,7 +281,7 @@ def _align_window(whisper: Any, tokenizer: Any, audio: np.ndarray, tokens: list[
     text_index, time_index = pairs[:, 0], pairs[:, 1]
     jumps = np.pad(np.diff(text_index), (1, 0), constant_values=1).astype(bool)
     jump_times = time_index[jumps] / whisper.tokens_per_second
-    if len(jump_times) < len(flat) + 1:  # one per token and the end of text; pad with the window's end
+    if len(jump_times) < len(flat) + 1:  # one per token and the end of text; short: the last one repeats
         jump_times = np.pad(jump_times, (0, len(flat) + 1 - len(jump_times)), mode="edge")
     spans = []
     at = 0
