@@ -317,3 +317,32 @@ def test_real_model_hears_piper_speech(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(set(heard) & set(said)) >= len(set(said)) - 2  # "harbour" may come back as "harbor"
     starts = {w.text.strip(".,").lower(): w.start for w in spoken.words}
     assert abs(next(w.start for w in timings.words if w.text.lower().startswith("listen")) - starts["listen"]) < 0.3
+
+
+# -- through the engine ---------------------------------------------------------------------------------
+
+@needs_whisper
+def test_a_recipe_names_its_model_relative_to_itself_and_a_new_model_reruns_alignment(
+        tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_default_model: None) -> None:
+    from pipeline import load, plan, run
+
+    folder = tmp_path / "project"
+    shutil.copytree(tiny, folder / "models" / "whisper")
+    sf.write(folder / "mine.wav", speech(rate=22050), 22050)
+    recipe = folder / "recipe.yaml"
+    recipe.write_text("version: 1\nsteps:\n"
+                      "  timed: {type: align, text: Hello world. Goodbye now!, audio: mine.wav}\n"
+                      "  heard: {type: transcribe, audio: mine.wav, language: en, whisper_model: models/whisper}\n"
+                      "outputs: {out/timed.json: '${timed.words}', out/heard.json: '${heard.words}'}\n")
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)  # not the recipe's folder: the model is found from the recipe
+    run(load(recipe), cache)
+    assert [p.action for p in plan(load(recipe), cache)] == ["skip", "skip"]
+    monkeypatch.setenv(whisper.MODEL_ENV, str(folder / "models" / "whisper"))  # a model appears: re-align
+    steps = {p.node: p for p in plan(load(recipe), cache)}
+    assert steps["timed"].action == "run" and steps["heard"].action == "skip"
+    run(load(recipe), cache)
+    timed = WordTimings.load(folder / "out" / "timed.json")
+    assert [w.text for w in timed.words] == ["Hello", "world.", "Goodbye", "now!"]
+    heard = WordTimings.load(folder / "out" / "heard.json")
+    assert heard.duration == pytest.approx(len(speech(rate=22050)) / 22050, abs=1e-3)
