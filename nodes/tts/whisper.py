@@ -120,7 +120,7 @@ def resolve(folder: Path | None = None) -> tuple[Model | None, str]:
     ``$PIPELINE_WHISPER_MODEL`` (a folder, or ``off``), else the Hugging Face cache, else the packages.
     Cheap (stats only): it is called for every plan."""
     if library_version() is None:
-        return None, "faster-whisper is not installed (pip install 'pipeline[whisper]')"
+        return None, "faster-whisper is not installed (pip install -e '.[whisper]' in the project)"
     if folder is not None:
         problem = _complete(folder)
         return (None, f"whisper_model: {problem}") if problem else (Model(folder, "whisper_model",
