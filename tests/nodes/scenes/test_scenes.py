@@ -97,24 +97,35 @@ def test_scene_shapes_narration_sources_and_merge_settings():
     assert problems == []
     by_name = {s.name: s for s in specs}
     assert list(by_name) == ["scene1.tts", "scene1.captions", "scene1.render", "scene2.align",
-                             "scene2.captions", "scene2.render", "scene3.render", "scene4.render.seg1",
+                             "scene2.captions", "scene2.render", "scene3.transcribe", "scene3.captions",
+                             "scene3.render", "scene4.render.seg1",
                              "scene4.render.seg2", "scene4.render", "merge"]
     assert by_name["scene2.align"].fields == {"audio": "me.wav", "text": "Words of my recording."}
     assert by_name["scene2.render"].fields["video"] == "clip.mp4"
     assert by_name["scene2.render"].fields["video_audio"] == "mix"
     assert by_name["scene2.render"].fields["fit"] == "blur"
-    assert by_name["scene3.render"].fields["audio"] == "me.wav"  # a recording without text: no captions
+    # a recording without text: captioned from what a recogniser hears in it
+    assert by_name["scene3.transcribe"].fields == {"audio": "me.wav"}
+    assert by_name["scene3.captions"].fields["words"] == "${scene3.transcribe.words}"
+    assert by_name["scene3.render"].fields["audio"] == "me.wav"
     # a 3 s still that asks for 2 s segments: two render steps of fixed frame ranges and their join
     segment = by_name["scene4.render.seg2"].fields
     assert segment["duration"] == 3 and "audio" not in segment and segment["frames"] == [60, 90]
     assert by_name["scene4.render"].type == "join" and by_name["scene4.render"].fields["frames"] == [60, 30]
     assert (by_name["scene1.render"].fields["width"], by_name["scene1.render"].fields["height"]) == (1920, 1080)
     merge = by_name["merge"].fields
-    assert merge["caption_scenes"] == [0, 1]
+    assert merge["caption_scenes"] == [0, 1, 2]
     assert merge["transition"] == {"type": "crossfade", "duration": 0.5}
     assert merge["transitions"] == [None, {"type": "fade"}, None]
     assert merge["loudness_lufs"] == -16
     assert merge["music"] == "m.ogg" and merge["music_duck"] is True and merge["music_duck_depth_db"] == 14
+
+
+def test_a_recording_without_text_and_without_captions_is_not_transcribed():
+    text = "version: 1\nscenes:\n  - {audio: me.wav, image: b.jpg, captions: false}\n"
+    (specs, _, problems), _ = expand(text)
+    assert problems == []
+    assert [s.name for s in specs] == ["scene1.render", "merge"]
 
 
 def test_preview_renders_small_and_elsewhere():

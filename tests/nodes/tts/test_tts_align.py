@@ -110,6 +110,7 @@ def test_align_node_input_errors(tmp_path: Path) -> None:
 def test_align_tools_name_the_aligner(monkeypatch: pytest.MonkeyPatch) -> None:
     from nodes.tts import align_node
 
+    monkeypatch.setenv("PIPELINE_WHISPER_MODEL", "off")  # no recogniser: auto means aeneas, else energy
     monkeypatch.setattr(align_node, "aeneas_version", lambda: None)
     assert Align().tools(AlignParams(text="Hi.")) == {"aligner": "energy-2"}
     with pytest.raises(NodeInputError) as caught:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nodes.tts.whisper import library_version as whisper_version
 from pipeline.apps.client import Api, ApiError, ClientConfig, MediaClient, NoBackend
 from tests.pipeline.apps.serve.servers import Served, free_port, jpeg, start
 
@@ -22,8 +23,10 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, 
     second.stop()
 
 
-def test_local_backend_runs_in_process(tmp_path: Path) -> None:
+def test_local_backend_runs_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from nodes.tts.models import MODELS
+
+    monkeypatch.setenv("PIPELINE_WHISPER_MODEL", "off")  # no recogniser, whether or not [whisper] is installed
 
     config = ClientConfig(local=True, storage=tmp_path / "media", cache_dir=tmp_path / "cache")
     with MediaClient(config) as client:
@@ -41,6 +44,12 @@ def test_local_backend_runs_in_process(tmp_path: Path) -> None:
         assert api.status(image_id) == {"status": "ready"}
         with pytest.raises(ApiError, match="501"):
             api.transcribe(result.path)
+        if whisper_version() is not None:  # the same route through the in-process app, with the tiny model
+            from tests.nodes.tts.tiny_whisper import build
+
+            monkeypatch.setenv("PIPELINE_WHISPER_MODEL", str(build(tmp_path / "whisper")))
+            heard = api.transcribe(result.path, language="en")
+            assert set(heard) == {"transcription", "duration"} and heard["duration"] > 0.5
 
 
 def test_local_without_a_usable_engine_falls_back_to_a_server(tmp_path: Path, servers: tuple[Served, Served],

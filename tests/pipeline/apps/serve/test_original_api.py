@@ -218,11 +218,6 @@ def test_info_of_a_non_media_file_is_400_not_empty_200(client: httpx.Client) -> 
         assert response.status_code == 400 and response.json()["error"]
 
 
-def test_transcribe_without_a_recogniser_is_501(client: httpx.Client) -> None:
-    response = client.post(f"{M}/audio-tools/transcribe", files={"audio_file": ("a.wav", b"RIFF")})
-    assert response.status_code == 501 and "faster-whisper" in response.json()["error"]
-
-
 def test_out_of_range_voice_settings_are_400(client: httpx.Client) -> None:
     hot = client.post(f"{M}/audio-tools/tts/chatterbox", data={"text": "Hi there.", "temperature": "7"})
     assert hot.status_code == 400 and "temperature" in hot.json()["error"]
