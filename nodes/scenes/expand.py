@@ -3,8 +3,8 @@
 Each scene becomes a narration step (``<scene>.tts``, or ``<scene>.align`` for a recording the user brings),
 ``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. With ``render: {segment_seconds}``
 a still scene of known length becomes segment steps and a ``join``; a narrated one keeps one render step,
-which cuts itself into the same segments when it runs. Settings cascade: recipe level,
-then scene level (a scene's ``voice``/``motion``/``render``/``captions`` override the recipe's key by key).
+which cuts itself into the same segments when it runs. Settings cascade: recipe level, then scene level
+(a scene's ``voice``/``recording``/``motion``/``render``/``captions`` override the recipe's key by key).
 Every generated field remembers the recipe line it came from, so errors found by the node types point at
 what the user wrote.
 
@@ -126,6 +126,17 @@ class _Expander:
     def problem(self, path: Path_, message: str, hint: str = "", field_name: str = "") -> None:
         self.problems.append(Problem(self.source.locate(path), message, field=field_name, hint=hint))
 
+    def recording_step(self, name: str, node: str, index: int) -> _Step:
+        """An align or transcribe step with the recipe's and the scene's ``recording`` settings, key by key
+        (a transcribe step has no ``aligner``: it only listens)."""
+        settings, origins = _cascade("recording", [(self.recipe.recording, ("recording",)),
+                                                   (self.recipe.scenes[index].recording,
+                                                    ("scenes", index, "recording"))])
+        if node == "transcribe":
+            settings.pop("aligner", None)
+            origins = {key: origin for key, origin in origins.items() if key[1:2] != ("aligner",)}
+        return _Step(name, node, settings, _spread(origins, "recording"))
+
     def scene(self, index: int) -> tuple[list[StepSpec], str, str | None]:
         """Steps of one scene, the name of its render step, and its captions step (or None)."""
         scene = self.recipe.scenes[index]
@@ -145,7 +156,7 @@ class _Expander:
             specs.append(tts.spec(at))
             audio_ref, words_ref = f"${{{tts.name}.audio}}", f"${{{tts.name}.words}}"
         elif scene.audio is not None and scene.text is not None:
-            align = _Step(f"{name}.align", "align")
+            align = self.recording_step(f"{name}.align", "align", index)
             align.set("audio", scene.audio, (*at, "audio"))
             align.set("text", scene.text, (*at, "text"))
             if self.recipe.limits.max_scene_seconds is not None:
@@ -156,7 +167,7 @@ class _Expander:
         if scene.audio is not None and scene.text is None:
             audio_ref = scene.audio
             if wants_captions:  # captions from what is heard; none, with a warning, without a recogniser
-                transcribe = _Step(f"{name}.transcribe", "transcribe")
+                transcribe = self.recording_step(f"{name}.transcribe", "transcribe", index)
                 transcribe.set("audio", scene.audio, (*at, "audio"))
                 specs.append(transcribe.spec(at))
                 words_ref = f"${{{transcribe.name}.words}}"

@@ -1,7 +1,7 @@
 """The scene-list recipe (``scenes:``) as pydantic models: output size presets, limits, scenes.
 
-Settings under ``voice``, ``captions``, ``motion``, ``render`` and ``music`` are passed through to the node
-types, whose own params models validate them; these models check the shape only.
+Settings under ``voice``, ``recording``, ``captions``, ``motion``, ``render`` and ``music`` are passed through
+to the node types, whose own params models validate them; these models check the shape only.
 """
 
 from __future__ import annotations
@@ -64,6 +64,8 @@ class Scene(Strict):
     duration: float | None = Field(None, gt=0, le=3600,
                                    description="Seconds, for a scene without narration (music only).")
     voice: Settings = Field(default_factory=dict, description="Overrides of the recipe's voice.")
+    recording: Settings = Field(default_factory=dict, description="Overrides of the recipe's recording "
+                                                                  "settings.")
     motion: Settings = Field(default_factory=dict, description="Overrides of the recipe's motion.")
     render: Settings = Field(default_factory=dict, description="Overrides of the recipe's render settings.")
     captions: Settings | bool = Field(default_factory=dict,
@@ -86,6 +88,8 @@ class Scene(Strict):
 class SceneRecipe(RecipeBase):
     output: OutputSettings = Field(default_factory=lambda: OutputSettings.model_validate({}))
     voice: Settings = Field(default_factory=dict, description="TTS settings for every scene.")
+    recording: Settings = Field(default_factory=dict, description="How the words of narration you recorded "
+                                "(`audio:`) are timed: {aligner, language, whisper_model}.")
     captions: Settings | bool = Field(default_factory=dict,
                                       description="Caption settings (packing, style), or false.")
     motion: Settings = Field(default_factory=dict, description="Ken Burns settings for every scene.")

@@ -1,4 +1,4 @@
-"""JSON Schemas of the scene list's voice / render / motion / captions settings, from the node types'
+"""JSON Schemas of the scene list's voice / recording / render / motion / captions settings, from the node types'
 params (the settings are spread into the steps' fields, so the node types' models are their truth)."""
 
 from __future__ import annotations
@@ -29,14 +29,18 @@ def scene_settings(defs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if render:
         render["properties"]["segment_seconds"] = {
             "type": "number", "exclusiveMinimum": 0, "examples": [SEGMENT_SECONDS],
-            "description": "Asks for segments: a still scene of known length (`duration:`, or a recording "
-                           "used as it is) longer than this is rendered in segments of this many seconds "
-                           "of frames, several at once (or across a cluster), then joined. Off by default: "
-                           "on a few cores one render step is faster."}
+            "description": "Asks for segments: a still scene longer than this is rendered in segments of "
+                           "this many seconds of frames, several at once, then joined; a scene of known "
+                           "length (`duration:`, or a recording used as it is) as steps of their own (each "
+                           "cached, spread over a cluster), a narrated scene by its one render step cutting "
+                           "itself. Off by default: on a few cores one render step is faster."}
+    recording = _params_subset("align", {"text", "max_seconds"}, defs)
     captions = _params_subset("captions", set(), defs)
     full_render = _params_subset("render", set(), defs)
     if voice:
         found["voice"] = voice
+    if recording:
+        found["recording"] = recording
     if render:
         motion = render["properties"].pop("motion", None)
         found["render"] = render

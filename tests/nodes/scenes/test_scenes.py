@@ -186,6 +186,29 @@ scenes:
     assert source.locate(render.source_path(("caption_style", "highlight"))).line == 4
 
 
+def test_recording_settings_reach_align_and_transcribe_key_by_key():
+    """`recording:` (how recorded narration is timed) cascades like `voice:`; a transcribe step, which only
+    listens, takes its language and model but not the aligner."""
+    text = """\
+version: 1
+recording: {aligner: whisper, language: fr, whisper_model: models/base}
+scenes:
+  - {text: Bonjour., audio: a.wav, image: a.jpg, recording: {language: de}}
+  - {audio: b.wav, image: b.jpg, recording: {whisper_model: models/small}}
+"""
+    source = parse_yaml(text, Path("/r/recorded.yaml"))
+    specs, _, problems = expand_scenes(SceneRecipe.model_validate(source.data), source)
+    assert problems == []
+    by_name = {s.name: s for s in specs}
+    align, transcribe = by_name["scene1.align"], by_name["scene2.transcribe"]
+    assert {k: align.fields[k] for k in ("aligner", "language", "whisper_model")} == \
+        {"aligner": "whisper", "language": "de", "whisper_model": "models/base"}
+    assert transcribe.fields == {"language": "fr", "whisper_model": "models/small", "audio": "b.wav"}
+    assert source.locate(align.source_path(("language",))).line == 4
+    assert source.locate(align.source_path(("aligner",))).line == 2
+    assert source.locate(transcribe.source_path(("whisper_model",))).line == 5
+
+
 def test_no_caption_files_without_captions():
     """`captions: false` (for the recipe, or for every scene) publishes no .srt/.vtt/.ass: players reject an
     empty subtitle file."""
