@@ -463,6 +463,11 @@ def _encode_segment(ctx: RunContext, params: RenderParams, segment: SegmentSourc
     encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
 
 
+# From this many CPU threads on, doctor suggests segments: a scene in one piece is one frame-making thread and
+# x264's fixed 4 threads, about a third of a 16-thread machine (issue measurements: 6.3x real time there).
+MANY_THREADS = 8
+
+
 def _parallelism() -> str:
     """What runs at once here, in words for ``doctor``: segments (where a recipe asks for them), one per
     CPU thread the local executor has (``PIPELINE_THREADS`` caps it), each a one-thread x264; a scene in
@@ -473,7 +478,9 @@ def _parallelism() -> str:
     return (f"segments: {threads} at once, x264 {SEGMENT_X264_THREADS} thread each (where a recipe asks "
             f"for them: render: {{segment_seconds: {SEGMENT_SECONDS:g}}}; one per CPU thread, PIPELINE_THREADS "
             f"caps it; a narrated scene splits itself, {min(SPLIT_AT_ONCE, threads)} at once); a scene in one "
-            f"piece: x264 {X264_THREADS} threads (both fixed: same bytes everywhere)")
+            f"piece: x264 {X264_THREADS} threads (both fixed: same bytes everywhere)"
+            + (f"; with {threads} threads here, one long scene in one piece keeps only a few busy: ask for "
+               "segments for long scenes" if threads >= MANY_THREADS else ""))
 
 
 _LENGTH_HINT = "shorten the narration, or raise limits: {max_scene_seconds: ...} in the recipe"

@@ -253,7 +253,10 @@ def test_doctor_reports_the_parallelism(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("PIPELINE_THREADS", "3")
     line = Render.diagnostics()["parallelism"]
     assert "segments: 3 at once, x264 1 thread each" in line and "segment_seconds" in line
-    assert "one piece: x264 4 threads" in line
+    assert "one piece: x264 4 threads" in line and "ask for segments" not in line
+    monkeypatch.setenv("PIPELINE_THREADS", "16")  # a many-core machine: segments are worth asking for
+    assert "with 16 threads here, one long scene in one piece keeps only a few busy" in \
+        Render.diagnostics()["parallelism"]
 
 
 def test_segments_encoded_differently_still_join(folder: Path) -> None:
