@@ -50,7 +50,10 @@ class Port:
 
     ``kind`` is a plain name ("audio", "words", "captions", "image", "video", ...); an output feeds an input
     only when the kinds are equal. ``suffix`` is the file extension an output is written with. ``many``
-    marks an input that takes a list (for example the scenes of a merge).
+    marks an input that takes a list (for example the scenes of a merge). ``optional`` marks an input that
+    may be absent, or an output that may be empty: an empty file there means "nothing" (no captions were
+    heard, say), so it is not published, and a file an earlier run published at its destination is removed
+    rather than left beside outputs it no longer belongs to.
     """
 
     kind: str

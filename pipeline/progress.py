@@ -39,6 +39,7 @@ class Summary:
     seconds: float = 0.0
     saved_seconds: float = 0.0
     outputs: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # optional outputs with nothing in them: not written
 
 
 class Reporter:
@@ -99,7 +100,8 @@ class Reporter:
         with self._lock:
             self._emit({"event": "summary", "ran": summary.ran, "cached": summary.cached,
                         "failed": summary.failed, "seconds": round(summary.seconds, 3),
-                        "saved_seconds": round(summary.saved_seconds, 3), "outputs": summary.outputs})
+                        "saved_seconds": round(summary.saved_seconds, 3), "outputs": summary.outputs,
+                        "empty": summary.empty})
 
     def close(self) -> None:
         """The run is over: stop drawing (a live view leaves nothing behind)."""
@@ -145,7 +147,8 @@ def describe(event: Event, state: _Running | None = None) -> list[str]:
     if kind == "summary":
         table = f"ran {len(event['ran'])}  cached {len(event['cached'])}  failed {len(event['failed'])}"
         saved = f", {event['saved_seconds']:.1f}s saved by the cache" if event["cached"] else ""
-        return [f"done: {table} in {event['seconds']:.1f}s{saved}", *(f"  wrote {p}" for p in event["outputs"])]
+        return [f"done: {table} in {event['seconds']:.1f}s{saved}", *(f"  wrote {p}" for p in event["outputs"]),
+                *(f"  no {p}: nothing in it (not written)" for p in event.get("empty", []))]
     return []
 
 

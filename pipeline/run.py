@@ -277,7 +277,8 @@ class Runner:
         for attempt in range(PUBLISH_ATTEMPTS):
             summary, state = self._execute(keep_going, publish_partial)
             try:
-                summary.outputs = [str(p) for p in self._publish(state)]
+                written, empty = self._publish(state)
+                summary.outputs, summary.empty = [str(p) for p in written], [str(p) for p in empty]
             except DamagedBlob as exc:
                 if attempt + 1 == PUBLISH_ATTEMPTS:
                     raise PipelineError(f"a cached output ({exc.digest[:16]}...) kept arriving damaged while "
@@ -388,20 +389,25 @@ class Runner:
             summary.saved_seconds += record.seconds
             self.reporter.finished(name, "cached")
 
-    def _publish(self, state: RunState) -> list[Path]:
-        """Publish every output whose node succeeded, as one set. A cached output found damaged while
-        copying is discarded (its node is planned again) and the set is not published."""
-        files = []
+    def _publish(self, state: RunState) -> tuple[list[Path], list[Path]]:
+        """Publish every output whose node succeeded, as one set; returns what was written and the optional
+        outputs left unwritten for being empty (an earlier run's file there is removed). A cached output
+        found damaged while copying is discarded (its node is planned again) and the set is not published."""
+        files, empty = [], []
         for dest, ref in self.pipeline.outputs.items():
             out = state.produced.get((ref.step, ref.port))
-            if out is not None:
+            if out is None:
+                continue
+            if out.size == 0 and self.pipeline.steps[ref.step].node_type.outputs[ref.port].optional:
+                empty.append(dest)
+            else:
                 files.append((out.digest, dest, out.size))
         try:
-            publish_set(self.cache.blobs, files, self.cache.root)
+            publish_set(self.cache.blobs, files, self.cache.root, removals=empty)
         except DamagedBlob as exc:
             self.cache.blobs.discard(exc.digest)
             raise
-        return [dest for _, dest, _ in files]
+        return [dest for _, dest, _ in files], empty
 
 
 def _lost_cluster(exc: BaseException) -> bool:
@@ -451,10 +457,12 @@ def stage_file(store: BlobStore, digest: str, dest: Path, size: int) -> Path:
     return tmp
 
 
-def publish_set(store: BlobStore, files: list[tuple[str, Path, int]], cache_root: Path) -> None:
+def publish_set(store: BlobStore, files: list[tuple[str, Path, int]], cache_root: Path,
+                removals: list[Path] | None = None) -> None:
     """Publish (digest, destination, size) files as one set: every copy staged and checked first, then a
-    journal, then the renames (see ``pipeline.cache.journal``). Without a writable journal (a read-only
-    cache) the files are renamed one by one, each still atomic."""
+    journal, then the renames and the removal of ``removals`` (files the set no longer has; see
+    ``pipeline.cache.journal``). Without a writable journal (a read-only cache) the files are renamed one
+    by one, each still atomic."""
     from pipeline.cache import journal
 
     staged: list[tuple[Path, Path]] = []
@@ -462,7 +470,7 @@ def publish_set(store: BlobStore, files: list[tuple[str, Path, int]], cache_root
         for digest, dest, size in files:
             staged.append((stage_file(store, digest, dest, size), dest))
         try:
-            record = journal.write(cache_root, staged)
+            record = journal.write(cache_root, staged, removals)
         except OSError:
             record = None
     except BaseException:
@@ -470,10 +478,12 @@ def publish_set(store: BlobStore, files: list[tuple[str, Path, int]], cache_root
             tmp.unlink(missing_ok=True)
         raise
     if record is not None:
-        journal.apply(record, staged)
+        journal.apply(record, staged, removals)
         return
     for tmp, dest in staged:
         os.replace(tmp, dest)
+    for path in removals or []:
+        path.unlink(missing_ok=True)
 
 
 def publish_file(store: BlobStore, digest: str, dest: Path, size: int) -> None:

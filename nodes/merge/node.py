@@ -325,7 +325,7 @@ class Merge(NodeType):
     # 6: one AAC encode (no chunks), limiter without fast-math; picture and sound start together,
     # loudness on target, transitions over held pictures;
     # the caption files written by the new caption packing
-    version = "6"
+    version = "7"
     params = MergeParams
     inputs = {
         "scenes": Port("video", "The scene videos in order (from render nodes).", many=True),
@@ -336,10 +336,14 @@ class Merge(NodeType):
     }
     outputs = {
         "video": Port("video", "The whole video: H.264 + AAC 48 kHz stereo MP4.", suffix=".mp4"),
+        # Optional: with no caption at all (recordings nobody could transcribe) the files are empty and not
+        # published; players reject an empty subtitle file.
         "srt": Port("subtitles", "Captions of all scenes at their place in the video (empty if none).",
-                    suffix=".srt"),
-        "vtt": Port("subtitles-vtt", "The same captions as WebVTT.", suffix=".vtt"),
-        "ass": Port("subtitles-ass", "The same captions as styled ASS for the video's size.", suffix=".ass"),
+                    suffix=".srt", optional=True),
+        "vtt": Port("subtitles-vtt", "The same captions as WebVTT (empty if none).", suffix=".vtt",
+                    optional=True),
+        "ass": Port("subtitles-ass", "The same captions as styled ASS for the video's size (empty if none).",
+                    suffix=".ass", optional=True),
     }
     resources = Resources(cpu=2, ffmpeg=2)  # the mix's AAC encode runs in chunks on two cores
 
@@ -479,16 +483,20 @@ class Merge(NodeType):
             track = concat_tracks(tracks, offsets, duration=timeline.total)
         else:
             track = CaptionTrack(duration=timeline.total, segments=[])
+        style = params.caption_style
+        if not track.segments:
+            for port in ("srt", "vtt", "ass"):
+                ctx.output(port).write_bytes(b"")  # nothing to caption: empty, so not published
+            return None
         write_srt(track, ctx.output("srt"))
         write_vtt(track, ctx.output("vtt"))
-        style = params.caption_style
         try:
             write_ass(track, ctx.output("ass"), style, video.width, video.height)
             font = resolve_font(style.font, style.bold)
         except ValueError as exc:  # includes a missing or unreadable user font file
             raise NodeInputError(f"caption style: {exc}", field="caption_style",
                                  hint="use the default font or a readable .ttf/.otf file") from exc
-        if not params.burn_captions or not track.segments:
+        if not params.burn_captions:
             return None
         notice = glyph_notice(track, style, font)  # burned here, so said here (the renders burned nothing)
         if notice is not None:

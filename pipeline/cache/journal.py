@@ -5,7 +5,8 @@ journal listing the moves (temporary file -> destination) is written atomically 
 the files are renamed one by one and the journal removed. A run killed between the journal and the last
 rename leaves a journal whose owner is dead: the next command that opens the cache rolls it forward
 (renames what is left), so a reader after recovery sees the new set whole. Killed before the journal,
-it leaves only temporary files, which the next publish removes: the old set stays whole.
+it leaves only temporary files, which the next publish removes: the old set stays whole. Files the new
+set no longer has (an optional output that came out empty) are listed too and removed after the moves.
 """
 
 from __future__ import annotations
@@ -19,26 +20,31 @@ from pipeline.cache.blobs import fsync_dir, fsync_file
 JOURNAL_DIR = "journal"
 
 
-def write(cache_root: Path, moves: list[tuple[Path, Path]]) -> Path:
-    """Record ``moves`` durably before the first rename; returns the journal's path."""
+def write(cache_root: Path, moves: list[tuple[Path, Path]], removals: list[Path] | None = None) -> Path:
+    """Record ``moves`` (and the files to remove) durably before the first rename; returns the journal's
+    path."""
     folder = cache_root / JOURNAL_DIR
     folder.mkdir(parents=True, exist_ok=True)
     journal = folder / f"publish-pid{os.getpid()}-{os.urandom(4).hex()}.json"
     tmp = journal.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"moves": [[str(a), str(b)] for a, b in moves]}), encoding="utf-8")
+    tmp.write_text(json.dumps({"moves": [[str(a), str(b)] for a, b in moves],
+                               "removals": [str(path) for path in removals or []]}), encoding="utf-8")
     fsync_file(tmp)
     os.replace(tmp, journal)
     fsync_dir(folder)
     return journal
 
 
-def apply(journal: Path, moves: list[tuple[Path, Path]]) -> None:
-    """Do the moves (those not done yet), make them durable, then drop the journal."""
+def apply(journal: Path, moves: list[tuple[Path, Path]], removals: list[Path] | None = None) -> None:
+    """Do the moves and removals (those not done yet), make them durable, then drop the journal."""
     for tmp, dest in moves:
         if tmp.exists():
             os.replace(tmp, dest)
-    for folder in {dest.parent for _, dest in moves}:
-        fsync_dir(folder)
+    for path in removals or []:
+        path.unlink(missing_ok=True)
+    for folder in {dest.parent for _, dest in moves} | {path.parent for path in removals or []}:
+        if folder.is_dir():
+            fsync_dir(folder)
     journal.unlink(missing_ok=True)
 
 
@@ -53,10 +59,12 @@ def roll_forward(cache_root: Path) -> list[Path]:
         if process_alive(owner_pid(journal.name)):
             continue
         try:
-            moves = [(Path(a), Path(b)) for a, b in json.loads(journal.read_text(encoding="utf-8"))["moves"]]
-        except (OSError, ValueError, KeyError, TypeError):
+            record = json.loads(journal.read_text(encoding="utf-8"))
+            moves = [(Path(a), Path(b)) for a, b in record["moves"]]
+            removals = [Path(path) for path in record.get("removals", [])]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             journal.unlink(missing_ok=True)  # written atomically: a damaged one was never complete
             continue
         written += [dest for tmp, dest in moves if tmp.exists()]
-        apply(journal, moves)
+        apply(journal, moves, removals)
     return written

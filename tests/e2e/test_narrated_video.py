@@ -108,3 +108,31 @@ def test_editing_one_scene_reruns_that_scene_and_the_merge(rendered):
     assert sorted(summary.ran) == ["merge", "scene2.captions", "scene2.render", "scene2.tts"]
     shown = [w for _, _, text in srt_cues(video.with_suffix(".srt")) for w in words_of(text)]
     assert "carefully" in shown and "closely" not in shown
+
+
+def test_recordings_nobody_transcribed_write_no_caption_files(tmp_path: Path) -> None:
+    """Recordings without text and no recogniser (switched off for these tests): the video plays without
+    captions and no caption file is written (players reject an empty one); the captions of an earlier run
+    whose scene had text are removed, not left beside the new video."""
+    with_text = f"""\
+version: 1
+allow_outside_paths: true
+output: {{path: out/own.mp4, size: 160x284, fps: 15}}
+scenes:
+  - audio: "{ASSETS / 'narration.ogg'}"
+    text: These words are mine.
+    image: "{ASSETS / 'hills.jpg'}"
+"""
+    recipe = tmp_path / "own.yaml"
+    recipe.write_text(with_text, encoding="utf-8")
+    cache = Cache(tmp_path / "cache")
+    run_pipeline(load_recipe(recipe), cache)
+    captions = [tmp_path / "out" / f"own.{ext}" for ext in ("srt", "vtt", "ass")]
+    assert all(path.stat().st_size > 0 for path in captions)
+    recipe.write_text(with_text.replace("    text: These words are mine.\n", ""), encoding="utf-8")
+    summary = run_pipeline(load_recipe(recipe), cache)
+    assert "scene1.transcribe" in summary.ran
+    assert not any(path.exists() for path in captions)
+    assert sorted(summary.empty) == sorted(str(path) for path in captions)
+    assert summary.outputs == [str(tmp_path / "out" / "own.mp4")] and probe(tmp_path / "out" / "own.mp4").audio
+    cache.close()

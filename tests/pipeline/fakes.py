@@ -135,4 +135,24 @@ class Steps(NodeType):
         ctx.output("out").write_text(params.text, encoding="utf-8")
 
 
-ALL = [Text, Norm, Join, Count, Gpu, Steps]
+class NotesParams(Params):
+    text: str
+
+
+class Notes(NodeType):
+    """Writes its text, and the words in it that start with '#' to an optional output (empty when none)."""
+
+    name = "notes"
+    version = "1"
+    params = NotesParams
+    outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt"),
+                                          "tags": Port("text", suffix=".txt", optional=True)}
+
+    def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
+        note_run(ctx.node)
+        ctx.output("out").write_text(params.text, encoding="utf-8")
+        ctx.output("tags").write_text(" ".join(w for w in params.text.split() if w.startswith("#")),
+                                      encoding="utf-8")
+
+
+ALL = [Text, Norm, Join, Count, Gpu, Steps, Notes]

@@ -267,3 +267,19 @@ def test_a_node_type_sizes_each_run_from_its_params(write_recipe, cache, monkeyp
         executor.close()
     assert asked["hello"] == Resources(cpu=1, gpu=1) and devices["hello"] == "cuda"
     assert asked["world"] == fakes.Norm.resources and devices["world"] == "cpu"
+
+
+def test_an_empty_optional_output_is_not_published_and_an_earlier_one_is_removed(write_recipe, cache, tmp_path):
+    """Players reject an empty subtitle file: an optional output with nothing in it is not written, and the
+    file an earlier run wrote there goes, so it does not stand beside outputs it no longer belongs to."""
+    text = "version: 1\nsteps:\n  n: {type: notes, text: 'TEXT'}\noutputs:\n  out/n.txt: ${n.out}\n" \
+           "  out/tags.txt: ${n.tags}\n"
+    first = run_pipeline(load_recipe(write_recipe(text.replace("TEXT", "hello #world"))), cache)
+    assert (tmp_path / "out" / "tags.txt").read_text() == "#world" and first.empty == []
+    second = run_pipeline(load_recipe(write_recipe(text.replace("TEXT", "hello world"))), cache)
+    assert (tmp_path / "out" / "n.txt").read_text() == "hello world"
+    assert not (tmp_path / "out" / "tags.txt").exists()
+    assert second.empty == [str(tmp_path / "out" / "tags.txt")]
+    assert second.outputs == [str(tmp_path / "out" / "n.txt")]
+    again = run_pipeline(load_recipe(write_recipe(text.replace("TEXT", "hello world"))), cache)
+    assert again.ran == [] and again.empty == second.empty  # cached: still nothing to write

@@ -69,11 +69,11 @@ from pipeline.cli import main
 stage = sys.argv[1]
 renames = int(sys.argv[2])
 if stage == "before-journal":
-    def write(cache_root, moves):
+    def write(cache_root, moves, removals=None):
         os.kill(os.getpid(), 9)
     journal.write = write
 else:
-    def apply(record, moves):
+    def apply(record, moves, removals=None):
         for tmp, dest in moves[:renames]:
             os.replace(tmp, dest)
         os.kill(os.getpid(), 9)
@@ -109,3 +109,23 @@ def test_a_kill_inside_publishing_leaves_one_set_after_recovery(tmp_path, expect
     assert not list((project.cache / "journal").glob("*.json"))
     assert project.run("set.yaml").code == 0
     assert outputs(project) == expected["new"]
+
+
+def test_a_journal_left_by_a_dead_run_also_removes_what_the_new_set_no_longer_has(tmp_path):
+    """An optional output that came out empty is removed as part of the set: a run killed after its
+    journal has its renames and its removals completed by the next command (no new video beside the
+    previous captions)."""
+    from pipeline.cache import journal
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "v.mp4").write_bytes(b"old video")
+    (out / "v.srt").write_bytes(b"old captions")
+    staged = out / ".v.mp4.pid1.tmp"
+    staged.write_bytes(b"new video")
+    record = journal.write(tmp_path / "cache", [(staged, out / "v.mp4")], [out / "v.srt"])
+    dead = record.with_name(record.name.replace(f"pid{os.getpid()}", "pid999999999"))
+    record.rename(dead)  # as if the run that wrote it had been killed before applying it
+    assert journal.roll_forward(tmp_path / "cache") == [out / "v.mp4"]
+    assert (out / "v.mp4").read_bytes() == b"new video" and not (out / "v.srt").exists()
+    assert not dead.exists()

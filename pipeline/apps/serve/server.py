@@ -73,7 +73,8 @@ class Server:
 
         def deliver() -> list[str]:
             if result_id is None or output is None:
-                return sorted(str(Path(p).resolve().relative_to(folder.resolve())) for p in pipeline.outputs)
+                return sorted(str(Path(p).resolve().relative_to(folder.resolve())) for p in pipeline.outputs
+                              if Path(p).is_file())  # an empty optional output is not written
             self.storage.adopt(result_id, folder / output)
             return [result_id]
 
