@@ -40,7 +40,8 @@ class Captions(NodeType):
     outputs = {
         "captions": Port("captions", "Caption segments with their lines and words (CaptionTrack).",
                          suffix=".json"),
-        "srt": Port("subtitles", "The same captions as a SubRip file.", suffix=".srt"),
+        "srt": Port("subtitles", "The same captions as a SubRip file (empty, so not published, if none).",
+                    suffix=".srt", optional=True),
     }
     resources = Resources(cpu=0.25)
 
