@@ -1,8 +1,9 @@
 """The merge's audio tail of a long video: how much of a render it adds, stage by stage.
 
 The merge of a cut-only video copies the scenes' video packets, so what it costs is the soundtrack:
-reading each scene's sound, levelling it, the ducked music bed, the loudness target, and one AAC encode
-(on one core: encoding chunks on several cores changes the bytes, see nodes/media/aac.py). This runs
+reading each scene's sound, levelling it, the ducked music bed, the loudness target, and the AAC encode
+(in fixed 30 s chunks, several at once, see nodes/media/aac.py; timed alone too, one chunk at once
+against all at once, with a check that the bytes are the same). This runs
 the real merge node over two narrated scenes of ``--minutes`` in all (tiny 160x284 pictures, so the
 scene renders are cheap and the merge is all audio) with the repo's music, times each stage from the
 node's own progress messages, and sets the merge beside the scene renders and beside the render of the
@@ -27,12 +28,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench.short_merge import MUSIC, PICTURES, narration  # noqa: E402
 from nodes.audio.mix import load_kernels  # noqa: E402
+from nodes.audio.pcm import read_audio  # noqa: E402
+from nodes.media.aac import encode_aac  # noqa: E402
+from nodes.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from nodes.merge.node import Merge, MergeParams  # noqa: E402
 from nodes.render.node import Render, RenderParams  # noqa: E402
 from pipeline.node import RunContext  # noqa: E402
 
 THREADS = os.cpu_count() or 2
-LABELS = {"mix": "AAC encode (one core)", "joining the scenes": "video packets copied, muxed"}
+LABELS = {"mix": f"AAC encode (30 s chunks, {THREADS} at once)", "joining the scenes": "video packets copied, muxed"}
 
 
 def stage_times(marks: list[tuple[float, str]], start: float, end: float) -> list[tuple[str, float]]:
@@ -72,12 +76,23 @@ def main() -> None:
         Merge().run(ctx, MergeParams(), {"scenes": scenes, "captions": None, "music": MUSIC})
         end = time.perf_counter()
 
+        # The AAC encode alone, on the mix as the video carries it: chunks one at a time, then at once.
+        mixed = read_audio(tmp / "final.mp4", field="video")
+        encodes = {}
+        for workers in (1, THREADS):
+            began = time.perf_counter()
+            track = encode_aac(mixed, tmp / f"aac{workers}.aac", exe=ffmpeg_exe(), workers=workers)
+            encodes[workers] = (time.perf_counter() - began, track.path.read_bytes())
+
     merge = end - start
     seconds = args.minutes * 60
     print(f"Merge of {args.minutes:g} min (2 scenes, music, -14 LUFS, cut-only: video copied); {THREADS} threads")
     for name, took in stage_times(marks, start, end):
         print(f"  {name:<40}{took:7.2f} s")
     print(f"merge: {merge:.2f} s ({seconds / merge:.0f}x real time); tiny scene renders {renders:.1f} s")
+    (one, one_bytes), (many, many_bytes) = encodes[1], encodes[THREADS]
+    print(f"AAC encode alone: 1 chunk at once {one:.2f} s, {THREADS} at once {many:.2f} s: {one / many:.2f}x; "
+          f"same bytes: {'yes' if one_bytes == many_bytes else 'NO'}")
     full = seconds / args.render_speed
     print(f"merge / a 1080x1920 render of the same length ({full:.0f} s at {args.render_speed:g}x): "
           f"{merge / full:.3f}; "

@@ -345,7 +345,9 @@ class Merge(NodeType):
         "ass": Port("subtitles-ass", "The same captions as styled ASS for the video's size (empty if none).",
                     suffix=".ass", optional=True),
     }
-    resources = Resources(cpu=2, ffmpeg=2)  # the mix's AAC encode runs in chunks on two cores
+    # The AAC encode of a cut-only merge runs in fixed chunks, up to four at once (nodes/media/aac.py); the
+    # slots are capped at the machine's, so two cores give two.
+    resources = Resources(cpu=4, ffmpeg=2)
 
     def tools(self, params: MergeParams) -> dict[str, str | Path]:
         exe = ffmpeg_exe()
@@ -404,7 +406,8 @@ class Merge(NodeType):
             from nodes.media.aac import encode_aac
 
             exe = ffmpeg_exe()
-            track = encode_aac(samples, ctx.work_dir / "mix.aac", exe=exe, cancel=ctx.cancelled)
+            track = encode_aac(samples, ctx.work_dir / "mix.aac", exe=exe, cancel=ctx.cancelled,
+                               workers=ctx.threads)
             ctx.progress(AUDIO_SHARE + (1 - AUDIO_SHARE) * 0.8, "joining the scenes")
             concat_file = ctx.work_dir / "scenes.ffconcat"
             concat_file.write_text(concat_list(scenes), encoding="utf-8")
