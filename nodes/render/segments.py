@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nodes.media.ffmpeg import ProgressFn, run_ffmpeg
+from nodes.media.mp4 import video_track
 from nodes.render.command import Sound, join_args
 
 SEGMENT_SECONDS = 2.0
@@ -49,9 +50,13 @@ def concat_script(segments: list[Path], frames: list[int], fps: int) -> str:
 
 
 def configuration(path: Path) -> bytes:
-    """The H.264 parameter sets a segment's packets need (the MP4's decoder configuration)."""
+    """The H.264 parameter sets a segment's packets need (the MP4's decoder configuration): read from the
+    file's boxes, or through libavformat when the box reader does not know the file."""
     import av
 
+    track = video_track(path)
+    if track is not None:
+        return track.config
     with av.open(str(path)) as container:
         return bytes(container.streams.video[0].codec_context.extradata or b"")
 

@@ -142,6 +142,35 @@ def test_join_copies_the_segments_packets(folder: Path) -> None:
         assert container.streams.audio[0].codec_context.name == "aac"
 
 
+def test_the_join_reads_its_segments_the_same_without_the_box_reader(folder: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The join reads frame counts and encoder configurations from the segments' MP4 boxes; with that fast
+    path forced off (libavformat reads them) it writes the same bytes and still catches a wrong count."""
+    from nodes.render import join, segments
+    from nodes.render.join import Join, JoinParams
+    from pipeline.node import NodeInputError, RunContext
+
+    recipe, ranges = _steps_recipe(folder, quality=23)
+    _run(recipe, folder / "cache")
+    parts = [folder / "out" / f"s{k}.mp4" for k in range(1, len(ranges) + 1)]
+    counts = [end - first for first, end in ranges]
+
+    def joined(name: str, frames: list[int]) -> bytes:
+        ctx = RunContext(node="j", work_dir=folder, outputs={"video": folder / name},
+                         warn=lambda node, message: None)
+        Join().run(ctx, JoinParams(fps=10, frames=frames), {"segments": parts, "audio": None})
+        return (folder / name).read_bytes()
+
+    fast = joined("fast.mp4", counts)
+    with pytest.raises(NodeInputError, match="segment 2 .* has 10 frames, not 9"):
+        joined("wrong.mp4", [10, 9, 10, 10, 10])
+    monkeypatch.setattr(join, "video_track", lambda path: None)
+    monkeypatch.setattr(segments, "video_track", lambda path: None)
+    assert joined("plain.mp4", counts) == fast == (folder / "out" / "joined.mp4").read_bytes()
+    with pytest.raises(NodeInputError, match="segment 2 .* has 10 frames, not 9"):
+        joined("wrong.mp4", [10, 9, 10, 10, 10])
+
+
 def test_a_late_edit_renders_only_the_segments_it_touches(folder: Path) -> None:
     recipe, _ = _steps_recipe(folder, quality=23)
     _run(recipe, folder / "cache")
