@@ -100,19 +100,25 @@ def segment_args(*, pictures: Pictures, first: int, count: int, output: Path, en
     ]
 
 
-def join_args(*, concat_file: Path, sound: Sound, fps: int, n_frames: int, output: Path,
+def join_args(*, concat_file: Path, sound: Sound | None, fps: int, n_frames: int, output: Path,
               same_config: bool = True) -> list[str]:
     """ffmpeg arguments joining a scene's segments: video packets copied, the soundtrack encoded once
     (``n_frames`` frames' worth of samples, as a whole-scene render has).
+
+    ``sound`` None joins the video alone, as a segment is (a group of a long scene's segments, which a
+    later join takes with the others).
 
     ``same_config``: every segment has the same encoder configuration (H.264 parameter sets), so the
     packets are copied as x264 wrote them and the first segment's configuration describes them all.
     Otherwise (an encoder fallback between segments) the concat demuxer repeats each segment's
     parameter sets in-band, so every segment still decodes right.
     """
+    video = ["-f", "concat", "-safe", "0", "-auto_convert", "0" if same_config else "1", "-i", str(concat_file)]
+    if sound is None:
+        return [*video, "-map", "0:v:0", "-c:v", "copy", "-an", "-frames:v", str(n_frames), str(output)]
     samples = samples_for(n_frames / fps)
     return [
-        "-f", "concat", "-safe", "0", "-auto_convert", "0" if same_config else "1", "-i", str(concat_file),
+        *video,
         *_audio_input(sound),
         "-filter_complex", _audio_graph(sound, samples),
         "-map", "0:v:0", "-map", "[a]",

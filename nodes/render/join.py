@@ -41,6 +41,8 @@ class JoinParams(Params):
     fps: int = Field(30, ge=1, le=120, description="Frames per second of the segments.")
     frames: list[int] = Field(min_length=1, description="Frames in each segment, in order (the lengths "
                               "their `frames` ranges give).")
+    video_only: bool = Field(False, description="Join the video alone, as a segment is: a group of a long "
+                             "scene's segments, which a later join takes with the other groups.")
 
 
 class Join(NodeType):
@@ -52,7 +54,8 @@ class Join(NodeType):
         "segments": Port("video", "The segments, in order (render steps with `frames`).", many=True),
         "audio": Port("audio", "The narration, cut or padded to the segments' length.", optional=True),
     }
-    outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene.", suffix=".mp4")}
+    outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene (H.264 alone with "
+                                      "`video_only`).", suffix=".mp4")}
     resources = Resources(cpu=1, ffmpeg=1)
 
     def tools(self, params: JoinParams) -> dict[str, str | Path]:
@@ -70,6 +73,15 @@ class Join(NodeType):
                 raise NodeInputError(f"segment {index + 1} ({path.name}) has {found} frames, not {expected}",
                                      field="frames", hint="the frame counts must match the segments' ranges")
         audio = inputs.get("audio")
+        if params.video_only:
+            if isinstance(audio, Path):
+                raise NodeInputError("a video-only join takes no audio", field="audio",
+                                     hint="give the narration to the join that takes the groups, or drop "
+                                          "video_only")
+            join_segments(segments, params.frames, fps=params.fps, sound=None, output=ctx.output("video"),
+                          work_dir=ctx.work_dir, warn=ctx.warning, progress=ctx.progress, cancel=ctx.cancelled)
+            ctx.progress(1.0, f"{len(segments)} segments, {sum(params.frames)} frames, video only")
+            return
         channels = 1
         if isinstance(audio, Path):
             info = probe(audio, field="audio")

@@ -48,7 +48,13 @@ from nodes.render.auto import content_digest, resolve_auto
 from nodes.render.command import Pictures, Sound, render_args, segment_args
 from nodes.render.fit import Fit, fit_image
 from nodes.render.motion import Motion, Rect, crop_rect, source_zoom
-from nodes.render.segments import SEGMENT_SECONDS, join_segments, segment_length, segment_ranges
+from nodes.render.segments import (
+    SEGMENT_SECONDS,
+    join_segments,
+    segment_groups,
+    segment_length,
+    segment_ranges,
+)
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
@@ -321,9 +327,15 @@ class Render(NodeType):
                       still: bool, subtitles: str | None, ranges: list[tuple[int, int]], sound: Sound,
                       exe: str) -> None:
         """The scene as its fixed segments, up to ``SPLIT_AT_ONCE`` encoded at once (one frame-making
-        thread and a one-thread x264 each, as segment steps have), then joined as the join step joins."""
+        thread and a one-thread x264 each, as segment steps have), then joined as the join steps join: a
+        long scene's groups of segments each as soon as its last segment is made, then the groups."""
         at_once = max(1, min(SPLIT_AT_ONCE, ctx.threads, len(ranges)))
         parts = [ctx.work_dir / f"segment{k:05d}.mp4" for k in range(1, len(ranges) + 1)]
+        frames = [end - first for first, end in ranges]
+        groups = segment_groups(len(ranges))
+        joined = [ctx.work_dir / f"group{k:03d}.mp4" for k in range(1, len(groups) + 1)]
+        missing = [len(group) for group in groups]  # segments each group still waits for
+        group_of = {index: number for number, group in enumerate(groups) for index in group}
         lock = threading.Lock()
         done = [0]
 
@@ -331,10 +343,18 @@ class Render(NodeType):
             first, end = ranges[index]
             _encode_segment(ctx, params, SegmentSource(pictures, feed_for(first, end, 1), still, subtitles), first, end,
                             parts[index], exe, progress=None)
+            number = group_of[index]
             with lock:
                 done[0] += 1
+                missing[number] -= 1
+                complete = missing[number] == 0 and len(groups) > 1
                 ctx.progress(0.95 * done[0] / len(ranges), f"{done[0]} of {len(ranges)} segments, "
                              f"{at_once} at once")
+            if complete:
+                group = groups[number]
+                join_segments([parts[k] for k in group], [frames[k] for k in group], fps=params.fps, sound=None,
+                              output=joined[number], work_dir=ctx.work_dir, warn=ctx.warning,
+                              cancel=ctx.cancelled, exe=exe)
 
         with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="segment") as pool:
             futures = [pool.submit(one, index) for index in range(len(ranges))]
@@ -345,9 +365,10 @@ class Render(NodeType):
                 for future in futures:
                     future.cancel()
                 raise
-        join_segments(parts, [end - first for first, end in ranges], fps=params.fps, sound=sound,
-                      output=ctx.output("video"), work_dir=ctx.work_dir, warn=ctx.warning,
-                      cancel=ctx.cancelled, exe=exe)
+        if len(groups) > 1:
+            parts, frames = joined, [sum(frames[k] for k in group) for group in groups]
+        join_segments(parts, frames, fps=params.fps, sound=sound, output=ctx.output("video"),
+                      work_dir=ctx.work_dir, warn=ctx.warning, cancel=ctx.cancelled, exe=exe)
 
     def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
                       n_frames: int) -> tuple[FeedFor, bool]:

@@ -2,7 +2,8 @@
 
 Each scene becomes a narration step (``<scene>.tts``, or ``<scene>.align`` for a recording the user brings),
 ``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. With ``render: {segment_seconds}``
-a still scene of known length becomes segment steps and a ``join``; a narrated one keeps one render step,
+a still scene of known length becomes segment steps and a ``join`` (a long one's segments joined in groups
+first, ``<scene>.render.group1``, …); a narrated one keeps one render step,
 which cuts itself into the same segments when it runs. Settings cascade: recipe level, then scene level
 (a scene's ``voice``/``recording``/``motion``/``render``/``captions`` override the recipe's key by key).
 Every generated field remembers the recipe line it came from, so errors found by the node types point at
@@ -19,7 +20,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from nodes.media.filters import frames_for
-from nodes.render.segments import segment_length, segment_ranges
+from nodes.render.segments import segment_groups, segment_length, segment_ranges
 from nodes.scenes.model import SceneRecipe
 from pipeline.form import (
     STEP_NAME_CHARS,
@@ -285,9 +286,23 @@ class _Expander:
             part.set("frames", [first, end], at)
             specs.append(part.spec(at))
             names.append(part.name)
+        frames = [end - first for first, end in ranges]
+        groups = segment_groups(len(ranges))
+        if len(groups) > 1:  # a long scene: its segments joined in groups first, each when its segments exist
+            width = len(str(len(groups)))
+            grouped = []
+            for number, group in enumerate(groups, start=1):
+                part = _Step(f"{render.name}.group{number:0{width}d}", "join")
+                part.set("fps", self.fps, ("output", "fps"))
+                part.set("frames", [frames[k] for k in group], at)
+                part.set("segments", [f"${{{names[k]}.video}}" for k in group], at)
+                part.set("video_only", True, at)
+                specs.append(part.spec(at))
+                grouped.append(part.name)
+            names, frames = grouped, [sum(frames[k] for k in group) for group in groups]
         join = _Step(render.name, "join")
         join.set("fps", self.fps, ("output", "fps"))
-        join.set("frames", [end - first for first, end in ranges], at)
+        join.set("frames", frames, at)
         join.set("segments", [f"${{{name}.video}}" for name in names], at)
         if "audio" in render.fields:
             join.set("audio", render.fields["audio"], render.origins.get(("audio",), at))

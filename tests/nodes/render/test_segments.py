@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from nodes.render.command import Sound, join_args
+from nodes.render.join import JoinParams
 from nodes.render.node import Render, RenderParams
 from nodes.render.segments import segment_length, segment_ranges
 from pipeline import load
@@ -212,6 +213,56 @@ def test_scene_list_splits_long_stills_into_segments(folder: Path) -> None:
     last = steps["scene1.render.seg5"].params
     assert isinstance(last, RenderParams) and last.frames == (40, 50)
     assert type(steps["scene2.render"].node_type).name == "render"  # shorter than a segment: one step
+
+
+GROUPED_SPLIT = """\
+version: 1
+steps:
+  split: {type: render, image: pic.png, width: 160, height: 284, fps: 10, duration: 5, segment_seconds: 1,
+          motion: {zoom: in, amount: 0.2}}
+  merge: {type: merge, scenes: ["${split.video}"]}
+outputs: {out/split.mp4: "${merge.video}"}
+"""
+
+
+def test_a_long_scene_joins_its_segments_in_groups_first(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More segments than a group holds: groups of segments are joined (video only) as their segments are
+    made, then the groups; the steps and a scene splitting itself give the same bytes, with the packets of
+    the segments joined at once."""
+    from nodes.render import segments
+
+    (folder / "list.yaml").write_text(SCENES.split("  - image: pic.png\n    duration: 0.8")[0])  # scene 1 alone
+    _run(folder / "list.yaml", folder / "flat")
+    flat = folder / "flat.mp4"
+    flat.write_bytes((folder / "out" / "list.mp4").read_bytes())
+    monkeypatch.setattr(segments, "GROUP_SEGMENTS", 2)
+    steps = load(folder / "list.yaml").steps
+    assert [n for n in steps if n.startswith("scene1.render.group")] == [f"scene1.render.group{k}" for k in (1, 2, 3)]
+    group, final = steps["scene1.render.group3"].params, steps["scene1.render"].params
+    assert isinstance(group, JoinParams) and isinstance(final, JoinParams)
+    assert group.video_only and group.frames == [10]
+    assert not final.video_only and final.frames == [20, 20, 10]
+    summary = _run(folder / "list.yaml", folder / "cache")
+    assert {"scene1.render.group1", "scene1.render.group2", "scene1.render.group3"} <= set(summary.ran)
+    grouped = folder / "out" / "list.mp4"
+    assert _packets(grouped) == _packets(flat)
+    with av.open(str(grouped)) as container:
+        assert container.streams.video[0].frames == 50
+    (folder / "split.yaml").write_text(GROUPED_SPLIT)
+    _run(folder / "split.yaml", folder / "cache")
+    assert (folder / "out" / "split.mp4").read_bytes() == grouped.read_bytes()
+    assert not _run(folder / "list.yaml", folder / "cache").ran  # all cached: groups included
+
+
+def test_a_video_only_join_takes_no_audio(folder: Path) -> None:
+    from nodes.render.join import Join, JoinParams
+    from pipeline.node import NodeInputError, RunContext
+
+    ctx = RunContext(node="j", work_dir=folder, outputs={"video": folder / "j.mp4"})
+    with pytest.raises(NodeInputError, match="video-only join takes no audio") as caught:
+        Join().run(ctx, JoinParams(fps=10, frames=[10], video_only=True),
+                   {"segments": [folder / "pic.png"], "audio": _voice(folder / "voice.wav")})
+    assert caught.value.field == "audio"
 
 
 def test_a_recording_used_as_it_is_gives_a_known_length(folder: Path) -> None:
