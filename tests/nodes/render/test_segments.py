@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from nodes.render.command import Sound, join_args
 from nodes.render.join import JoinParams
 from nodes.render.node import Render, RenderParams
-from nodes.render.segments import segment_length, segment_ranges
+from nodes.render.segments import GROUP_SEGMENTS, segment_groups, segment_length, segment_ranges
 from pipeline import load
 from pipeline.cache import Cache
 from pipeline.plan import plan
@@ -109,6 +109,14 @@ def test_segment_ranges_cover_the_scene() -> None:
     assert segment_length(30) == 60 and segment_length(25, 1.0) == 25
     assert segment_ranges(125, 60) == [(0, 60), (60, 120), (120, 125)]
     assert segment_ranges(60, 60) == [(0, 60)]
+
+
+def test_segment_groups_are_fixed_runs_of_segments() -> None:
+    assert GROUP_SEGMENTS == 30  # a constant of the project: the bytes of long scenes depend on it
+    assert segment_groups(30) == [range(30)]  # up to a group's worth: joined at once, as before
+    assert segment_groups(61) == [range(0, 30), range(30, 60), range(60, 61)]
+    assert segment_groups(300) == [range(k, k + 30) for k in range(0, 300, 30)]
+    assert [k for group in segment_groups(95, 7) for k in group] == list(range(95))
 
 
 def test_segments_show_the_frames_of_the_whole_scene(folder: Path) -> None:
