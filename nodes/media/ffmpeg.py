@@ -196,13 +196,15 @@ def run_ffmpeg(args: list[str], *, progress: ProgressFn | None = None, expected_
         for raw in proc.stdout:
             key, _, value = raw.decode("utf-8", "replace").strip().partition("=")
             seconds = _parse_out_time(key, value)
+            # ffmpeg writes each update's time twice (out_time_us and out_time_ms): report it once, when it
+            # moves, so a JSON log has one line an update
             if seconds is not None and seconds > moved[1]:
                 moved[0], moved[1] = time.monotonic(), seconds
-            if progress is not None and seconds is not None:
-                fraction = None
-                if expected_duration and expected_duration > 0:
-                    fraction = max(0.0, min(1.0, seconds / expected_duration))
-                progress(fraction, f"ffmpeg {seconds:.1f}s")
+                if progress is not None:
+                    fraction = None
+                    if expected_duration and expected_duration > 0:
+                        fraction = max(0.0, min(1.0, seconds / expected_duration))
+                    progress(fraction, f"ffmpeg {seconds:.1f}s")
         returncode = proc.wait()
     finally:
         if proc.poll() is None:
