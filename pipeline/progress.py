@@ -3,8 +3,10 @@
 Three ways, one set of events: on a terminal an overall bar with an ETA above the running nodes, drawn by
 rich and fitted to the terminal's width (redrawn, never cut or left in fragments); elsewhere (CI logs,
 pipes) plain lines, progress at most every quarter; ``--log-format json``: one JSON object a line per
-event, for machines. Finished nodes always get a line of their own. Every reporter also hands each event
-to an optional listener, so an application (a preview page) can follow a run without parsing text.
+event, for machines. Every node that ran gets a line of its own; cached nodes in a row share one line
+once there are more than ``CACHED_LINES`` (a rerun of a long segmented scene would otherwise print 300
+lines that say nothing). Every reporter also hands each event to an optional listener, so an
+application (a preview page) can follow a run without parsing text.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ LogFormat = Literal["text", "json"]
 Event = dict[str, Any]
 """One thing that happened in a run: ``{"event": "started"|"progress"|"finished"|"failed"|"stopped"|
 "warning"|"message"|"planned"|"summary", "node": ..., "time": unix seconds, ...}``."""
+
+
+# Cached nodes in a row are listed one a line up to this many, else together on one line.
+CACHED_LINES = 3
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Reporter:
         self.listener = listener
         self._running: dict[str, _Running] = {}
         self._reasons: dict[str, list[str]] = {}
+        self._cached: list[str] = []  # cached nodes not shown yet (see ``cached_lines``)
         self._lock = threading.RLock()
 
     # -- what the runner calls ---------------------------------------------------------------------
@@ -105,6 +112,8 @@ class Reporter:
 
     def close(self) -> None:
         """The run is over: stop drawing (a live view leaves nothing behind)."""
+        with self._lock:
+            self._flush_cached()
 
     # -- how events are shown ----------------------------------------------------------------------
 
@@ -116,12 +125,36 @@ class Reporter:
             self._show(event)
 
     def _show(self, event: Event) -> None:
+        if self._held(event):
+            return
         for line in describe(event, self._running.get(event.get("node", ""))):
             self._line(line)
+
+    def _held(self, event: Event) -> bool:
+        """Keep a cached node's line back, to list the cached nodes in a row together; any other event
+        first shows the ones kept."""
+        if event["event"] == "finished" and event.get("status") == "cached":
+            self._cached.append(event["node"])
+            return True
+        self._flush_cached()
+        return False
+
+    def _flush_cached(self) -> None:
+        for line in cached_lines(self._cached):
+            self._line(line)
+        self._cached = []
 
     def _line(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()
+
+
+def cached_lines(nodes: Sequence[str]) -> list[str]:
+    """Cached nodes that finished in a row: a line each up to ``CACHED_LINES``, else one line naming the
+    first and the last."""
+    if len(nodes) <= CACHED_LINES:
+        return [f"  cached {node}" for node in nodes]
+    return [f"  cached {nodes[0]} … {nodes[-1]} ({len(nodes)} nodes)"]
 
 
 def describe(event: Event, state: _Running | None = None) -> list[str]:
@@ -209,6 +242,7 @@ class LiveReporter(Reporter):
             self._done = 0
             return
         if kind == "started":
+            self._flush_cached()  # the cached nodes before it are listed before it runs
             progress = self._ensure_progress()
             self._tasks[node] = progress.add_task(node, total=1.0)
             self._advance_overall()
@@ -226,6 +260,8 @@ class LiveReporter(Reporter):
                 self._advance_overall()
         if kind == "summary":
             self.close()
+        if self._held(event):
+            return
         for line in describe(event):
             self._line(line)
 
@@ -234,6 +270,7 @@ class LiveReporter(Reporter):
 
     def close(self) -> None:
         with self._lock:
+            self._flush_cached()
             if self._progress is not None:
                 self._progress.stop()
                 self._progress, self._tasks = None, {}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.progress import JsonReporter, LiveReporter, Reporter, make_reporter
+from pipeline.progress import JsonReporter, LiveReporter, Reporter, Summary, make_reporter
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG = "a_node_with_a_name_long_enough_to_overflow_any_narrow_terminal_and_then_some_more_text_" * 2
@@ -197,3 +197,32 @@ def test_make_reporter_picks_by_destination_and_hands_events_to_a_listener():
     plain.started("x")
     plain.finished("x", "ran", 0.5)
     assert [e["event"] for e in seen] == ["started", "finished"] and seen[1]["seconds"] == 0.5
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_cached_nodes_in_a_row_share_a_line(live: bool):
+    """A rerun of a long segmented scene finds hundreds of steps cached: they take one line, not one each;
+    a few take a line each, and every node that ran keeps its own line, in order."""
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return live
+
+    out = Tty()
+    reporter = make_reporter(stream=out)
+    assert isinstance(reporter, LiveReporter) == live
+    reporter.planned({"render": ["param changed"]})
+    for k in range(1, 301):
+        reporter.finished(f"scene.seg{k:03d}", "cached")
+    reporter.started("render")
+    reporter.finished("render", "ran", 1.0)
+    reporter.finished("a", "cached")
+    reporter.finished("b", "cached")
+    reporter.summary(Summary(ran=["render"], cached=[f"scene.seg{k:03d}" for k in range(1, 301)] + ["a", "b"]))
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.getvalue())  # the live view's cursor moves and colours
+    lines = [line.rstrip() for line in re.split(r"[\r\n]", text)]
+    shown = [line for line in lines if line.lstrip().startswith(("cached", "ran", "done"))]
+    assert shown[0] == "  cached scene.seg001 … scene.seg300 (300 nodes)"
+    assert shown[1].startswith("  ran    render")
+    assert shown[2:4] == ["  cached a", "  cached b"]
+    assert shown[4].startswith("done: ran 1  cached 302  failed 0")
