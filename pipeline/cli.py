@@ -96,14 +96,36 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([p.to_json() for p in plans], indent=2))
     else:
-        width = max(len(p.node) for p in plans)
-        for p in plans:
-            print(f"{p.action:<4}  {p.node:<{width}}  {'; '.join(p.reasons)}")
+        for line in _plan_lines(plans):
+            print(line)
         runs = sum(p.action == "run" for p in plans)
         print(f"{runs} to run, {len(plans) - runs} cached")
     if args.check:
         return 1 if any(p.action == "run" for p in plans) else 0
     return 0
+
+
+def _plan_lines(plans: list[NodePlan]) -> list[str]:
+    """A line a node, except that cached nodes in a row share one line once there are more than the
+    progress lines list one by one (a long segmented scene is hundreds of cached steps; ``--json`` keeps
+    every node)."""
+    from pipeline.progress import CACHED_LINES
+
+    width = max(len(p.node) for p in plans)
+    lines: list[str] = []
+    index = 0
+    while index < len(plans):
+        end = index
+        while end < len(plans) and plans[end].action == "skip":
+            end += 1
+        if end - index > CACHED_LINES:
+            lines.append(f"skip  {plans[index].node} … {plans[end - 1].node}  cached ({end - index} nodes)")
+            index = end
+            continue
+        for p in plans[index:max(end, index + 1)]:
+            lines.append(f"{p.action:<4}  {p.node:<{width}}  {'; '.join(p.reasons)}")
+        index = max(end, index + 1)
+    return lines
 
 
 def cmd_why(args: argparse.Namespace) -> int:

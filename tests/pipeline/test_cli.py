@@ -115,3 +115,20 @@ def test_graph_image_needs_graphviz_and_says_so(write_recipe, tmp_path, capsys, 
     path = write_recipe(RECIPE)
     assert main(["--cache-dir", str(tmp_path / "c"), "graph", "-o", str(tmp_path / "g.svg"), str(path)]) == 1
     assert "apt-get install graphviz" in capsys.readouterr().err
+
+
+def test_plan_lists_cached_nodes_in_a_row_on_one_line(write_recipe, tmp_path, capsys):
+    steps = "".join(f"  t{k}: {{type: text, text: word{k}}}\n" for k in range(1, 8))
+    path = write_recipe("version: 1\nsteps:\n" + steps + "outputs:\n  out/t7.txt: ${t7.out}\n")
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "run", "-q", str(path)]) == 0
+    path.write_text(path.read_text().replace("text: word5", "text: changed"))
+    capsys.readouterr()
+    assert main([*cache, "plan", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "skip  t1 … t4  cached (4 nodes)"
+    assert lines[1].startswith("run   t5") and "param 'text' changed" in lines[1]
+    assert [line.split()[:2] for line in lines[2:4]] == [["skip", "t6"], ["skip", "t7"]]  # a few: a line each
+    assert lines[4] == "1 to run, 6 cached"
+    assert main([*cache, "plan", "--json", str(path)]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 7  # JSON keeps every node
