@@ -106,25 +106,21 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _plan_lines(plans: list[NodePlan]) -> list[str]:
-    """A line a node, except that cached nodes in a row share one line once there are more than the
-    progress lines list one by one (a long segmented scene is hundreds of cached steps; ``--json`` keeps
-    every node)."""
+    """A line a node, except that cached nodes in a row share one line once there are more than
+    ``CACHED_LINES``, as in a run's progress (a long segmented scene is hundreds of cached steps; ``--json``
+    keeps every node)."""
+    from itertools import groupby
+
     from pipeline.progress import CACHED_LINES
 
     width = max(len(p.node) for p in plans)
     lines: list[str] = []
-    index = 0
-    while index < len(plans):
-        end = index
-        while end < len(plans) and plans[end].action == "skip":
-            end += 1
-        if end - index > CACHED_LINES:
-            lines.append(f"skip  {plans[index].node} … {plans[end - 1].node}  cached ({end - index} nodes)")
-            index = end
-            continue
-        for p in plans[index:max(end, index + 1)]:
-            lines.append(f"{p.action:<4}  {p.node:<{width}}  {'; '.join(p.reasons)}")
-        index = max(end, index + 1)
+    for skipped, group in groupby(plans, key=lambda p: p.action == "skip"):
+        row = list(group)
+        if skipped and len(row) > CACHED_LINES:
+            lines.append(f"skip  {row[0].node} … {row[-1].node}  cached ({len(row)} nodes)")
+        else:
+            lines.extend(f"{p.action:<4}  {p.node:<{width}}  {'; '.join(p.reasons)}" for p in row)
     return lines
 
 

@@ -37,6 +37,17 @@ def _frames(segment: Path) -> int | None:
     return info.video.frames if info.video is not None else None
 
 
+def _sound(narration: Path | None) -> Sound:
+    """The scene's soundtrack: the narration (checked to hold sound), or silence."""
+    if narration is None:
+        return Sound()
+    info = probe(narration, field="audio")
+    if info.audio is None:
+        raise NodeInputError(f"{narration.name} has no audio stream", field="audio",
+                             hint="connect the narration (a WAV from the tts node)")
+    return Sound(narration=narration, narration_channels=info.audio.channels)
+
+
 class JoinParams(Params):
     fps: int = Field(30, ge=1, le=120, description="Frames per second of the segments.")
     frames: list[int] = Field(min_length=1, description="Frames in each segment, in order (the lengths "
@@ -73,23 +84,12 @@ class Join(NodeType):
                 raise NodeInputError(f"segment {index + 1} ({path.name}) has {found} frames, not {expected}",
                                      field="frames", hint="the frame counts must match the segments' ranges")
         audio = inputs.get("audio")
-        if params.video_only:
-            if isinstance(audio, Path):
-                raise NodeInputError("a video-only join takes no audio", field="audio",
-                                     hint="give the narration to the join that takes the groups, or drop "
-                                          "video_only")
-            join_segments(segments, params.frames, fps=params.fps, sound=None, output=ctx.output("video"),
-                          work_dir=ctx.work_dir, warn=ctx.warning, progress=ctx.progress, cancel=ctx.cancelled)
-            ctx.progress(1.0, f"{len(segments)} segments, {sum(params.frames)} frames, video only")
-            return
-        channels = 1
-        if isinstance(audio, Path):
-            info = probe(audio, field="audio")
-            if info.audio is None:
-                raise NodeInputError(f"{audio.name} has no audio stream", field="audio",
-                                     hint="connect the narration (a WAV from the tts node)")
-            channels = info.audio.channels
-        sound = Sound(narration=audio if isinstance(audio, Path) else None, narration_channels=channels)
+        narration = audio if isinstance(audio, Path) else None
+        if params.video_only and narration is not None:
+            raise NodeInputError("a video-only join takes no audio", field="audio",
+                                 hint="give the narration to the join that takes the groups, or drop video_only")
+        sound = None if params.video_only else _sound(narration)
         join_segments(segments, params.frames, fps=params.fps, sound=sound, output=ctx.output("video"),
                       work_dir=ctx.work_dir, warn=ctx.warning, progress=ctx.progress, cancel=ctx.cancelled)
-        ctx.progress(1.0, f"{len(segments)} segments, {sum(params.frames)} frames")
+        ctx.progress(1.0, f"{len(segments)} segments, {sum(params.frames)} frames"
+                          + (", video only" if params.video_only else ""))
