@@ -1,11 +1,13 @@
 """Scaling of one long render: segments at once, side by side with today's single render step.
 
-One still scene of ``--seconds`` (a photo-like picture, ease-in-out zoom, no narration, no music) is run
-as a whole recipe (render, then the merge) with fresh caches:
+One still scene of ``--seconds`` (a photo-like picture, ease-in-out zoom, no music; silent, or with
+``--narration`` a speech-like recording as long as the scene) is run as a whole recipe (render, then the
+merge) with fresh caches:
 
 - today: the scene as one render step (one ffmpeg, x264's fixed threads, fed by one Python thread);
 - N at once: the scene list's segments (2 s of frames each, a one-thread x264 each) with
-  PIPELINE_THREADS=N, so the local executor runs N segments at once; the join and the merge follow;
+  PIPELINE_THREADS=N, so the local executor runs N segments at once, with the soundtrack step beside them;
+  the join and the merge follow;
 - one step splitting itself: the render step with ``segment_seconds``, as a narrated scene has it (up to
   4 segments at once inside the step, as many as the machine's threads allow), then the merge;
 - with --dask: the segments on a Dask LocalCluster (one single-threaded worker process per CPU thread).
@@ -17,6 +19,7 @@ Goals (issue 19): on 2 cores, 2 at once >= 1.6x of 1 at once; no regression agai
 
     python bench/scale.py [--seconds 600] [--size 1080x1920] [--counts 1,2,4] [--dask]
     python bench/scale.py --seconds 60     # a shorter run: a minute of video, a few minutes to measure
+    python bench/scale.py --narration      # with a sound to encode: the join then copies it
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from render_kenburns import photo  # noqa: E402
+from short_merge import narration  # noqa: E402
 
 PIPELINE = str(Path(sys.executable).with_name("pipeline"))
 
@@ -46,13 +50,13 @@ motion: {{zoom: in, amount: 0.12, easing: ease-in-out}}
 render: {{segment_seconds: {segment}}}
 scenes:
   - image: photo.jpg
-    duration: {seconds}
+    duration: {seconds}{audio}
 """
 
 WHOLE = """\
 version: 1
 steps:
-  scene: {{type: render, image: photo.jpg, duration: {seconds}, width: {width}, height: {height}, fps: {fps},
+  scene: {{type: render, image: photo.jpg, duration: {seconds}, width: {width}, height: {height}, fps: {fps},{audio}
           motion: {{zoom: in, amount: 0.12, easing: ease-in-out}}}}
   merge: {{type: merge, scenes: ["${{scene.video}}"]}}
 outputs:
@@ -62,7 +66,7 @@ outputs:
 SPLIT = """\
 version: 1
 steps:
-  scene: {{type: render, image: photo.jpg, duration: {seconds}, width: {width}, height: {height}, fps: {fps},
+  scene: {{type: render, image: photo.jpg, duration: {seconds}, width: {width}, height: {height}, fps: {fps},{audio}
           motion: {{zoom: in, amount: 0.12, easing: ease-in-out}}, segment_seconds: {segment}}}
   merge: {{type: merge, scenes: ["${{scene.video}}"]}}
 outputs:
@@ -101,6 +105,8 @@ def main() -> None:
     parser.add_argument("--segment", type=float, default=2.0, help="segment_seconds")
     parser.add_argument("--counts", default="1,2,4", help="segments at once (PIPELINE_THREADS), comma-separated")
     parser.add_argument("--dask", action="store_true", help="also run the segments on a Dask LocalCluster")
+    parser.add_argument("--narration", action="store_true",
+                        help="give the scene a speech-like recording as long as it (a sound to encode)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
     counts = [c.strip() for c in args.counts.split(",") if c.strip()]
@@ -108,17 +114,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = Path(tmp)
         photo(folder / "photo.jpg")
+        listed, stepped = "", ""
+        if args.narration:
+            narration(folder / "narration.wav", args.seconds, seed=1)
+            listed, stepped = "\n    audio: narration.wav", " audio: narration.wav,"
         (folder / "scenes.yaml").write_text(SCENES.format(size=args.size, fps=args.fps, segment=args.segment,
-                                                          seconds=args.seconds))
+                                                          seconds=args.seconds, audio=listed))
         (folder / "whole.yaml").write_text(WHOLE.format(seconds=args.seconds, width=width, height=height,
-                                                        fps=args.fps))
+                                                        fps=args.fps, audio=stepped))
         (folder / "split.yaml").write_text(SPLIT.format(seconds=args.seconds, width=width, height=height,
-                                                        fps=args.fps, segment=args.segment))
+                                                        fps=args.fps, segment=args.segment, audio=stepped))
         # compile the kernels and hash ffmpeg once, outside the timings
         subprocess.run([PIPELINE, "--cache-dir", str(folder / "warm"), "run", "-q", str(folder / "whole.yaml")],
                        check=True, env={**os.environ}, stdout=subprocess.DEVNULL)
 
-        print(f"one still scene of {args.seconds:g} s at {width}x{height}, {args.fps} fps; segments of "
+        print(f"one still scene of {args.seconds:g} s at {width}x{height}, {args.fps} fps, "
+              f"{'narrated' if args.narration else 'silent'}; segments of "
               f"{args.segment:g} s; {os.cpu_count()} CPUs visible")
         rows: list[tuple[str, tuple[float, float]]] = []
         today = timed_run(folder, "whole.yaml", "today", None)

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nodes.media.encoder import audio_encoder_args
 from nodes.media.filters import SAMPLE_RATE, exact_length, samples_for, to_stereo_48k
+
+if TYPE_CHECKING:
+    from nodes.media.aac import AacTrack
 
 TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 
@@ -100,12 +104,12 @@ def segment_args(*, pictures: Pictures, first: int, count: int, output: Path, en
     ]
 
 
-def join_args(*, concat_file: Path, sound: Sound | None, fps: int, n_frames: int, output: Path,
+def join_args(*, concat_file: Path, soundtrack: AacTrack | None, n_frames: int, output: Path,
               same_config: bool = True) -> list[str]:
-    """ffmpeg arguments joining a scene's segments: video packets copied, the soundtrack encoded once
-    (``n_frames`` frames' worth of samples, as a whole-scene render has).
+    """ffmpeg arguments joining a scene's segments: the video packets and the encoded ``soundtrack``
+    (``nodes/render/soundtrack.py``) copied, the sound placed to the sample.
 
-    ``sound`` None joins the video alone, as a segment is (a group of a long scene's segments, which a
+    ``soundtrack`` None joins the video alone, as a segment is (a group of a long scene's segments, which a
     later join takes with the others).
 
     ``same_config``: every segment has the same encoder configuration (H.264 parameter sets), so the
@@ -114,16 +118,13 @@ def join_args(*, concat_file: Path, sound: Sound | None, fps: int, n_frames: int
     parameter sets in-band, so every segment still decodes right.
     """
     video = ["-f", "concat", "-safe", "0", "-auto_convert", "0" if same_config else "1", "-i", str(concat_file)]
-    if sound is None:
+    if soundtrack is None:
         return [*video, "-map", "0:v:0", "-c:v", "copy", "-an", "-frames:v", str(n_frames), str(output)]
-    samples = samples_for(n_frames / fps)
     return [
         *video,
-        *_audio_input(sound),
-        "-filter_complex", _audio_graph(sound, samples),
-        "-map", "0:v:0", "-map", "[a]",
-        "-c:v", "copy", *audio_encoder_args(),
+        *soundtrack.input_args(),
+        "-map", "0:v:0", "-map", "1:a:0",
+        "-c:v", "copy", *soundtrack.copy_args(),
         "-movflags", "+faststart",
-        "-frames:v", str(n_frames),
         str(output),
     ]

@@ -1,8 +1,9 @@
 """The ``join`` node: a scene's segments (``render`` steps with ``frames``) made into one scene video.
 
-The video packets are copied (the concat demuxer, no re-encode); the soundtrack, the narration or
-silence cut to the scene's frames, is encoded once, as a whole-scene render encodes it. The result is
-the same kind of file a whole-scene ``render`` writes, so the merge takes either.
+The video packets are copied (the concat demuxer, no re-encode), and so is the soundtrack a
+``soundtrack`` step encoded while the segments rendered; given the narration instead (or nothing, for
+silence), the join encodes it itself, the same way. The result is the same kind of file a whole-scene
+``render`` writes, so the merge takes either.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pydantic import Field
 from nodes.media.ffmpeg import ffmpeg_exe
 from nodes.media.mp4 import video_track
 from nodes.media.probe import probe
-from nodes.render.command import Sound
 from nodes.render.segments import join_segments
+from nodes.render.soundtrack import encode_soundtrack, read_soundtrack
 from pipeline.node import (
     InputValue,
     NodeInputError,
@@ -37,17 +38,6 @@ def _frames(segment: Path) -> int | None:
     return info.video.frames if info.video is not None else None
 
 
-def _sound(narration: Path | None) -> Sound:
-    """The scene's soundtrack: the narration (checked to hold sound), or silence."""
-    if narration is None:
-        return Sound()
-    info = probe(narration, field="audio")
-    if info.audio is None:
-        raise NodeInputError(f"{narration.name} has no audio stream", field="audio",
-                             hint="connect the narration (a WAV from the tts node)")
-    return Sound(narration=narration, narration_channels=info.audio.channels)
-
-
 class JoinParams(Params):
     fps: int = Field(30, ge=1, le=120, description="Frames per second of the segments.")
     frames: list[int] = Field(min_length=1, description="Frames in each segment, in order (the lengths "
@@ -59,11 +49,14 @@ class JoinParams(Params):
 class Join(NodeType):
     name = "join"
     doc = "A scene's segments joined by stream copy, with the narration (or silence) as its sound."
-    version = "1"
+    version = "2"
     params = JoinParams
     inputs = {
         "segments": Port("video", "The segments, in order (render steps with `frames`).", many=True),
-        "audio": Port("audio", "The narration, cut or padded to the segments' length.", optional=True),
+        "audio": Port("audio", "The narration, cut or padded to the segments' length (encoded here).",
+                      optional=True),
+        "soundtrack": Port("soundtrack", "The scene's sound, encoded by a `soundtrack` step (copied here).",
+                           optional=True),
     }
     outputs = {"video": Port("video", "H.264 + AAC 48 kHz stereo MP4 of the scene (H.264 alone with "
                                       "`video_only`).", suffix=".mp4")}
@@ -83,13 +76,24 @@ class Join(NodeType):
             if found is not None and found != expected:
                 raise NodeInputError(f"segment {index + 1} ({path.name}) has {found} frames, not {expected}",
                                      field="frames", hint="the frame counts must match the segments' ranges")
-        audio = inputs.get("audio")
+        audio, encoded = inputs.get("audio"), inputs.get("soundtrack")
         narration = audio if isinstance(audio, Path) else None
-        if params.video_only and narration is not None:
-            raise NodeInputError("a video-only join takes no audio", field="audio",
-                                 hint="give the narration to the join that takes the groups, or drop video_only")
-        sound = None if params.video_only else _sound(narration)
-        join_segments(segments, params.frames, fps=params.fps, sound=sound, output=ctx.output("video"),
+        soundtrack = encoded if isinstance(encoded, Path) else None
+        if params.video_only and (narration or soundtrack):
+            field_name = "audio" if narration else "soundtrack"
+            raise NodeInputError(f"a video-only join takes no sound (`{field_name}`)", field=field_name,
+                                 hint="give the sound to the join that takes the groups, or drop video_only")
+        if narration and soundtrack:
+            raise NodeInputError("the join takes the narration (`audio`) or its encoded `soundtrack`, not both",
+                                 field="soundtrack", hint="drop `audio`: the soundtrack step has it")
+        track = None
+        n_frames = sum(params.frames)
+        if soundtrack is not None:
+            track = read_soundtrack(soundtrack, n_frames, params.fps)
+        elif not params.video_only:
+            track = encode_soundtrack(narration, n_frames, params.fps, ctx.work_dir / "soundtrack.aac",
+                                      exe=ffmpeg_exe(), cancel=ctx.cancelled, workers=ctx.threads)
+        join_segments(segments, params.frames, fps=params.fps, soundtrack=track, output=ctx.output("video"),
                       work_dir=ctx.work_dir, warn=ctx.warning, progress=ctx.progress, cancel=ctx.cancelled)
         ctx.progress(1.0, f"{len(segments)} segments, {sum(params.frames)} frames"
                           + (", video only" if params.video_only else ""))

@@ -55,6 +55,7 @@ from nodes.render.segments import (
     segment_length,
     segment_ranges,
 )
+from nodes.render.soundtrack import encode_soundtrack
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
@@ -152,7 +153,7 @@ class Render(NodeType):
     name = "render"
     doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
            "and the captions burned in.")
-    version = "7"
+    version = "8"
     params = RenderParams
     inputs = {
         "image": Port("image", "The picture (JPEG, PNG, WebP...); give this or `video`.", optional=True),
@@ -300,7 +301,7 @@ class Render(NodeType):
         ranges = segment_ranges(n_frames, segment_length(params.fps, params.segment_seconds)) \
             if params.segment_seconds is not None else []
         if feed_for is not None and len(ranges) > 1:  # no longer than one segment: one encode, as a step
-            self._render_split(ctx, params, pictures, feed_for, still, subtitles, ranges, sound, exe)
+            self._render_split(ctx, params, pictures, feed_for, still, subtitles, ranges, sound.narration, exe)
             ctx.progress(1.0, f"{n_frames} frames in {len(ranges)} segments")
             return
 
@@ -324,11 +325,12 @@ class Render(NodeType):
         load_kernels()
 
     def _render_split(self, ctx: RunContext, params: RenderParams, pictures: Pictures, feed_for: FeedFor,
-                      still: bool, subtitles: str | None, ranges: list[tuple[int, int]], sound: Sound,
+                      still: bool, subtitles: str | None, ranges: list[tuple[int, int]], narration: Path | None,
                       exe: str) -> None:
         """The scene as its fixed segments, up to ``SPLIT_AT_ONCE`` encoded at once (one frame-making
         thread and a one-thread x264 each, as segment steps have), then joined as the join steps join: a
-        long scene's groups of segments each as soon as its last segment is made, then the groups."""
+        long scene's groups of segments each as soon as its last segment is made, then the groups. The
+        soundtrack is encoded in a thread of its own meanwhile, as a soundtrack step would encode it."""
         at_once = max(1, min(SPLIT_AT_ONCE, ctx.threads, len(ranges)))
         parts = [ctx.work_dir / f"segment{k:05d}.mp4" for k in range(1, len(ranges) + 1)]
         frames = [end - first for first, end in ranges]
@@ -338,6 +340,7 @@ class Render(NodeType):
         group_of = {index: number for number, group in enumerate(groups) for index in group}
         lock = threading.Lock()
         done = [0]
+        stop = _Either(ctx.cancelled)  # the run was cancelled, or a segment failed: the soundtrack stops too
 
         def one(index: int) -> None:
             first, end = ranges[index]
@@ -352,22 +355,27 @@ class Render(NodeType):
                              f"{at_once} at once")
             if complete:
                 group = groups[number]
-                join_segments([parts[k] for k in group], [frames[k] for k in group], fps=params.fps, sound=None,
+                join_segments([parts[k] for k in group], [frames[k] for k in group], fps=params.fps, soundtrack=None,
                               output=joined[number], work_dir=ctx.work_dir, warn=ctx.warning,
                               cancel=ctx.cancelled, exe=exe)
 
-        with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="segment") as pool:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as sound_pool, \
+                ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="segment") as pool:
+            sound = sound_pool.submit(encode_soundtrack, narration, sum(frames), params.fps,
+                                      ctx.work_dir / "soundtrack.aac", exe=exe, cancel=stop)
             futures = [pool.submit(one, index) for index in range(len(ranges))]
             try:
                 for future in as_completed(futures):
                     future.result()
+                soundtrack = sound.result()
             except BaseException:
+                stop.set()
                 for future in futures:
                     future.cancel()
                 raise
         if len(groups) > 1:
             parts, frames = joined, [sum(frames[k] for k in group) for group in groups]
-        join_segments(parts, frames, fps=params.fps, sound=sound, output=ctx.output("video"),
+        join_segments(parts, frames, fps=params.fps, soundtrack=soundtrack, output=ctx.output("video"),
                       work_dir=ctx.work_dir, warn=ctx.warning, cancel=ctx.cancelled, exe=exe)
 
     def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
@@ -455,6 +463,17 @@ def _fitted_source(image_path: Path, params: RenderParams, motion: Motion, src_w
         while len(_FITTED) > _FITTED_KEEP:
             _FITTED.popitem(last=False)
     return source
+
+
+class _Either(threading.Event):
+    """Set when set itself or when ``other`` is (a run's cancellation, which ffmpeg runs poll)."""
+
+    def __init__(self, other: threading.Event) -> None:
+        super().__init__()
+        self.other = other
+
+    def is_set(self) -> bool:
+        return super().is_set() or self.other.is_set()
 
 
 @dataclass(frozen=True)

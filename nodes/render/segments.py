@@ -9,7 +9,8 @@ are closed by default), so segments join by copying packets.
 
 Two ways give one result: a scene of known length becomes segment steps and a ``join`` step; a narrated
 scene, whose length is known only once its speech exists, is one ``render`` step that cuts its frames
-into the same ranges and joins them itself. Both join with ``join_segments``.
+into the same ranges and joins them itself. Both join with ``join_segments``, and both have the scene's
+sound encoded on its own while the segments render (``soundtrack.py``), so the join only copies.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nodes.media.ffmpeg import ProgressFn, run_ffmpeg
 from nodes.media.mp4 import video_track
-from nodes.render.command import Sound, join_args
+from nodes.render.command import join_args
+
+if TYPE_CHECKING:
+    from nodes.media.aac import AacTrack
 
 SEGMENT_SECONDS = 2.0
 # A scene of more segments than this joins them in groups of this many first, video only, each group as soon
@@ -75,12 +80,12 @@ def configuration(path: Path) -> bytes:
         return bytes(container.streams.video[0].codec_context.extradata or b"")
 
 
-def join_segments(segments: list[Path], frames: list[int], *, fps: int, sound: Sound | None, output: Path,
+def join_segments(segments: list[Path], frames: list[int], *, fps: int, soundtrack: AacTrack | None, output: Path,
                   work_dir: Path, warn: Callable[[str], None], progress: ProgressFn | None = None,
                   cancel: threading.Event | None = None, exe: str | None = None) -> None:
-    """Join a scene's segments (``frames`` frames each, in order) into ``output``: the video packets
-    copied, the soundtrack encoded once for the whole length, as a whole-scene render has it; with
-    ``sound`` None the video alone (a group of segments, joined again later).
+    """Join a scene's segments (``frames`` frames each, in order) and its encoded ``soundtrack`` into
+    ``output``, copying both; with ``soundtrack`` None the video alone (a group of segments, joined again
+    later).
 
     Segments with different encoder configurations (an encoder fallback between them) still join, with
     their parameter sets in-band; ``warn`` says so.
@@ -92,6 +97,6 @@ def join_segments(segments: list[Path], frames: list[int], *, fps: int, sound: S
     if not same:
         warn("the segments were encoded with different settings; their parameter sets are repeated in the "
              "joined video")
-    run_ffmpeg(join_args(concat_file=script, sound=sound, fps=fps, n_frames=n_frames, output=output,
+    run_ffmpeg(join_args(concat_file=script, soundtrack=soundtrack, n_frames=n_frames, output=output,
                          same_config=same),
                progress=progress, expected_duration=n_frames / fps, cancel=cancel, exe=exe)

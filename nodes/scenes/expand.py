@@ -2,8 +2,8 @@
 
 Each scene becomes a narration step (``<scene>.tts``, or ``<scene>.align`` for a recording the user brings),
 ``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. With ``render: {segment_seconds}``
-a still scene of known length becomes segment steps and a ``join`` (a long one's segments joined in groups
-first, ``<scene>.render.group1``, …); a narrated one keeps one render step,
+a still scene of known length becomes segment steps, a ``soundtrack`` (``<scene>.render.sound``) and a ``join``
+(a long one's segments joined in groups first, ``<scene>.render.group1``, …); a narrated one keeps one render step,
 which cuts itself into the same segments when it runs. Settings cascade: recipe level, then scene level
 (a scene's ``voice``/``recording``/``motion``/``render``/``captions`` override the recipe's key by key).
 Every generated field remembers the recipe line it came from, so errors found by the node types point at
@@ -300,12 +300,18 @@ class _Expander:
                 specs.append(part.spec(at))
                 grouped.append(part.name)
             names, frames = grouped, [sum(frames[k] for k in group) for group in groups]
+        # the sound is encoded while the segments render, so the join only copies
+        sound = _Step(f"{render.name}.sound", "soundtrack")
+        sound.set("fps", self.fps, ("output", "fps"))
+        sound.set("frames", sum(frames), at)
+        if "audio" in render.fields:
+            sound.set("audio", render.fields["audio"], render.origins.get(("audio",), at))
+        specs.insert(0, sound.spec(at))
         join = _Step(render.name, "join")
         join.set("fps", self.fps, ("output", "fps"))
         join.set("frames", frames, at)
         join.set("segments", [f"${{{name}.video}}" for name in names], at)
-        if "audio" in render.fields:
-            join.set("audio", render.fields["audio"], render.origins.get(("audio",), at))
+        join.set("soundtrack", f"${{{sound.name}.soundtrack}}", at)
         specs.append(join.spec(at))
         return specs
 

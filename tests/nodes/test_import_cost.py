@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 NODE_MODULES = ("nodes.tts.node", "nodes.tts.align_node", "nodes.captions.node", "nodes.render.node",
-                "nodes.merge.node")
+                "nodes.render.join", "nodes.render.soundtrack", "nodes.merge.node")
 HEAVY = ("numpy", "av", "PIL", "soundfile", "nupunkt", "piper", "onnxruntime", "imageio_ffmpeg", "torch")
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from nodes.render.command import Sound, join_args
+from nodes.media.aac import AacTrack
+from nodes.render.command import join_args
 from nodes.render.join import JoinParams
 from nodes.render.node import Render, RenderParams
 from nodes.render.segments import GROUP_SEGMENTS, segment_groups, segment_length, segment_ranges
@@ -143,9 +144,9 @@ def test_join_copies_the_segments_packets(folder: Path) -> None:
     # x264 writes its settings into the stream: a segment's encoder ran on one thread, a whole scene's on four
     assert b" threads=1 " in (folder / "out" / "s1.mp4").read_bytes()
     assert b" threads=4 " in (folder / "out" / "whole.mp4").read_bytes()
-    args = join_args(concat_file=Path("x.ffconcat"), sound=Sound(),
-                     fps=10, n_frames=50, output=Path("o.mp4"))
-    assert args[args.index("-c:v") + 1] == "copy"
+    args = join_args(concat_file=Path("x.ffconcat"), soundtrack=AacTrack(Path("x.aac"), 240_000, 236),
+                     n_frames=50, output=Path("o.mp4"))
+    assert args[args.index("-c:v") + 1] == "copy" and args[args.index("-c:a") + 1] == "copy"
     with av.open(str(folder / "out" / "joined.mp4")) as container:
         assert container.streams.video[0].frames == 50
         assert container.streams.audio[0].codec_context.name == "aac"
@@ -215,9 +216,10 @@ scenes:
 def test_scene_list_splits_long_stills_into_segments(folder: Path) -> None:
     (folder / "list.yaml").write_text(SCENES)
     steps = load(folder / "list.yaml").steps
-    assert [n for n in steps if n.startswith("scene1.")] == [f"scene1.render.seg{k}" for k in range(1, 6)] + [
-        "scene1.render"]
+    assert [n for n in steps if n.startswith("scene1.")] == ["scene1.render.sound"] + [
+        f"scene1.render.seg{k}" for k in range(1, 6)] + ["scene1.render"]
     assert type(steps["scene1.render"].node_type).name == "join"
+    assert type(steps["scene1.render.sound"].node_type).name == "soundtrack"  # encoded while segments render
     last = steps["scene1.render.seg5"].params
     assert isinstance(last, RenderParams) and last.frames == (40, 50)
     assert type(steps["scene2.render"].node_type).name == "render"  # shorter than a segment: one step
@@ -267,7 +269,7 @@ def test_a_video_only_join_takes_no_audio(folder: Path) -> None:
     from pipeline.node import NodeInputError, RunContext
 
     ctx = RunContext(node="j", work_dir=folder, outputs={"video": folder / "j.mp4"})
-    with pytest.raises(NodeInputError, match="video-only join takes no audio") as caught:
+    with pytest.raises(NodeInputError, match="video-only join takes no sound") as caught:
         Join().run(ctx, JoinParams(fps=10, frames=[10], video_only=True),
                    {"segments": [folder / "pic.png"], "audio": _voice(folder / "voice.wav")})
     assert caught.value.field == "audio"
@@ -285,7 +287,10 @@ def test_a_recording_used_as_it_is_gives_a_known_length(folder: Path) -> None:
                                      "  - {image: pic.png, text: Spoken later.}\n")
     steps = load(folder / "rec.yaml").steps
     assert [n for n in steps if n.startswith("scene1.render.seg")] == [f"scene1.render.seg{k}" for k in range(1, 6)]
-    assert "audio" in steps["scene1.render"].inputs  # the join muxes the recording
+    # the recording is encoded beside the segments, and the join copies it
+    assert type(steps["scene1.render.sound"].node_type).name == "soundtrack"
+    assert "audio" in steps["scene1.render.sound"].inputs and "audio" not in steps["scene1.render"].inputs
+    assert "soundtrack" in steps["scene1.render"].inputs
     assert type(steps["scene2.render"].node_type).name == "render"  # speech not made yet: one step
     narrated = steps["scene2.render"].params  # ... that cuts itself into the same segments when it runs
     assert isinstance(narrated, RenderParams) and narrated.segment_seconds == 1
