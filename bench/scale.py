@@ -50,7 +50,7 @@ motion: {{zoom: in, amount: 0.12, easing: ease-in-out}}
 render: {{segment_seconds: {segment}}}
 scenes:
   - image: photo.jpg
-    duration: {seconds}{audio}
+    {length}
 """
 
 WHOLE = """\
@@ -114,12 +114,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = Path(tmp)
         photo(folder / "photo.jpg")
-        listed, stepped = "", ""
-        if args.narration:
+        listed, stepped = f"duration: {args.seconds}", ""
+        if args.narration:  # a recording used as it is: its length is known, so the scene list makes steps
             narration(folder / "narration.wav", args.seconds, seed=1)
-            listed, stepped = "\n    audio: narration.wav", " audio: narration.wav,"
+            listed, stepped = "audio: narration.wav", " audio: narration.wav,"
         (folder / "scenes.yaml").write_text(SCENES.format(size=args.size, fps=args.fps, segment=args.segment,
-                                                          seconds=args.seconds, audio=listed))
+                                                          length=listed))
         (folder / "whole.yaml").write_text(WHOLE.format(seconds=args.seconds, width=width, height=height,
                                                         fps=args.fps, audio=stepped))
         (folder / "split.yaml").write_text(SPLIT.format(seconds=args.seconds, width=width, height=height,
