@@ -90,10 +90,14 @@ def problems_from_validation(exc: ValidationError, model: type[BaseModel],
             message, hint = "this field is required", f"add '{loc[-1]}:'"
         else:
             got = error.get("input")
-            shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
-            if len(shown) > 60:
-                shown = shown[:57] + "..."
-            message = f"{error['msg']} (got {shown})"
+            message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            if kind in ("value_error", "assertion_error") and isinstance(got, dict | list):
+                pass  # a check of a whole mapping wrote its own message; "(got dict)" would add nothing
+            else:
+                shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
+                if len(shown) > 60:
+                    shown = shown[:57] + "..."
+                message = f"{message} (got {shown})"
             hint = _hint_for(kind, field)
         problems.append(Problem(locate(loc), message, field=field, hint=hint))
     return problems

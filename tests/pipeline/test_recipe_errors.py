@@ -88,6 +88,15 @@ def test_wrong_type_says_expected_and_got(write_recipe):
     assert any("output.fps" in p and "'fast'" in p and f"{path}:2:" in p for p in found)
 
 
+def test_a_check_of_a_whole_entry_speaks_in_its_own_words(write_recipe):
+    """A validator of a whole mapping (a scene) wrote the message: neither pydantic's "Value error, " nor
+    "(got dict)" is put around it."""
+    path = write_recipe("version: 1\nscenes:\n  - {text: hi, image: a.jpg, duration: 3}\n")
+    [problem] = problems(path)
+    assert f"{path}:3:" in problem and "scenes.0: `duration:` is for scenes without narration" in problem
+    assert "Value error" not in problem and "got dict" not in problem
+
+
 def test_scene_and_steps_forms_are_exclusive(write_recipe):
     path = write_recipe("version: 1\n")
     [problem] = problems(path)
