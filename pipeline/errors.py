@@ -32,21 +32,42 @@ class Location:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a recipe or an input: where, which field, what, and how to fix it."""
+    """One thing wrong with a recipe or an input: where, which steps and field, what, and how to fix it."""
 
     location: Location
     message: str
     field: str = ""
     hint: str = ""
+    steps: tuple[str, ...] = ()  # the steps it was found in (one recipe line can feed many)
 
     def __str__(self) -> str:
         text = f"{self.location}: "
-        if self.field:
-            text += f"{self.field}: "
+        label = ": ".join(part for part in (_step_names(self.steps), self.field) if part)
+        if label:
+            text += f"{label}: "
         text += self.message
         if self.hint:
             text += f"\n    fix: {self.hint}"
         return text
+
+
+def _step_names(steps: tuple[str, ...]) -> str:
+    """``a, b, c``; a long list as its first two, an ellipsis and the last, with the count."""
+    if len(steps) <= 3:
+        return ", ".join(steps)
+    return f"{steps[0]}, {steps[1]} … {steps[-1]} ({len(steps)} steps)"
+
+
+def collapse_repeats(problems: list[Problem]) -> list[Problem]:
+    """One problem per place, field, message and fix, naming every step it was found in, in first-seen
+    order: a form may spread one recipe line over many steps (a scene list's voice reaches every scene),
+    and one mistake there is one problem, not one per step."""
+    found: dict[tuple[Location, str, str, str], list[str]] = {}
+    for problem in problems:
+        steps = found.setdefault((problem.location, problem.field, problem.message, problem.hint), [])
+        steps.extend(step for step in problem.steps if step not in steps)
+    return [Problem(location, message, field, hint, tuple(steps))
+            for (location, field, message, hint), steps in found.items()]
 
 
 class PipelineError(Exception):
@@ -67,7 +88,7 @@ class RecipeError(PipelineError):
     exit_code = EXIT_BAD_INPUT
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
+        self.problems = problems = collapse_repeats(problems)
         count = len(problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the recipe:"
         super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))

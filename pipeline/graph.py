@@ -208,8 +208,7 @@ class _Compiler:
                 field_name: str | None = None) -> None:
         where = self.source.locate(spec.source_path(loc) if loc else spec.origin)
         label = field_name if field_name is not None else ".".join(str(p) for p in loc)
-        self.problems.append(Problem(where, message, field=f"{spec.name}: {label}" if label else spec.name,
-                                     hint=hint))
+        self.problems.append(Problem(where, message, field=label, hint=hint, steps=(spec.name,)))
 
     def compile(self) -> Pipeline:
         known = node_types()
@@ -265,8 +264,8 @@ class _Compiler:
             def locate(loc: tuple[Any, ...]) -> Location:
                 return self.source.locate(spec.source_path(loc))
             for problem in problems_from_validation(exc, params_model, locate, extra_names=node_type.inputs):
-                self.problems.append(Problem(problem.location, problem.message,
-                                             field=f"{spec.name}: {problem.field}", hint=problem.hint))
+                self.problems.append(Problem(problem.location, problem.message, field=problem.field,
+                                             hint=problem.hint, steps=(spec.name,)))
         inputs: dict[str, list[InputSource]] = {}
         for port_name, port in node_type.inputs.items():
             if port_name not in spec.fields or spec.fields[port_name] is None:
@@ -437,9 +436,8 @@ def input_problems(pipeline: Pipeline, names: list[str] | None = None) -> list[P
             found = [exc]
         for error in found:
             loc = (error.field,) if error.field else ()
-            label = f"{name}: {error.field}" if error.field else name
-            problems.append(Problem(pipeline.locate(name, loc), error.message, field=label,
-                                    hint=error.hint or ""))
+            problems.append(Problem(pipeline.locate(name, loc), error.message, field=error.field or "",
+                                    hint=error.hint or "", steps=(name,)))
     return problems
 
 

@@ -55,8 +55,8 @@ def tool_fingerprints(step: Step, cache: Cache) -> dict[str, str]:
         source = step.source
         assert source is not None
         where = source.locate(step.spec.source_path((exc.field,)) if exc.field else step.spec.origin)
-        raise RecipeError([Problem(where, exc.message, field=f"{step.name}: {exc.field}" if exc.field
-                                   else step.name, hint=exc.hint or "")]) from None
+        raise RecipeError([Problem(where, exc.message, field=exc.field or "", hint=exc.hint or "",
+                                   steps=(step.name,))]) from None
     for name, value in tools.items():
         found[name] = f"sha256:{cache.stat.digest(value)}" if isinstance(value, Path) else str(value)
     return found

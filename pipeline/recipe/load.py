@@ -35,7 +35,7 @@ def compile_source(source: Source, variables: dict[str, str] | None = None, prev
     try:
         form = _choose_form(source)
     except RecipeError as exc:
-        raise RecipeError(_unique(early + exc.problems)) from None
+        raise RecipeError(early + exc.problems) from None
     model: type[RecipeBase] = form.model if form is not None else StepsRecipe
     try:
         recipe = model.model_validate(source.data)
@@ -62,9 +62,9 @@ def compile_source(source: Source, variables: dict[str, str] | None = None, prev
         pipeline = compile_steps(expansion.specs, expansion.outputs, source, base_dir, recipe.allow_outside_paths,
                                  expansion.output_origin)
     except RecipeError as exc:
-        raise RecipeError(_unique(early + problems + exc.problems)) from None
+        raise RecipeError(early + problems + exc.problems) from None
     if early or problems:
-        raise RecipeError(_unique(early + problems))
+        raise RecipeError(early + problems)
     return pipeline
 
 
@@ -90,10 +90,6 @@ def _without_faulty_fields(source: Source, exc: ValidationError,
         return Source(source.file, data, source.positions), model.model_validate(data)
     except ValidationError:
         return None
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    return list(dict.fromkeys(problems))
 
 
 def load_recipe(path: str | Path, variables: dict[str, str] | None = None, preview: bool = False,

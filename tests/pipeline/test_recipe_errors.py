@@ -174,3 +174,19 @@ def test_a_misspelt_form_key_is_named_with_every_form_in_mind(write_recipe):
     path = write_recipe("version: 1\nscene:\n  - text: hi\n    image: a.jpg\n")
     [problem] = problems(path)
     assert f"{path}:2:1" in problem and "unknown field 'scene'" in problem and "did you mean 'scenes'" in problem
+
+
+def test_one_mistake_found_in_many_steps_is_one_problem_naming_them():
+    from pipeline.errors import Location, Problem
+
+    where, other = Location(Path("r.yaml"), 3, 24), Location(Path("r.yaml"), 5, 1)
+    found = [Problem(where, "voice not found", "voice", "give a voice", (f"s{k}.tts",)) for k in range(1, 6)]
+    found.insert(2, Problem(other, "voice not found", "voice", "give a voice", ("s3.tts",)))  # another line
+    found.append(Problem(where, "voice not found", "voice", "give a voice", ("s1.tts",)))  # seen before
+    error = RecipeError(found)
+    assert [str(p) for p in error.problems] == [
+        "r.yaml:3:24: s1.tts, s2.tts … s5.tts (5 steps): voice: voice not found\n    fix: give a voice",
+        "r.yaml:5:1: s3.tts: voice: voice not found\n    fix: give a voice"]
+    assert str(error).startswith("2 problems in the recipe:")
+    few = RecipeError([Problem(where, "bad", "zoom", steps=(name,)) for name in ("a", "b", "c")])
+    assert [str(p) for p in few.problems] == ["r.yaml:3:24: a, b, c: zoom: bad"]
