@@ -53,7 +53,7 @@ from nodes.captions.presets import BOUNCE, FADE_IN, POP_IN, PRESETS, WORD_BY_WOR
 from nodes.captions.wrap import fit_lines
 from nodes.formats import CaptionTrack, Segment, Word
 from nodes.media.ffmpeg import escape_filter_value
-from pipeline.node import RecipePath
+from pipeline.node import NodeInputError, RecipePath
 
 if TYPE_CHECKING:
     from PIL import ImageFont
@@ -119,6 +119,19 @@ class CaptionStyle(BaseModel):
     def size_for(self, height: int) -> int:
         """The font size used for a video of this height."""
         return self.font_size if self.font_size is not None else max(4, round(height * 0.045))
+
+
+FONT_HINT = "use the default font or a readable .ttf/.otf file"
+
+
+def font_problems(style: CaptionStyle) -> list[NodeInputError]:
+    """A font file the style names that cannot be used (missing, unreadable, not a font), found before any
+    work starts and whether or not the scene has captions yet: a step's ``check`` reports it."""
+    try:
+        resolve_font(style.font, style.bold)
+    except FontError as exc:
+        return [NodeInputError(str(exc), field="caption_style", hint=FONT_HINT)]
+    return []
 
 
 def ass_colour(hex_colour: str, opacity: float = 1.0) -> str:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nodes.captions.ass import CaptionStyle, burn_filter, glyph_notice, write_ass
+from nodes.captions.ass import FONT_HINT, CaptionStyle, burn_filter, font_problems, glyph_notice, write_ass
 from nodes.captions.font import resolve_font
 from nodes.captions.srt import concat as concat_tracks
 from nodes.captions.srt import write_srt
@@ -362,14 +362,14 @@ class Merge(NodeType):
         load_kernels()
 
     def check(self, params: MergeParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+        errors = font_problems(params.caption_style)
         music = inputs.get("music")
-        if not isinstance(music, Path) or not music.is_file():
-            return []
-        try:
-            _music_info(music)
-        except NodeInputError as exc:
-            return [exc]
-        return []
+        if isinstance(music, Path) and music.is_file():
+            try:
+                _music_info(music)
+            except NodeInputError as exc:
+                errors.append(exc)
+        return errors
 
     def run(self, ctx: RunContext, params: MergeParams, inputs: dict[str, InputValue]) -> None:
         scene_paths = inputs["scenes"]
@@ -498,7 +498,7 @@ class Merge(NodeType):
             font = resolve_font(style.font, style.bold)
         except ValueError as exc:  # includes a missing or unreadable user font file
             raise NodeInputError(f"caption style: {exc}", field="caption_style",
-                                 hint="use the default font or a readable .ttf/.otf file") from exc
+                                 hint=FONT_HINT) from exc
         if not params.burn_captions:
             return None
         notice = glyph_notice(track, style, font)  # burned here, so said here (the renders burned nothing)

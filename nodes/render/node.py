@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from nodes.captions.ass import CaptionStyle, burn_filter, glyph_notice, write_ass
+from nodes.captions.ass import FONT_HINT, CaptionStyle, burn_filter, font_problems, glyph_notice, write_ass
 from nodes.captions.font import resolve_font
 from nodes.formats import CaptionTrack
 from nodes.media.encoder import (
@@ -205,7 +205,7 @@ class Render(NodeType):
             return {"ffmpeg": f"not usable: {exc.message}"}
 
     def check(self, params: RenderParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
-        errors: list[NodeInputError] = []
+        errors = font_problems(params.caption_style)
         if params.duration is not None and params.duration > params.max_seconds:
             errors.append(NodeInputError(f"the scene would last {params.duration:.1f} s, more than the limit of "
                                          f"{params.max_seconds:g} s", field="duration", hint=_LENGTH_HINT))
@@ -425,7 +425,7 @@ class Render(NodeType):
             write_ass(track, ass_path, style, params.width, params.height)
         except ValueError as exc:  # includes a missing or unreadable user font file
             raise NodeInputError(f"caption style: {exc}", field="caption_style",
-                                 hint="use the default font or a readable .ttf/.otf file") from exc
+                                 hint=FONT_HINT) from exc
         notice = glyph_notice(track, style, font)
         if notice is not None:
             ctx.warning(notice)

@@ -240,3 +240,46 @@ def test_with_transitions_the_merge_burns_the_captions():
     by_name = {s.name: s for s in specs}
     assert by_name["scene1.render"].fields["captions"] == "${scene1.captions.captions}"
     assert "burn_captions" not in by_name["merge"].fields
+
+
+def test_a_recipe_level_mistake_is_reported_once_for_all_scenes(tmp_path):
+    import pytest
+
+    from pipeline.errors import RecipeError
+    from pipeline.recipe.load import load_recipe
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("version: 1\nmotion: {zoom: sideways}\ncaptions: {style: {font_size: 1}}\nscenes:\n"
+                      + "".join(f"  - {{text: Scene {k}., image: a.jpg}}\n" for k in range(1, 6)))
+    (tmp_path / "a.jpg").write_bytes(b"")
+    with pytest.raises(RecipeError) as info:
+        load_recipe(recipe)
+    found = [str(p) for p in info.value.problems]
+    assert len(found) == 2, found
+    assert found[0].startswith(f"{recipe}:2:10: scene1.render, scene2.render … scene5.render (5 steps): "
+                               "motion.zoom: Input should be"), found[0]
+    assert "scene1.render, scene2.render … merge (6 steps): caption_style.font_size" in found[1], found[1]
+
+
+def test_a_caption_font_that_cannot_be_used_is_refused_before_any_work(tmp_path):
+    """Found by the steps' checks (validate and the start of run), not by the render after the speech was
+    made; and said once for the renders and the merge it reaches."""
+    import pytest
+    from PIL import Image
+
+    from pipeline.errors import RecipeError
+    from pipeline.graph import check_inputs
+    from pipeline.recipe.load import load_recipe
+
+    Image.new("RGB", (64, 64), (90, 120, 150)).save(tmp_path / "a.jpg")
+    (tmp_path / "notafont.ttf").write_text("hello")
+    for font, said in (("gone.ttf", "font file not found"), ("notafont.ttf", "notafont.ttf")):
+        recipe = tmp_path / "r.yaml"
+        recipe.write_text(f"version: 1\ncaptions: {{style: {{font: {font}}}}}\nscenes:\n"
+                          "  - {text: One., image: a.jpg}\n  - {text: Two., image: a.jpg}\n")
+        with pytest.raises(RecipeError) as info:
+            check_inputs(load_recipe(recipe))
+        [problem] = [str(p) for p in info.value.problems]
+        assert problem.startswith(f"{recipe}:2:"), problem
+        assert "scene1.render, scene2.render, merge: caption_style: " in problem, problem
+        assert said in problem and "fix: use the default font or a readable .ttf/.otf file" in problem
