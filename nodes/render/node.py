@@ -70,8 +70,12 @@ MAX_DURATION = 4 * 3600.0
 # holding (and resampling) a huge source in memory.
 MAX_SOURCE_ZOOM = 2.0
 # A scene that splits itself (``segment_seconds``) encodes at most this many segments at once, fewer when
-# the step is given fewer threads; the bytes do not depend on it (each segment is encoded alone).
-SPLIT_AT_ONCE = 4
+# the step is given fewer threads; the bytes do not depend on it (each segment is encoded alone). A segment
+# keeps about 1.2 cores busy (its one-thread x264, its frame-making thread, ffmpeg reading the pipe), so 8
+# fill about 10 cores. One segment at a time renders about 2.2x real time at 1080x1920 (bench/scale.py on 2
+# cores), so 4 at once topped out near 9x, short of 12x for a long narrated scene on 16 cores; the step holds
+# its slots until its join ends, and 8 still leave room for another scene's work on such a machine.
+SPLIT_AT_ONCE = 8
 
 # Makes the stdin feeder for frames [first, end) of a still, with this many threads making frames.
 FeedFor = Callable[[int, int, int], FeedFn]
@@ -102,7 +106,7 @@ class RenderParams(Params):
                                            "and captions are those of the whole scene at these frames.")
     segment_seconds: float | None = Field(None, gt=0, le=MAX_DURATION,
                                           description="Cut a still scene into segments of this many seconds "
-                                          "(the frame ranges segment steps would have), encode up to 4 at once "
+                                          "(the frame ranges segment steps would have), encode up to 8 at once "
                                           "in this step and join them: for a narrated scene, whose length is "
                                           "known only when it runs. Same bytes as segment steps and a join.")
 
