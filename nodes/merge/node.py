@@ -456,6 +456,7 @@ class Merge(NodeType):
             duck_attack_ms=params.music_duck_attack_ms, duck_release_ms=params.music_duck_release_ms)
         samples, report = mix(parts, overlaps, music_samples, settings=settings,
                               target_lufs=params.loudness_lufs, true_peak_db=params.true_peak_db,
+                              workers=ctx.threads,
                               progress=lambda f, m: ctx.progress(None if f is None else f * AUDIO_SHARE, m))
         ctx.progress(AUDIO_SHARE, f"mix at {report.loudness:.1f} LUFS")
         if not report.target_reached:

@@ -79,3 +79,15 @@ def test_load_kernels_prepares_every_kernel_a_real_mix_uses() -> None:
     mix([speech, speech * 0.5], [RATE // 10], _tone(4.0, 110, 0.2), settings=MusicSettings(),
         target_lufs=-14.0, true_peak_db=-1.0)
     assert _compiled_signatures() == loaded
+
+
+def test_scenes_levelled_at_once_give_the_same_mix() -> None:
+    scenes = [_tone(1.5, 200 + 100 * k, 0.05 * (k + 1)) for k in range(4)]
+    scenes[2][:] = 0  # a silent scene among them keeps its place
+    music = _tone(2.0, 880, 0.3)
+    one, one_report = mix(scenes, [RATE // 10] * 3, music, settings=MusicSettings(), target_lufs=-16,
+                          true_peak_db=-1)
+    many, many_report = mix(scenes, [RATE // 10] * 3, music, settings=MusicSettings(), target_lufs=-16,
+                            true_peak_db=-1, workers=3)
+    assert one.tobytes() == many.tobytes()
+    assert one_report == many_report and many_report.scene_gains_db[2] == 0.0
