@@ -134,6 +134,7 @@ def font_problems(style: CaptionStyle) -> list[NodeInputError]:
     return []
 
 
+
 def ass_colour(hex_colour: str, opacity: float = 1.0) -> str:
     """``#RRGGBB`` to ASS ``&HAABBGGRR`` (ASS alpha is transparency: 00 opaque, FF invisible)."""
     digits = hex_colour.lstrip("#")
@@ -436,8 +437,8 @@ def segment_events(segment: Segment, style: CaptionStyle, prefix: str = "",
     return events
 
 
-def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, height: int) -> None:
-    """Write the track as an ASS file for a ``width`` x ``height`` video.
+def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, height: int) -> ResolvedFont:
+    """Write the track as an ASS file for a ``width`` x ``height`` video; return the font it is drawn with.
 
     Every caption keeps the style's size: a line wider than the safe width is wrapped (at spaces, then
     hyphens, then between characters; ``wrap.py``). Only a caption whose wrapped lines would be taller than
@@ -481,6 +482,16 @@ def write_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, 
         frame = Frame(width, height, _ALIGNMENT[style.position], round(height * style.margin), pitch)
         out.extend(segment_events(segment, style, prefix, lines, frame))
     Path(path).write_text("\n".join(out) + "\n", encoding="utf-8", newline="\n")
+    return font
+
+
+def write_node_ass(track: CaptionTrack, path: Path, style: CaptionStyle, width: int, height: int) -> ResolvedFont:
+    """``write_ass`` for a node: the font it drew with, and a style the recipe must fix (a font file that
+    cannot be used, a family name ASS cannot hold) as a NodeInputError on ``caption_style``."""
+    try:
+        return write_ass(track, path, style, width, height)
+    except ValueError as exc:  # includes a missing or unreadable user font file
+        raise NodeInputError(f"caption style: {exc}", field="caption_style", hint=FONT_HINT) from exc
 
 
 def burn_filter(ass_path: Path, fontsdir: Path) -> str:

@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nodes.captions.ass import FONT_HINT, CaptionStyle, burn_filter, font_problems, glyph_notice, write_ass
-from nodes.captions.font import resolve_font
+from nodes.captions.ass import CaptionStyle, burn_filter, font_problems, glyph_notice, write_node_ass
 from nodes.captions.srt import concat as concat_tracks
 from nodes.captions.srt import write_srt
 from nodes.captions.vtt import write_vtt
@@ -495,12 +494,7 @@ class Merge(NodeType):
             return None
         write_srt(track, ctx.output("srt"))
         write_vtt(track, ctx.output("vtt"))
-        try:
-            write_ass(track, ctx.output("ass"), style, video.width, video.height)
-            font = resolve_font(style.font, style.bold)
-        except ValueError as exc:  # includes a missing or unreadable user font file
-            raise NodeInputError(f"caption style: {exc}", field="caption_style",
-                                 hint=FONT_HINT) from exc
+        font = write_node_ass(track, ctx.output("ass"), style, video.width, video.height)
         if not params.burn_captions:
             return None
         notice = glyph_notice(track, style, font)  # burned here, so said here (the renders burned nothing)

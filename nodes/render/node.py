@@ -27,8 +27,7 @@ from typing import IO, TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from nodes.captions.ass import FONT_HINT, CaptionStyle, burn_filter, font_problems, glyph_notice, write_ass
-from nodes.captions.font import resolve_font
+from nodes.captions.ass import CaptionStyle, burn_filter, font_problems, glyph_notice, write_node_ass
 from nodes.formats import CaptionTrack
 from nodes.media.encoder import (
     DEFAULT_QUALITY,
@@ -424,12 +423,7 @@ class Render(NodeType):
             return None
         ass_path = ctx.work_dir / "captions.ass"
         style = params.caption_style
-        try:
-            font = resolve_font(style.font, style.bold)
-            write_ass(track, ass_path, style, params.width, params.height)
-        except ValueError as exc:  # includes a missing or unreadable user font file
-            raise NodeInputError(f"caption style: {exc}", field="caption_style",
-                                 hint=FONT_HINT) from exc
+        font = write_node_ass(track, ass_path, style, params.width, params.height)
         notice = glyph_notice(track, style, font)
         if notice is not None:
             ctx.warning(notice)
