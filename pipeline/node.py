@@ -76,6 +76,35 @@ class Resources:
 InputValue = Path | list[Path] | None
 
 
+@dataclass(frozen=True)
+class From:
+    """Where a part's input comes from (``Split``): the split node's own input ``port``, or with ``part``
+    the output ``port`` of another part."""
+
+    port: str
+    part: str | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One step of a node that splits itself when it runs: the step ``<node>.<name>`` of node type
+    ``type`` with these params (validated by the engine) and inputs."""
+
+    name: str
+    type: str
+    params: dict[str, Any]
+    inputs: dict[str, list[From]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Split:
+    """What a node is done as instead of one run (``NodeType.split``): its parts, each after the parts it
+    reads, and for each of the node's outputs the part output that is it."""
+
+    parts: list[Part]
+    outputs: dict[str, From]
+
+
 @dataclass
 class RunContext:
     """What the engine hands a node for one run: where to write, how many threads, how to report."""
@@ -144,6 +173,14 @@ class NodeType(ABC):
     def check(self, params: Any, inputs: dict[str, InputValue]) -> list[NodeInputError]:
         """Cheap checks of source inputs before anything runs (readable image, decodable music...)."""
         return []
+
+    def split(self, params: Any, inputs: dict[str, InputValue]) -> Split | None:
+        """Parts to run instead of one run, decided once the inputs exist (a scene whose length only its
+        narration tells becomes fixed-length segments): each part is a step of its own, cached by content
+        (a rerun after a crash, or an edit late in a scene, redoes only the parts that changed) and spread
+        over the executor's slots or a cluster's workers. Called by the engine before the node would run,
+        in the coordinating process: read headers, not media. None (the default): run as one node."""
+        return None
 
     def warm_up(self) -> None:  # noqa: B027 - an optional hook; by default nothing to load
         """Load what every run of this type needs (compiled kernels, big libraries) ahead of time.

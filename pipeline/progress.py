@@ -22,7 +22,7 @@ from typing import Any, Literal, TextIO
 LogFormat = Literal["text", "json"]
 Event = dict[str, Any]
 """One thing that happened in a run: ``{"event": "started"|"progress"|"finished"|"failed"|"stopped"|
-"warning"|"message"|"planned"|"summary", "node": ..., "time": unix seconds, ...}``."""
+"split"|"warning"|"message"|"planned"|"summary", "node": ..., "time": unix seconds, ...}``."""
 
 
 # Cached nodes in a row are listed one a line up to this many, else together on one line.
@@ -73,6 +73,13 @@ class Reporter:
         with self._lock:
             self._running[node] = _Running(time.monotonic())
             self._emit({"event": "started", "node": node, "reasons": self._reasons.get(node, [])})
+
+    def split(self, node: str, parts: Sequence[str]) -> None:
+        """``node`` runs as these parts (steps of their own, each reported as it runs)."""
+        with self._lock:
+            reasons = self._reasons.pop(node, [])
+            self._reasons.update({part: [f"part of '{node}'", *reasons] for part in parts})
+            self._emit({"event": "split", "node": node, "parts": list(parts)})
 
     def progress(self, node: str, fraction: float | None, message: str = "") -> None:
         with self._lock:
@@ -173,6 +180,9 @@ def describe(event: Event, state: _Running | None = None) -> list[str]:
         seconds = event.get("seconds")
         timing = f" {seconds:6.2f}s" if seconds is not None and status == "ran" else ""
         return [f"  {status:<6} {node}{timing}"]
+    if kind == "split":
+        parts = event["parts"]
+        return [f"  split  {node} into {len(parts)} parts ({parts[0]} … {parts[-1]})"]
     if kind == "warning":
         return [f"  warning {node}: {event['message']}"]
     if kind == "message":

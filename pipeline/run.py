@@ -11,7 +11,9 @@ the blobs it will read and has written, so a ``cache gc`` elsewhere keeps them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -34,6 +36,8 @@ from pipeline.node import NodeError, NodeInputError, Resources
 from pipeline.plan import NodePlan, build_manifest, input_digests, plan
 from pipeline.preflight import check_outputs, preflight
 from pipeline.progress import Reporter, Summary
+from pipeline.recipe.refs import Ref
+from pipeline.split import BadSplit, ask_split, expand, split_inputs, splits
 from pipeline.warmup import needs_warm_up, warm_up
 
 PUBLISH_ATTEMPTS = 3  # a damaged cached output is recomputed; twice more is plenty for bit rot
@@ -65,6 +69,19 @@ class _Running:
 
 
 @dataclass
+class _Splitting:
+    """A node running as its parts (``NodeType.split``): done, and cached under its own key, when the last
+    part is."""
+
+    key: str
+    manifest_inputs: dict[str, list[str]]
+    outputs: dict[str, Ref]
+    remaining: set[str]
+    seconds: float = 0.0
+    ran: bool = False
+
+
+@dataclass
 class RunState:
     """What one run has produced so far."""
 
@@ -85,7 +102,8 @@ class Runner:
     def __init__(self, pipeline: Pipeline, cache: Cache, reporter: Reporter | None = None,
                  executor: Executor | Callable[[], Executor] | None = None,
                  force: frozenset[str] = frozenset(), cancel: threading.Event | None = None) -> None:
-        self.pipeline = pipeline
+        # a copy of the steps: the parts of nodes that split themselves join it while this run goes
+        self.pipeline = dataclasses.replace(pipeline, steps=dict(pipeline.steps))
         self.cache = cache
         self.reporter = reporter or Reporter(quiet=True)
         self._executor_source = executor
@@ -99,6 +117,9 @@ class Runner:
         self._uploaded: dict[Path, str] = {}
         self.lease = Lease(cache.root)
         self._ran_keys: set[str] = set()  # cache keys computed by this run (each counted once)
+        self._keys: dict[str, tuple[str, dict[str, list[str]]]] = {}  # a ready step's key and input digests
+        self._splits: dict[str, _Splitting] = {}
+        self._part_of: dict[str, str] = {}
 
     # -- the executor is made on first use: a run where everything is cached starts nothing ----------
 
@@ -187,20 +208,28 @@ class Runner:
 
     # -- the whole run ------------------------------------------------------------------------------
 
+    def _key(self, step: Step, state: RunState) -> tuple[str, dict[str, list[str]]]:
+        """A ready step's cache key and input digests (fixed once its inputs exist: worked out once)."""
+        if step.name not in self._keys:
+            digests = input_digests(step, self.cache, {k: v.digest for k, v in state.produced.items()})
+            assert digests is not None
+            self._keys[step.name] = build_manifest(step, digests, self.cache).key(), digests
+        return self._keys[step.name]
+
     def _start_ready(self, pending: list[str], running: dict[str, _Running], state: RunState,
                      summary: Summary, keep_going: bool) -> None:
+        split_any = False
         for name in list(pending):
             step = self.pipeline.steps[name]
             ups = step.upstream_steps()
             if any(u in state.blocked for u in ups):
                 pending.remove(name)
                 state.blocked.add(name)
+                self._part_failed(name, state)
                 continue
             if not all(u in state.done for u in ups):
                 continue
-            digests = input_digests(step, self.cache, {k: v.digest for k, v in state.produced.items()})
-            assert digests is not None
-            key = build_manifest(step, digests, self.cache).key()
+            key, digests = self._key(step, state)
             if self._reusable(step):
                 record = self.cache.record(key)
                 if record is not None and self.cache.usable(record):
@@ -209,6 +238,14 @@ class Runner:
                     continue
             if state.errors and not keep_going:
                 continue
+            if splits(step):
+                if self._split(step, key, digests, state, summary, pending, keep_going):
+                    split_any = True
+                    continue
+                if name not in pending:  # its split failed
+                    if not keep_going:
+                        break  # nothing else starts
+                    continue
             executor = self.executor()
             resources = self._resources(step)
             if not executor.can_start(resources):
@@ -223,6 +260,89 @@ class Runner:
                 future = executor.submit(f"pipeline-{key}", self._run_locally, step, key, digests, job,
                                          resources=resources)
             running[name] = _Running(future, key, digests)
+        if split_any:  # the parts may start now
+            self._start_ready(pending, running, state, summary, keep_going)
+
+    def _split(self, step: Step, key: str, digests: dict[str, list[str]], state: RunState, summary: Summary,
+               pending: list[str], keep_going: bool) -> bool:
+        """Put the parts of a node that splits itself in its place among the pending steps; False when it
+        runs as one node (or its split failed: reported as the node's failure)."""
+        work = Path(tempfile.mkdtemp(prefix="split-", dir=self.cache.blobs.scratch_root()))
+        try:
+            files: dict[tuple[str, int], Path] = {}
+            for port, sources in step.inputs.items():
+                for index, source in enumerate(sources):
+                    if isinstance(source, SourceFile):
+                        files[(port, index)] = source.path
+                        continue
+                    ref = source.ref
+                    suffix = self.pipeline.steps[ref.step].node_type.outputs[ref.port].suffix
+                    files[(port, index)] = work / f"{port}-{index}{suffix}"
+                    self.cache.blobs.fetch(state.produced[(ref.step, ref.port)].digest, files[(port, index)])
+            split = ask_split(step, split_inputs(step, files))
+            if split is None:
+                return False
+            expansion = expand(step, split)
+        except BadSplit as exc:
+            self._fail(step.name, NodeFailed(step.name, f"node type '{step.node_type.name}' split it into parts "
+                                             f"that cannot run: {exc} (a bug in the node type)"),
+                       summary, state, pending, keep_going)
+            return False
+        except Exception as exc:  # noqa: BLE001 - reported as the node's failure, in the user's terms
+            self._fail(step.name, self._failure(step, exc), summary, state, pending, keep_going)
+            return False
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        names = [part.name for part in expansion.steps]
+        for part in expansion.steps:
+            self.pipeline.steps[part.name] = part
+            self._part_of[part.name] = step.name
+        if step.name in self.force:  # --refresh of the node: its parts are computed again too
+            self.force = self.force | frozenset(names)
+        self._splits[step.name] = _Splitting(key, digests, expansion.outputs, set(names))
+        at = pending.index(step.name)
+        pending[at:at + 1] = names
+        self.reporter.split(step.name, names)
+        return True
+
+    def _part_finished(self, name: str, record: ResultRecord, ran: bool, summary: Summary, state: RunState) -> None:
+        """A part is done: once it was the last, its node is done, with a record of its own (so the next
+        run finds the node cached without splitting it again)."""
+        parent = self._part_of[name]
+        splitting = self._splits[parent]
+        splitting.remaining.discard(name)
+        splitting.seconds += record.seconds
+        splitting.ran = splitting.ran or ran
+        if splitting.remaining:
+            return
+        step = self.pipeline.steps[parent]
+        outputs = {port: state.produced[(ref.step, ref.port)] for port, ref in splitting.outputs.items()}
+        whole = ResultRecord(key=splitting.key, manifest=build_manifest(step, splitting.manifest_inputs, self.cache),
+                             outputs=outputs, seconds=splitting.seconds)
+        self.cache.put_record(whole)
+        self._finish(parent, whole, summary, state, ran=splitting.ran)
+
+    def _part_failed(self, name: str, state: RunState) -> None:
+        """A part that failed or cannot run leaves its node (and what reads it) undone."""
+        parent = self._part_of.get(name)
+        if parent is not None and parent not in state.blocked:
+            state.blocked.add(parent)
+            state.failed.add(parent)
+            self._part_failed(parent, state)
+
+    def _fail(self, name: str, error: PipelineError, summary: Summary, state: RunState, pending: list[str],
+              keep_going: bool) -> None:
+        state.errors.append(error)
+        summary.failed.append(name)
+        state.failed.add(name)
+        state.blocked.add(name)
+        self._part_failed(name, state)
+        if name in pending:
+            pending.remove(name)
+        self.reporter.finished(name, "FAILED", reason=str(error))
+        if not keep_going:
+            self.cancel.set()
+            pending.clear()
 
     def _collect(self, name: str, item: _Running, summary: Summary, state: RunState, pending: list[str],
                  keep_going: bool) -> None:
@@ -236,15 +356,9 @@ class Runner:
             if state.errors and self.cancel.is_set():
                 self.reporter.finished(name, "stopped")  # cancelled after another failure
                 state.blocked.add(name)
+                self._part_failed(name, state)
                 return
-            state.errors.append(self._failure(step, exc))
-            summary.failed.append(name)
-            state.failed.add(name)
-            state.blocked.add(name)
-            self.reporter.finished(name, "FAILED", reason=str(state.errors[-1]))
-            if not keep_going:
-                self.cancel.set()
-                pending.clear()
+            self._fail(name, self._failure(step, exc), summary, state, pending, keep_going)
             return
         if isinstance(outcome, JobResult):
             # A cluster runs identical work once (its task key is the cache key) and hands the result to
@@ -298,6 +412,7 @@ class Runner:
         started = time.monotonic()
         summary = Summary()
         state = RunState()
+        self._keys, self._splits, self._part_of = {}, {}, {}
         self.cache.sweep_stale_temp()
         try:
             plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
@@ -388,6 +503,8 @@ class Runner:
             summary.cached.append(name)
             summary.saved_seconds += record.seconds
             self.reporter.finished(name, "cached")
+        if name in self._part_of:
+            self._part_finished(name, record, ran, summary, state)
 
     def _publish(self, state: RunState) -> tuple[list[Path], list[Path]]:
         """Publish every output whose node succeeded, as one set; returns what was written and the optional

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipeline.node import NodeInputError, NodeType, Params, Port, Resources, RunContext
+from pipeline.node import From, InputValue, NodeInputError, NodeType, Params, Part, Port, Resources, RunContext, Split
 
 RUNS: list[str] = []
 
@@ -155,4 +155,33 @@ class Notes(NodeType):
                                       encoding="utf-8")
 
 
-ALL = [Text, Norm, Join, Count, Gpu, Steps, Notes]
+class Words(NodeType):
+    """Runs as one ``text`` part per word of its input (known only once the input exists) and a ``join`` of
+    them; one word runs as one node. The word EMPTY makes a part that fails; BROKEN a split that cannot run."""
+
+    name = "words"
+    version = "1"
+    params = JoinParams
+    inputs: ClassVar[dict[str, Port]] = {"src": Port("text")}
+    outputs: ClassVar[dict[str, Port]] = {"out": Port("text", suffix=".txt")}
+
+    def split(self, params: Any, inputs: dict[str, InputValue]) -> Split | None:
+        source = inputs["src"]
+        assert isinstance(source, Path)
+        words = source.read_text(encoding="utf-8").split()
+        if len(words) < 2:
+            return None
+        if "BROKEN" in words:
+            return Split(parts=[Part("a", "no_such_type", {})], outputs={"out": From("out", "a")})
+        parts = [Part(f"w{i}", "text", {"text": " " if word == "EMPTY" else word})
+                 for i, word in enumerate(words, start=1)]
+        parts.append(Part("all", "join", {"sep": params.sep},
+                          {"parts": [From("out", f"w{i}") for i in range(1, len(words) + 1)]}))
+        return Split(parts=parts, outputs={"out": From("out", "all")})
+
+    def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
+        note_run(ctx.node)
+        ctx.output("out").write_text(inputs["src"].read_text(encoding="utf-8").strip(), encoding="utf-8")
+
+
+ALL = [Text, Norm, Join, Count, Gpu, Steps, Notes, Words]

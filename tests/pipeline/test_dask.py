@@ -168,3 +168,20 @@ def test_batch_of_rows_with_failing_rows(tmp_path, dask_executor):
     for city in ("lisbon", "porto", "braga"):
         assert (tmp_path / "out" / f"{city}.txt").read_text() == (
             f"Hello {city} LOUD {city.upper()} Hello {city} {city}")
+
+
+def test_a_node_that_splits_itself_spreads_its_parts_over_the_workers(write_recipe, tmp_path, dask_executor,
+                                                                    runs_log):
+    path = write_recipe("""\
+version: 1
+steps:
+  src: {type: text, text: alpha beta gamma}
+  words: {type: words, src: "${src.out}", sep: "-"}
+outputs:
+  out/words.txt: ${words.out}
+""")
+    runs_log.unlink(missing_ok=True)
+    summary = run_pipeline(load_recipe(path), Cache(tmp_path / "cache"), executor=dask_executor)
+    assert (tmp_path / "out" / "words.txt").read_text() == "alpha-beta-gamma"
+    assert {"words.w1", "words.w2", "words.w3", "words.all", "words"} <= set(summary.ran)
+    assert {"words.w1", "words.w2", "words.w3", "words.all"} <= set(runs(runs_log))  # run by the workers

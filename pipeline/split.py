@@ -1,0 +1,100 @@
+"""The steps a node splits into when it runs (``NodeType.split``), compiled like a recipe's steps.
+
+A part is the step ``<node>.<part>``: it points at the node's recipe line (its errors are the node's, in
+the user's terms), reads the node's own inputs or other parts' outputs, and is planned, cached and
+scheduled like any step. A split that names an unknown type, a param its type refuses or an output no
+part makes is a bug in the node type, and is said to be one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.graph import InputSource, Step, Upstream
+from pipeline.node import From, InputValue, NodeType, Split
+from pipeline.recipe.refs import Ref
+from pipeline.registry import get_node_type
+
+
+class BadSplit(Exception):
+    """A node type's split does not describe steps that can run (a bug in the node type)."""
+
+
+@dataclass
+class Expansion:
+    """A node's parts as steps (each after the parts it reads) and, per output of the node, the part
+    output that is it."""
+
+    steps: list[Step]
+    outputs: dict[str, Ref]
+
+
+def splits(step: Step) -> bool:
+    """True when the step's node type may split a run (it has a ``split`` of its own)."""
+    return type(step.node_type).split is not NodeType.split
+
+
+def ask_split(step: Step, inputs: dict[str, InputValue]) -> Split | None:
+    """The node type's split for this step, or None when it runs as one node."""
+    return step.node_type.split(step.params, inputs)
+
+
+def expand(step: Step, split: Split) -> Expansion:
+    """Compile ``split`` into steps named under ``step``; raises BadSplit when it cannot run."""
+    steps: dict[str, Step] = {}
+    for part in split.parts:
+        name = f"{step.name}.{part.name}"
+        if name in steps:
+            raise BadSplit(f"two parts are named '{part.name}'")
+        node_type = get_node_type(part.type)
+        if node_type is None:
+            raise BadSplit(f"part '{part.name}' has the unknown node type '{part.type}'")
+        try:
+            params = node_type.params.model_validate(part.params)
+        except ValidationError as exc:
+            raise BadSplit(f"part '{part.name}' has params its type refuses: {exc}") from None
+        inputs: dict[str, list[InputSource]] = {}
+        for port, sources in part.inputs.items():
+            if port not in node_type.inputs:
+                raise BadSplit(f"part '{part.name}' ({part.type}) has no input '{port}'")
+            inputs[port] = [source for item in sources for source in _sources(step, steps, item)]
+        steps[name] = Step(name=name, node_type=node_type, params=params, inputs=inputs, spec=step.spec,
+                           source=step.source)
+    outputs = {}
+    for port in step.node_type.outputs:
+        item = split.outputs.get(port)
+        if item is None or item.part is None:
+            raise BadSplit(f"the split does not say which part makes the output '{port}'")
+        ref = _part_output(step, steps, item)
+        outputs[port] = ref
+    return Expansion(steps=list(steps.values()), outputs=outputs)
+
+
+def _sources(step: Step, parts: dict[str, Step], item: From) -> list[InputSource]:
+    if item.part is None:
+        if item.port not in step.node_type.inputs:
+            raise BadSplit(f"the node has no input '{item.port}' to give a part")
+        return list(step.inputs.get(item.port, []))
+    return [Upstream(_part_output(step, parts, item))]
+
+
+def _part_output(step: Step, parts: dict[str, Step], item: From) -> Ref:
+    name = f"{step.name}.{item.part}"
+    producer = parts.get(name)
+    if producer is None:
+        raise BadSplit(f"no part '{item.part}' before the one that reads it")
+    if item.port not in producer.node_type.outputs:
+        raise BadSplit(f"part '{item.part}' has no output '{item.port}'")
+    return Ref(name, item.port)
+
+
+def split_inputs(step: Step, files: dict[tuple[str, int], Path]) -> dict[str, InputValue]:
+    """The step's inputs as its node sees them, from the path of each (port, index)."""
+    values: dict[str, InputValue] = {}
+    for port_name, port in step.node_type.inputs.items():
+        paths = [files[(port_name, index)] for index in range(len(step.inputs.get(port_name, [])))]
+        values[port_name] = paths if port.many else (paths[0] if paths else None)
+    return values

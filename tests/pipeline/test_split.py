@@ -1,0 +1,95 @@
+"""Nodes that split themselves when they run: their parts are steps of their own, cached one by one, and
+the node is cached whole under its own key."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from pipeline.cache import Cache
+from pipeline.errors import EXIT_BAD_INPUT, NodeFailed
+from pipeline.plan import plan
+from pipeline.progress import Reporter
+from pipeline.recipe.load import load_recipe
+from pipeline.run import run_pipeline
+from tests.pipeline import fakes
+
+RECIPE = """\
+version: 1
+steps:
+  src: {type: text, text: TEXT}
+  words: {type: words, src: "${src.out}", sep: "-"}
+  shout: {type: norm, text: unrelated}
+  final: {type: join, parts: ["${words.out}", "${shout.out}"]}
+outputs:
+  out/words.txt: ${words.out}
+  out/final.txt: ${final.out}
+"""
+
+PARTS = ["words.w1", "words.w2", "words.w3", "words.all"]
+
+
+def _recipe(write_recipe, text: str) -> Path:
+    return write_recipe(RECIPE.replace("TEXT", text))
+
+
+def test_a_node_runs_as_its_parts_and_is_then_cached_whole(write_recipe, cache: Cache, tmp_path: Path) -> None:
+    path = _recipe(write_recipe, "alpha beta gamma")
+    shown = io.StringIO()
+    summary = run_pipeline(load_recipe(path), cache, reporter=Reporter(stream=shown))
+    assert (tmp_path / "out" / "words.txt").read_text() == "alpha-beta-gamma"
+    assert (tmp_path / "out" / "final.txt").read_text() == "alpha-beta-gamma unrelated"
+    assert set(PARTS) <= set(summary.ran) and "words" in summary.ran
+    assert "words" not in fakes.RUNS  # the node itself never ran: its parts did
+    assert "  split  words into 4 parts (words.w1 … words.all)" in shown.getvalue().splitlines()
+    fakes.RUNS.clear()
+    again = run_pipeline(load_recipe(path), cache)
+    assert again.ran == [] and fakes.RUNS == []
+    assert "words" in again.cached and not set(PARTS) & set(again.cached)  # not split again
+    assert all(p.action == "skip" for p in plan(load_recipe(path), cache))
+
+
+def test_an_edit_reruns_only_the_parts_it_changes(write_recipe, cache: Cache, tmp_path: Path) -> None:
+    run_pipeline(load_recipe(_recipe(write_recipe, "alpha beta gamma")), cache)
+    fakes.RUNS.clear()
+    summary = run_pipeline(load_recipe(_recipe(write_recipe, "alpha beta delta")), cache)
+    assert {"words.w1", "words.w2"} <= set(summary.cached)
+    assert {"words.w3", "words.all", "words"} <= set(summary.ran)
+    assert "words.w1" not in fakes.RUNS and "words.w3" in fakes.RUNS
+    assert (tmp_path / "out" / "words.txt").read_text() == "alpha-beta-delta"
+
+
+def test_one_word_runs_as_one_node(write_recipe, cache: Cache, tmp_path: Path) -> None:
+    summary = run_pipeline(load_recipe(_recipe(write_recipe, "alone")), cache)
+    assert "words" in fakes.RUNS and not [n for n in summary.ran if n.startswith("words.")]
+    assert (tmp_path / "out" / "words.txt").read_text() == "alone"
+
+
+def test_a_failing_part_fails_its_node_and_what_reads_it(write_recipe, cache: Cache, tmp_path: Path) -> None:
+    path = _recipe(write_recipe, "alpha EMPTY gamma")
+    with pytest.raises(NodeFailed) as caught:
+        run_pipeline(load_recipe(path), cache, keep_going=True)
+    text = str(caught.value)
+    assert "node 'words.w2'" in text and "the text is empty" in text
+    assert f"{path}:4:" in text  # the line of the node it is a part of
+    assert caught.value.exit_code == EXIT_BAD_INPUT
+    assert "final" not in fakes.RUNS and "shout" in fakes.RUNS  # keep going: what does not read it ran
+    assert not (tmp_path / "out" / "final.txt").exists()
+
+
+def test_a_split_that_cannot_run_is_said_to_be_a_bug(write_recipe, cache: Cache) -> None:
+    with pytest.raises(NodeFailed) as caught:
+        run_pipeline(load_recipe(_recipe(write_recipe, "alpha BROKEN")), cache)
+    assert "unknown node type 'no_such_type'" in str(caught.value)
+    assert "a bug in the node type" in str(caught.value)
+
+
+def test_refresh_of_a_split_node_recomputes_its_parts(write_recipe, cache: Cache) -> None:
+    path = _recipe(write_recipe, "alpha beta gamma")
+    run_pipeline(load_recipe(path), cache)
+    fakes.RUNS.clear()
+    summary = run_pipeline(load_recipe(path), cache, force=frozenset({"words"}))
+    assert set(PARTS) <= set(fakes.RUNS) and "words" in summary.ran
+    assert "src" not in fakes.RUNS
