@@ -5,11 +5,9 @@ One still scene of ``--seconds`` (a photo-like picture, ease-in-out zoom, no mus
 merge) with fresh caches:
 
 - today: the scene as one render step (one ffmpeg, x264's fixed threads, fed by one Python thread);
-- N at once: the scene list's segments (2 s of frames each, a one-thread x264 each) with
-  PIPELINE_THREADS=N, so the local executor runs N segments at once, with the soundtrack step beside them;
-  the join and the merge follow;
-- one step splitting itself: the render step with ``segment_seconds``, as a narrated scene has it (up to
-  4 segments at once inside the step, as many as the machine's threads allow), then the merge;
+- N at once: the scene list's render step with ``segment_seconds``, which splits into its segments when it
+  runs (2 s of frames each, a one-thread x264 each), with PIPELINE_THREADS=N, so the local executor runs N
+  segments at once, with the soundtrack step beside them; the join and the merge follow;
 - with --dask: the segments on a Dask LocalCluster (one single-threaded worker process per CPU thread).
 
 Printed: seconds, realtime factors, CPU seconds (this process and its children: the pipeline, ffmpeg),
@@ -63,15 +61,6 @@ outputs:
   out/whole.mp4: ${{merge.video}}
 """
 
-SPLIT = """\
-version: 1
-steps:
-  scene: {{type: render, image: photo.jpg, duration: {seconds}, width: {width}, height: {height}, fps: {fps},{audio}
-          motion: {{zoom: in, amount: 0.12, easing: ease-in-out}}, segment_seconds: {segment}}}
-  merge: {{type: merge, scenes: ["${{scene.video}}"]}}
-outputs:
-  out/split.mp4: ${{merge.video}}
-"""
 
 
 def cpu_seconds() -> float:
@@ -115,15 +104,13 @@ def main() -> None:
         folder = Path(tmp)
         photo(folder / "photo.jpg")
         listed, stepped = f"duration: {args.seconds}", ""
-        if args.narration:  # a recording used as it is: its length is known, so the scene list makes steps
+        if args.narration:  # a recording used as it is, as long as the scene
             narration(folder / "narration.wav", args.seconds, seed=1)
             listed, stepped = "audio: narration.wav", " audio: narration.wav,"
         (folder / "scenes.yaml").write_text(SCENES.format(size=args.size, fps=args.fps, segment=args.segment,
                                                           length=listed))
         (folder / "whole.yaml").write_text(WHOLE.format(seconds=args.seconds, width=width, height=height,
                                                         fps=args.fps, audio=stepped))
-        (folder / "split.yaml").write_text(SPLIT.format(seconds=args.seconds, width=width, height=height,
-                                                        fps=args.fps, segment=args.segment, audio=stepped))
         # compile the kernels and hash ffmpeg once, outside the timings
         subprocess.run([PIPELINE, "--cache-dir", str(folder / "warm"), "run", "-q", str(folder / "whole.yaml")],
                        check=True, env={**os.environ}, stdout=subprocess.DEVNULL)
@@ -141,8 +128,6 @@ def main() -> None:
             seconds_at[count] = timing[0]
             digests[count] = hashlib.sha256((folder / "out" / "scenes.mp4").read_bytes()).hexdigest()
             rows.append((f"{count} segment{'s' if count != '1' else ''} at once", timing))
-        rows.append(("one step splitting itself", timed_run(folder, "split.yaml", "split", None)))
-        digests["split"] = hashlib.sha256((folder / "out" / "split.mp4").read_bytes()).hexdigest()
         if args.dask:
             rows.append(("segments on Dask LocalCluster", timed_run(folder, "scenes.yaml", "dask", None, "dask")))
             digests["dask"] = hashlib.sha256((folder / "out" / "scenes.mp4").read_bytes()).hexdigest()

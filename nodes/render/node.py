@@ -8,9 +8,8 @@ why) and piped to ffmpeg, which burns the captions in with libass and encodes.
 
 With ``frames`` the node renders only that range of a still scene, video only, for a ``join`` step
 (``segments.py``): the scene's length, motion and caption times stay those of the whole scene. With
-``segment_seconds`` (a narrated scene, whose length is known only here) it cuts the scene into the same
-fixed ranges itself, encodes up to ``SPLIT_AT_ONCE`` of them at once and joins them as the ``join`` step
-does, so the file has the bytes that segment steps and a join would give.
+``segment_seconds`` the node splits itself once its inputs exist (a narrated scene's length is known only
+then): the engine runs the scene's segments, sound and joins as steps of their own (``parts.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
@@ -47,16 +45,20 @@ from nodes.render.auto import content_digest, resolve_auto
 from nodes.render.command import Pictures, Sound, render_args, segment_args
 from nodes.render.fit import Fit, fit_image
 from nodes.render.motion import Motion, Rect, crop_rect, source_zoom
-from nodes.render.segments import (
-    SEGMENT_SECONDS,
-    join_segments,
-    segment_groups,
-    segment_length,
-    segment_ranges,
-)
-from nodes.render.soundtrack import encode_soundtrack
+from nodes.render.parts import scene_parts
+from nodes.render.segments import SEGMENT_SECONDS, segment_length
 from nodes.render.video import Clip, clip_chain, clip_input
-from pipeline.node import InputValue, NodeError, NodeInputError, NodeType, Params, Port, Resources, RunContext
+from pipeline.node import (
+    InputValue,
+    NodeError,
+    NodeInputError,
+    NodeType,
+    Params,
+    Port,
+    Resources,
+    RunContext,
+    Split,
+)
 
 if TYPE_CHECKING:
     from nodes.render.kenburns_frames import YuvSource
@@ -68,14 +70,6 @@ MAX_DURATION = 4 * 3600.0
 # The fitted source is at most this many times the output size: deeper zooms upscale a little instead of
 # holding (and resampling) a huge source in memory.
 MAX_SOURCE_ZOOM = 2.0
-# A scene that splits itself (``segment_seconds``) encodes at most this many segments at once, fewer when
-# the step is given fewer threads; the bytes do not depend on it (each segment is encoded alone). A segment
-# keeps about 1.2 cores busy (its one-thread x264, its frame-making thread, ffmpeg reading the pipe), so 8
-# fill about 10 cores. One segment at a time renders about 2.2x real time at 1080x1920 (bench/scale.py on 2
-# cores), so 4 at once topped out near 9x, short of 12x for a long narrated scene on 16 cores; the step holds
-# its slots until its join ends, and 8 still leave room for another scene's work on such a machine.
-SPLIT_AT_ONCE = 8
-
 # Makes the stdin feeder for frames [first, end) of a still, with this many threads making frames.
 FeedFor = Callable[[int, int, int], FeedFn]
 
@@ -105,9 +99,9 @@ class RenderParams(Params):
                                            "and captions are those of the whole scene at these frames.")
     segment_seconds: float | None = Field(None, gt=0, le=MAX_DURATION,
                                           description="Cut a still scene into segments of this many seconds "
-                                          "(the frame ranges segment steps would have), encode up to 8 at once "
-                                          "in this step and join them: for a narrated scene, whose length is "
-                                          "known only when it runs. Same bytes as segment steps and a join.")
+                                          "once its length is known (a narrated scene's, when its speech "
+                                          "exists): each segment is a step of its own, cached and run in "
+                                          "parallel, joined by stream copy.")
 
     @model_validator(mode="after")
     def _one_way_of_segmenting(self) -> RenderParams:
@@ -170,13 +164,28 @@ class Render(NodeType):
     # A segment is one thread making frames and a one-thread x264 (SEGMENT_X264_THREADS): one slot per CPU
     # thread, so PIPELINE_THREADS segments run at once; their encoders are short and need no ffmpeg slot.
     segment_resources = Resources(cpu=1)
-    # A scene splitting itself runs up to SPLIT_AT_ONCE such segments at once, then one join.
-    split_resources = Resources(cpu=SPLIT_AT_ONCE, ffmpeg=1)
 
     def resources_for(self, params: RenderParams) -> Resources:
-        if params.frames is not None:
-            return self.segment_resources
-        return self.split_resources if params.segment_seconds is not None else self.resources
+        return self.segment_resources if params.frames is not None else self.resources
+
+    def split(self, params: RenderParams, inputs: dict[str, InputValue]) -> Split | None:
+        """With ``segment_seconds``, a still scene longer than one segment runs as its segments, sound and
+        joins (``parts.py``); anything the run refuses (a clip, a scene over the limit) runs, and is
+        refused, as one node."""
+        image, audio = inputs.get("image"), inputs.get("audio")
+        if params.segment_seconds is None or params.frames is not None or not isinstance(image, Path) \
+                or inputs.get("video") is not None:
+            return None
+        seconds = params.duration
+        if seconds is None:
+            if not isinstance(audio, Path):
+                return None
+            seconds = narration_format(audio)[1]
+        n_frames = frames_for(seconds, params.fps)
+        if seconds > params.max_seconds or n_frames <= segment_length(params.fps, params.segment_seconds):
+            return None
+        return scene_parts(params, n_frames, narrated=isinstance(audio, Path),
+                           captioned=isinstance(inputs.get("captions"), Path))
 
     def tools(self, params: RenderParams) -> dict[str, str | Path]:
         exe = ffmpeg_exe()
@@ -266,6 +275,10 @@ class Render(NodeType):
                                      f"{seconds:.3f} s at {params.fps} fps)", field="frames",
                                      hint="segments must cover [0, scene frames) exactly")
 
+        if params.segment_seconds is not None and n_frames > segment_length(params.fps, params.segment_seconds):
+            raise NodeError("a scene longer than one segment runs as the steps its split gives, not as one node",
+                            field="segment_seconds", hint="run it through the engine (a recipe), which splits it")
+
         subtitles = None
         if isinstance(captions_path, Path):
             subtitles = self._subtitles(ctx, params, captions_path)
@@ -301,12 +314,6 @@ class Render(NodeType):
                             ctx.output("video"), exe, progress=ctx.progress)
             ctx.progress(1.0, f"frames {first}..{end} of {n_frames}")
             return
-        ranges = segment_ranges(n_frames, segment_length(params.fps, params.segment_seconds)) \
-            if params.segment_seconds is not None else []
-        if feed_for is not None and len(ranges) > 1:  # no longer than one segment: one encode, as a step
-            self._render_split(ctx, params, pictures, feed_for, still, subtitles, ranges, sound.narration, exe)
-            ctx.progress(1.0, f"{n_frames} frames in {len(ranges)} segments")
-            return
 
         def encode(encoder: str) -> None:
             args = render_args(pictures=pictures, sound=sound, fps=params.fps, n_frames=n_frames,
@@ -326,60 +333,6 @@ class Render(NodeType):
         from nodes.render.resample import load_kernels
 
         load_kernels()
-
-    def _render_split(self, ctx: RunContext, params: RenderParams, pictures: Pictures, feed_for: FeedFor,
-                      still: bool, subtitles: str | None, ranges: list[tuple[int, int]], narration: Path | None,
-                      exe: str) -> None:
-        """The scene as its fixed segments, up to ``SPLIT_AT_ONCE`` encoded at once (one frame-making
-        thread and a one-thread x264 each, as segment steps have), then joined as the join steps join: a
-        long scene's groups of segments each as soon as its last segment is made, then the groups. The
-        soundtrack is encoded in a thread of its own meanwhile, as a soundtrack step would encode it."""
-        at_once = max(1, min(SPLIT_AT_ONCE, ctx.threads, len(ranges)))
-        parts = [ctx.work_dir / f"segment{k:05d}.mp4" for k in range(1, len(ranges) + 1)]
-        frames = [end - first for first, end in ranges]
-        groups = segment_groups(len(ranges))
-        joined = [ctx.work_dir / f"group{k:03d}.mp4" for k in range(1, len(groups) + 1)]
-        missing = [len(group) for group in groups]  # segments each group still waits for
-        group_of = {index: number for number, group in enumerate(groups) for index in group}
-        lock = threading.Lock()
-        done = [0]
-        stop = _Either(ctx.cancelled)  # the run was cancelled, or a segment failed: the soundtrack stops too
-
-        def one(index: int) -> None:
-            first, end = ranges[index]
-            _encode_segment(ctx, params, SegmentSource(pictures, feed_for(first, end, 1), still, subtitles), first, end,
-                            parts[index], exe, progress=None)
-            number = group_of[index]
-            with lock:
-                done[0] += 1
-                missing[number] -= 1
-                complete = missing[number] == 0 and len(groups) > 1
-                ctx.progress(0.95 * done[0] / len(ranges), f"{done[0]} of {len(ranges)} segments, "
-                             f"{at_once} at once")
-            if complete:
-                group = groups[number]
-                join_segments([parts[k] for k in group], [frames[k] for k in group], fps=params.fps, soundtrack=None,
-                              output=joined[number], work_dir=ctx.work_dir, warn=ctx.warning,
-                              cancel=ctx.cancelled, exe=exe)
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as sound_pool, \
-                ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="segment") as pool:
-            sound = sound_pool.submit(encode_soundtrack, narration, sum(frames), params.fps,
-                                      ctx.work_dir / "soundtrack.aac", exe=exe, cancel=stop)
-            futures = [pool.submit(one, index) for index in range(len(ranges))]
-            try:
-                for future in as_completed(futures):
-                    future.result()
-                soundtrack = sound.result()
-            except BaseException:
-                stop.set()
-                for future in futures:
-                    future.cancel()
-                raise
-        if len(groups) > 1:
-            parts, frames = joined, [sum(frames[k] for k in group) for group in groups]
-        join_segments(parts, frames, fps=params.fps, soundtrack=soundtrack, output=ctx.output("video"),
-                      work_dir=ctx.work_dir, warn=ctx.warning, cancel=ctx.cancelled, exe=exe)
 
     def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
                       n_frames: int) -> tuple[FeedFor, bool]:
@@ -463,17 +416,6 @@ def _fitted_source(image_path: Path, params: RenderParams, motion: Motion, src_w
     return source
 
 
-class _Either(threading.Event):
-    """Set when set itself or when ``other`` is (a run's cancellation, which ffmpeg runs poll)."""
-
-    def __init__(self, other: threading.Event) -> None:
-        super().__init__()
-        self.other = other
-
-    def is_set(self) -> bool:
-        return super().is_set() or self.other.is_set()
-
-
 @dataclass(frozen=True)
 class SegmentSource:
     """What every segment of one scene shares: where its frames come from and what is burned on them."""
@@ -486,8 +428,7 @@ class SegmentSource:
 
 def _encode_segment(ctx: RunContext, params: RenderParams, segment: SegmentSource, first: int, end: int, output: Path,
                     exe: str, progress: Callable[[float | None, str], None] | None) -> None:
-    """Frames [first, end) of the scene, video only, with x264's fixed segment threads (a segment step,
-    or one part of a scene splitting itself: the same command, so the same bytes)."""
+    """Frames [first, end) of the scene, video only, with x264's fixed segment threads."""
 
     def encode(encoder: str) -> None:
         args = segment_args(pictures=segment.pictures, first=first, count=end - first, output=output,
@@ -515,8 +456,8 @@ def _parallelism() -> str:
     threads = cpu_threads()
     return (f"segments: {threads} at once, x264 {SEGMENT_X264_THREADS} thread each (where a recipe asks "
             f"for them: render: {{segment_seconds: {SEGMENT_SECONDS:g}}}; one per CPU thread, PIPELINE_THREADS "
-            f"caps it; a narrated scene splits itself, {min(SPLIT_AT_ONCE, threads)} at once); a scene in one "
-            f"piece: x264 {X264_THREADS} threads (both fixed: same bytes everywhere)"
+            f"caps it; on a cluster, spread over its workers); a scene in one piece: x264 {X264_THREADS} threads "
+            "(both fixed: same bytes everywhere)"
             + (f"; with {threads} threads here, one long scene in one piece keeps only a few busy: ask for "
                "segments for long scenes" if threads >= MANY_THREADS else ""))
 

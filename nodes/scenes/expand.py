@@ -2,10 +2,10 @@
 
 Each scene becomes a narration step (``<scene>.tts``, or ``<scene>.align`` for a recording the user brings),
 ``<scene>.captions`` and ``<scene>.render``; all scenes feed one ``merge``. With ``render: {segment_seconds}``
-a still scene of known length becomes segment steps, a ``soundtrack`` (``<scene>.render.sound``) and a ``join``
-(a long one's segments joined in groups first, ``<scene>.render.group1``, …); a narrated one keeps one render step,
-which cuts itself into the same segments when it runs. Settings cascade: recipe level, then scene level
-(a scene's ``voice``/``recording``/``motion``/``render``/``captions`` override the recipe's key by key).
+a still scene's render step splits itself when it runs, once its length is known (``nodes/render/parts.py``):
+segments ``<scene>.render.seg01``, …, its sound and joins, each a step of its own. Settings cascade:
+recipe level, then scene level (a scene's ``voice``/``recording``/``motion``/``render``/``captions``
+override the recipe's key by key).
 Every generated field remembers the recipe line it came from, so errors found by the node types point at
 what the user wrote.
 
@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from nodes.media.filters import frames_for
-from nodes.render.segments import segment_groups, segment_length, segment_ranges
 from nodes.scenes.model import SceneRecipe
 from pipeline.form import (
     STEP_NAME_CHARS,
@@ -30,7 +28,6 @@ from pipeline.form import (
     StepSpec,
     valid_step_name,
 )
-from pipeline.node import NodeInputError
 from pipeline.registry import get_node_type
 
 MERGE_STEP = "merge"
@@ -230,7 +227,6 @@ class _Expander:
                 render.origins.update(style_origins)
         if self.preview:
             render.set("preview", True, at)
-        length = self.known_length(scene.duration, scene.audio if scene.text is None else None)
         if segment_seconds is not None and scene.image is not None:
             if not isinstance(segment_seconds, (int, float)) or isinstance(segment_seconds, bool) \
                     or segment_seconds <= 0:
@@ -238,82 +234,10 @@ class _Expander:
                     self.bad_segment_settings.add(segment_origin or at)
                     self.problem(segment_origin or at, f"segment_seconds must be a positive number of seconds, "
                                  f"got {segment_seconds!r}", "use render: {segment_seconds: 2}", "segment_seconds")
-            elif length is None:
-                # narrated: the number of segments is known only once the speech exists, so the render step
-                # cuts the scene into the same ranges itself and joins them (the same bytes as steps)
+            else:  # the render step splits into its segments when it runs, once the scene's length is known
                 render.set("segment_seconds", float(segment_seconds), segment_origin or at)
-            elif length <= self.scene_limit():
-                ranges = segment_ranges(frames_for(length, self.fps),
-                                        segment_length(self.fps, float(segment_seconds)))
-                if len(ranges) > 1:
-                    specs.extend(self.segments(render, ranges, at))
-                    return specs, render.name, captions_name
         specs.append(render.spec(at))
         return specs, render.name, captions_name
-
-    def scene_limit(self) -> float:
-        """The longest scene the render accepts; a longer one stays one step, which reports it once
-        (as segments, each would report it)."""
-        from nodes.render.node import RenderParams
-
-        limit = self.recipe.limits.max_scene_seconds
-        return float(limit if limit is not None else RenderParams.model_fields["max_seconds"].default)
-
-    def known_length(self, duration: float | None, recording: str | None) -> float | None:
-        """The scene's length when it is known before anything runs: its ``duration``, or the length of a
-        recording used as it is (measured as the render node measures it). Speech still to be made, or a
-        file that cannot be read (its step reports that), leaves it unknown: the scene is one step."""
-        if duration is not None:
-            return duration
-        if recording is None:
-            return None
-        from nodes.render.node import narration_format
-
-        path = self.source.file.parent / recording
-        try:
-            return narration_format(path)[1] if path.is_file() else None
-        except (NodeInputError, OSError):
-            return None
-
-    def segments(self, render: _Step, ranges: list[tuple[int, int]], at: Path_) -> list[StepSpec]:
-        """A long still scene of known length as fixed-length segments (render steps with ``frames``) and
-        a ``join`` step under the scene's render name, so the merge's input is unchanged."""
-        specs: list[StepSpec] = []
-        width = len(str(len(ranges)))
-        names = []
-        for index, (first, end) in enumerate(ranges, start=1):
-            part = _Step(f"{render.name}.seg{index:0{width}d}", "render", dict(render.fields), dict(render.origins))
-            part.set("frames", [first, end], at)
-            specs.append(part.spec(at))
-            names.append(part.name)
-        frames = [end - first for first, end in ranges]
-        groups = segment_groups(len(ranges))
-        if len(groups) > 1:  # a long scene: its segments joined in groups first, each when its segments exist
-            width = len(str(len(groups)))
-            grouped = []
-            for number, group in enumerate(groups, start=1):
-                part = _Step(f"{render.name}.group{number:0{width}d}", "join")
-                part.set("fps", self.fps, ("output", "fps"))
-                part.set("frames", [frames[k] for k in group], at)
-                part.set("segments", [f"${{{names[k]}.video}}" for k in group], at)
-                part.set("video_only", True, at)
-                specs.append(part.spec(at))
-                grouped.append(part.name)
-            names, frames = grouped, [sum(frames[k] for k in group) for group in groups]
-        # the sound is encoded while the segments render, so the join only copies
-        sound = _Step(f"{render.name}.sound", "soundtrack")
-        sound.set("fps", self.fps, ("output", "fps"))
-        sound.set("frames", sum(frames), at)
-        if "audio" in render.fields:
-            sound.set("audio", render.fields["audio"], render.origins.get(("audio",), at))
-        specs.insert(0, sound.spec(at))
-        join = _Step(render.name, "join")
-        join.set("fps", self.fps, ("output", "fps"))
-        join.set("frames", frames, at)
-        join.set("segments", [f"${{{name}.video}}" for name in names], at)
-        join.set("soundtrack", f"${{{sound.name}.soundtrack}}", at)
-        specs.append(join.spec(at))
-        return specs
 
     def merge(self, renders: list[str], captions: list[str | None]) -> StepSpec:
         recipe = self.recipe

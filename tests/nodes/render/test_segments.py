@@ -157,7 +157,7 @@ def test_the_join_reads_its_segments_the_same_without_the_box_reader(folder: Pat
     """The join reads frame counts and encoder configurations from the segments' MP4 boxes; with that fast
     path forced off (libavformat reads them) it writes the same bytes and still catches a wrong count."""
     from nodes.render import join, segments
-    from nodes.render.join import Join, JoinParams
+    from nodes.render.join import Join
     from pipeline.node import NodeInputError, RunContext
 
     recipe, ranges = _steps_recipe(folder, quality=23)
@@ -213,16 +213,30 @@ scenes:
 """
 
 
+def _parts(step_params: RenderParams, **inputs: Path) -> dict[str, object]:
+    """The parts a render step splits into, by name, with their params."""
+    split = Render().split(step_params, dict(inputs))
+    assert split is not None
+    return {part.name: part for part in split.parts}
+
+
 def test_scene_list_splits_long_stills_into_segments(folder: Path) -> None:
     (folder / "list.yaml").write_text(SCENES)
-    steps = load(folder / "list.yaml").steps
-    assert [n for n in steps if n.startswith("scene1.")] == ["scene1.render.sound"] + [
-        f"scene1.render.seg{k}" for k in range(1, 6)] + ["scene1.render"]
-    assert type(steps["scene1.render"].node_type).name == "join"
-    assert type(steps["scene1.render.sound"].node_type).name == "soundtrack"  # encoded while segments render
-    last = steps["scene1.render.seg5"].params
-    assert isinstance(last, RenderParams) and last.frames == (40, 50)
-    assert type(steps["scene2.render"].node_type).name == "render"  # shorter than a segment: one step
+    pipeline = load(folder / "list.yaml")
+    assert [n for n in pipeline.steps if n.startswith("scene1.")] == ["scene1.render"]  # split when it runs
+    params = pipeline.steps["scene1.render"].params
+    assert isinstance(params, RenderParams) and params.segment_seconds == 1
+    parts = _parts(params, image=folder / "pic.png")
+    assert list(parts) == ["sound"] + [f"seg{k}" for k in range(1, 6)] + ["join"]
+    last = parts["seg5"]
+    assert last.type == "render" and last.params["frames"] == [40, 50]  # type: ignore[attr-defined]
+    assert parts["sound"].type == "soundtrack"  # type: ignore[attr-defined]  # encoded while segments render
+    summary = _run(folder / "list.yaml", folder / "cache")
+    assert {"scene1.render.sound", "scene1.render.seg1", "scene1.render.seg5", "scene1.render.join",
+            "scene1.render"} <= set(summary.ran)
+    assert not [n for n in summary.ran if n.startswith("scene2.render.")]  # shorter than a segment: one step
+    again = _run(folder / "list.yaml", folder / "cache")
+    assert again.ran == [] and "scene1.render" in again.cached and "scene1.render.seg1" not in again.cached
 
 
 GROUPED_SPLIT = """\
@@ -237,8 +251,8 @@ outputs: {out/split.mp4: "${merge.video}"}
 
 def test_a_long_scene_joins_its_segments_in_groups_first(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """More segments than a group holds: groups of segments are joined (video only) as their segments are
-    made, then the groups; the steps and a scene splitting itself give the same bytes, with the packets of
-    the segments joined at once."""
+    made, then the groups; the same packets as the segments joined at once, and a steps recipe asking
+    for segments gives the scene list's bytes."""
     from nodes.render import segments
 
     (folder / "list.yaml").write_text(SCENES.split("  - image: pic.png\n    duration: 0.8")[0])  # scene 1 alone
@@ -246,12 +260,11 @@ def test_a_long_scene_joins_its_segments_in_groups_first(folder: Path, monkeypat
     flat = folder / "flat.mp4"
     flat.write_bytes((folder / "out" / "list.mp4").read_bytes())
     monkeypatch.setattr(segments, "GROUP_SEGMENTS", 2)
-    steps = load(folder / "list.yaml").steps
-    assert [n for n in steps if n.startswith("scene1.render.group")] == [f"scene1.render.group{k}" for k in (1, 2, 3)]
-    group, final = steps["scene1.render.group3"].params, steps["scene1.render"].params
-    assert isinstance(group, JoinParams) and isinstance(final, JoinParams)
-    assert group.video_only and group.frames == [10]
-    assert not final.video_only and final.frames == [20, 20, 10]
+    parts = _parts(load(folder / "list.yaml").steps["scene1.render"].params, image=folder / "pic.png")  # type: ignore[arg-type]
+    assert [n for n in parts if n.startswith("group")] == ["group1", "group2", "group3"]
+    group, final = parts["group3"].params, parts["join"].params  # type: ignore[attr-defined]
+    assert group["video_only"] and group["frames"] == [10]
+    assert "video_only" not in final and final["frames"] == [20, 20, 10]
     summary = _run(folder / "list.yaml", folder / "cache")
     assert {"scene1.render.group1", "scene1.render.group2", "scene1.render.group3"} <= set(summary.ran)
     grouped = folder / "out" / "list.mp4"
@@ -261,11 +274,11 @@ def test_a_long_scene_joins_its_segments_in_groups_first(folder: Path, monkeypat
     (folder / "split.yaml").write_text(GROUPED_SPLIT)
     _run(folder / "split.yaml", folder / "cache")
     assert (folder / "out" / "split.mp4").read_bytes() == grouped.read_bytes()
-    assert not _run(folder / "list.yaml", folder / "cache").ran  # all cached: groups included
+    assert not _run(folder / "list.yaml", folder / "cache").ran  # all cached
 
 
 def test_a_video_only_join_takes_no_audio(folder: Path) -> None:
-    from nodes.render.join import Join, JoinParams
+    from nodes.render.join import Join
     from pipeline.node import NodeInputError, RunContext
 
     ctx = RunContext(node="j", work_dir=folder, outputs={"video": folder / "j.mp4"})
@@ -275,28 +288,17 @@ def test_a_video_only_join_takes_no_audio(folder: Path) -> None:
     assert caught.value.field == "audio"
 
 
-def test_a_recording_used_as_it_is_gives_a_known_length(folder: Path) -> None:
-    """A scene narrated by a recording without text has its length before anything runs: segmented,
-    with the recording joined under the segments."""
-    import soundfile as sf
-
-    rate = 22050
-    t = np.arange(int(4.3 * rate)) / rate
-    sf.write(folder / "voice.wav", (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate)
-    (folder / "rec.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n  - {image: pic.png, audio: voice.wav}\n"
-                                     "  - {image: pic.png, text: Spoken later.}\n")
-    steps = load(folder / "rec.yaml").steps
-    assert [n for n in steps if n.startswith("scene1.render.seg")] == [f"scene1.render.seg{k}" for k in range(1, 6)]
-    # the recording is encoded beside the segments, and the join copies it
-    assert type(steps["scene1.render.sound"].node_type).name == "soundtrack"
-    assert "audio" in steps["scene1.render.sound"].inputs and "audio" not in steps["scene1.render"].inputs
-    assert "soundtrack" in steps["scene1.render"].inputs
-    assert type(steps["scene2.render"].node_type).name == "render"  # speech not made yet: one step
-    narrated = steps["scene2.render"].params  # ... that cuts itself into the same segments when it runs
-    assert isinstance(narrated, RenderParams) and narrated.segment_seconds == 1
-    first = steps["scene1.render.seg1"].params
-    assert isinstance(first, RenderParams) and first.segment_seconds is None
+def test_a_recording_used_as_it_is_sets_the_segments(folder: Path) -> None:
+    """A scene narrated by a recording: its length sets the segments; the recording is encoded beside
+    them (the segments' keys hold the scene's frame count, not the recording) and the join copies it."""
+    voice = _voice(folder / "voice.wav")
     (folder / "rec.yaml").write_text(SCENES.split("scenes:")[0] + "scenes:\n  - {image: pic.png, audio: voice.wav}\n")
+    params = load(folder / "rec.yaml").steps["scene1.render"].params
+    assert isinstance(params, RenderParams)
+    parts = _parts(params, image=folder / "pic.png", audio=voice)
+    assert [n for n in parts if n.startswith("seg")] == [f"seg{k}" for k in range(1, 6)]
+    assert "audio" in parts["sound"].inputs and "audio" not in parts["seg1"].inputs  # type: ignore[attr-defined]
+    assert parts["seg1"].params["duration"] == 4.3  # type: ignore[attr-defined]  # 43 frames at 10 fps
     _run(folder / "rec.yaml", folder / "cache")
     with av.open(str(folder / "out" / "rec.mp4")) as container:
         assert container.streams.video[0].frames == 43
@@ -355,7 +357,7 @@ def test_doctor_reports_the_parallelism(monkeypatch: pytest.MonkeyPatch) -> None
 def test_segments_encoded_differently_still_join(folder: Path) -> None:
     """The plain path: segments whose encoder configurations differ (as after an encoder fallback) are
     joined with their parameter sets in-band, and every frame decodes."""
-    from nodes.render.join import Join, JoinParams
+    from nodes.render.join import Join
     from pipeline.node import RunContext
 
     (folder / "two.yaml").write_text("""\
@@ -422,10 +424,8 @@ def test_a_narrated_scene_splits_itself_into_the_bytes_of_segment_steps(folder: 
         NARRATED.replace("SEGMENTS", "\n".join(steps))
         .replace("COUNTS", str([end - first for first, end in ranges]))
         .replace("REFS", ", ".join(f'"${{s{k}.video}}"' for k in range(1, len(ranges) + 1))))
-    pipeline = load(folder / "narrated.yaml")
-    split_type = pipeline.steps["split"].node_type
-    assert split_type.resources_for(pipeline.steps["split"].params).cpu == 8  # its segments run at once
-    _run(folder / "narrated.yaml", folder / "cache")
+    summary = _run(folder / "narrated.yaml", folder / "cache")
+    assert {"split.seg1", "split.win1", "split.seg5", "split.join"} <= set(summary.ran)
     split = (folder / "out" / "split.mp4").read_bytes()
     assert split == (folder / "out" / "joined.mp4").read_bytes()
     assert b" threads=1 " in split  # encoded as segments, not as one scene
@@ -434,26 +434,33 @@ def test_a_narrated_scene_splits_itself_into_the_bytes_of_segment_steps(folder: 
         assert container.streams.audio[0].codec_context.name == "aac"
 
 
-def test_a_scene_splitting_itself_has_the_same_bytes_one_four_or_five_at_once(folder: Path) -> None:
-    from pipeline.node import RunContext
+def test_a_narrated_scene_edit_rerenders_only_the_segments_whose_captions_changed(folder: Path) -> None:
+    """The speech keeps its length and only the last word's caption changes: the segments showing the
+    other captions are found in the cache."""
+    voice = _voice(folder / "voice.wav", 5.0)
+    (folder / "one.yaml").write_text(NARRATED.split("SEGMENTS")[0] + "outputs:\n  out/split.mp4: ${split.video}\n")
+    _run(folder / "one.yaml", folder / "cache")
+    _words(folder / "words.json", last="twelve")  # at 4.5 s: the fifth segment
+    summary = _run(folder / "one.yaml", folder / "cache")
+    assert {"split.seg5", "split.join", "split"} <= set(summary.ran)
+    assert {"split.seg1", "split.seg2", "split.seg3", "split.seg4", "split.sound"} <= set(summary.cached)
+    assert voice.is_file()
+
+
+def test_a_long_scene_is_not_rendered_whole_by_mistake(folder: Path) -> None:
+    """Outside the engine, a scene longer than one segment is refused (the engine runs its parts); one no
+    longer than a segment is one encode, the bytes of the scene without segments."""
+    from pipeline.node import NodeError, RunContext
 
     voice = _voice(folder / "voice.wav")
     params = RenderParams(width=160, height=284, fps=10, motion={"zoom": "in", "amount": 0.2},  # type: ignore[arg-type]
                           segment_seconds=1)
-    outputs = {}
-    messages: list[str] = []
-    for threads in (1, 4, 8):  # 4.3 s in 1 s segments: 5 of them, so 8 threads give 5 at once
-        work = folder / f"work{threads}"
-        work.mkdir()
-        messages.clear()
-        ctx = RunContext(node="scene", work_dir=work, outputs={"video": folder / f"t{threads}.mp4"},
-                         threads=threads, report=lambda node, fraction, message: messages.append(message))
+    ctx = RunContext(node="scene", work_dir=folder, outputs={"video": folder / "long.mp4"})
+    with pytest.raises(NodeError) as caught:
         Render().run(ctx, params, {"image": folder / "pic.png", "audio": voice})
-        assert any(f"{min(threads, 5)} at once" in m for m in messages), messages
-        outputs[threads] = (folder / f"t{threads}.mp4").read_bytes()
-    assert outputs[1] == outputs[4] == outputs[8]
-    # a scene no longer than one segment is one encode, as the scene list makes it one step
+    assert caught.value.field == "segment_seconds"
     short = _voice(folder / "short.wav", 0.8)
+    assert Render().split(params, {"image": folder / "pic.png", "audio": short}) is None
     for name, seconds in (("cut", 1.0), ("whole", None)):
         ctx = RunContext(node="short", work_dir=folder, outputs={"video": folder / f"{name}.mp4"}, threads=2)
         Render().run(ctx, params.model_copy(update={"segment_seconds": seconds}), {"image": folder / "pic.png",
@@ -475,7 +482,8 @@ def test_a_narrated_scene_list_scene_splits_itself_when_it_runs(folder: Path) ->
     pipeline = load(folder / "spoken.yaml")
     assert [n for n in pipeline.steps if n.startswith("scene1.render")] == ["scene1.render"]
     summary = _run(folder / "spoken.yaml", folder / "cache")
-    assert "scene1.render" in summary.ran
+    assert {"scene1.render", "scene1.render.join"} <= set(summary.ran)
+    assert len([n for n in summary.ran if n.startswith("scene1.render.seg")]) > 1
     video = (folder / "out" / "spoken.mp4").read_bytes()
     assert b" threads=1 " in video  # the merge copied the segments' packets
     with av.open(str(folder / "out" / "spoken.mp4")) as container:

@@ -58,20 +58,32 @@ def test_the_samples_are_the_narration_at_48k_stereo_cut_or_padded(folder: Path)
     assert not np.any(soundtrack_samples(None, 1000)) and soundtrack_samples(None, 1000).shape == (2, 1000)
 
 
+TIMING = """\
+version: 1
+defaults: {render: {width: 160, height: 284, fps: 10}}
+steps:
+  whole: {type: render, image: pic.png, audio: voice.wav}
+  split: {type: render, image: pic.png, audio: voice.wav, segment_seconds: 1}
+outputs: {out/whole.mp4: "${whole.video}", out/split.mp4: "${split.video}"}
+"""
+
+
 def test_a_split_scene_has_the_sound_timing_of_a_whole_scene(folder: Path) -> None:
     """The copied soundtrack starts with the AAC priming behind an edit list and ends on the scene's last
     sample, as ffmpeg's own encode in a whole-scene render does; decoded, it is the narration."""
+    from pipeline import load
+    from pipeline.cache import Cache
+    from pipeline.run import run_pipeline
+
     voice = _voice(folder / "voice.wav")
-    for name, seconds in (("whole", None), ("split", 1.0)):
-        work = folder / name
-        work.mkdir()
-        ctx = RunContext(node=name, work_dir=work, outputs={"video": folder / f"{name}.mp4"}, threads=2)
-        Render().run(ctx, RenderParams(width=160, height=284, fps=10, segment_seconds=seconds),
-                     {"image": folder / "pic.png", "audio": voice})
-    assert b" threads=1 " in (folder / "split.mp4").read_bytes()  # made of segments
-    assert _audio_timing(folder / "split.mp4") == _audio_timing(folder / "whole.mp4") == (0, 44 * 4800, 208)
+    (folder / "timing.yaml").write_text(TIMING)
+    summary = run_pipeline(load(folder / "timing.yaml"), Cache(folder / "cache"))
+    assert "split.sound" in summary.ran
+    split, whole = folder / "out" / "split.mp4", folder / "out" / "whole.mp4"
+    assert b" threads=1 " in split.read_bytes()  # made of segments
+    assert _audio_timing(split) == _audio_timing(whole) == (0, 44 * 4800, 208)
     source = soundtrack_samples(voice, 44 * 4800)
-    heard = read_audio(folder / "split.mp4", field="video")[:, :source.shape[1]]
+    heard = read_audio(split, field="video")[:, :source.shape[1]]
     noise = float(np.sum((heard - source) ** 2))
     assert 10 * np.log10(float(np.sum(source ** 2)) / noise) > 40  # in place: a shift of one sample is ~10 dB
 
@@ -119,21 +131,17 @@ def test_a_narration_without_sound_is_named(folder: Path) -> None:
     assert caught.value.field == "audio"
 
 
-def test_a_cancelled_split_stops_its_soundtrack(folder: Path) -> None:
-    """Cancelled: the segments and the soundtrack's encodes stop, and the step fails."""
+def test_a_cancelled_soundtrack_stops_and_leaves_nothing(folder: Path) -> None:
+    """Cancelled while it encodes (the run stopped, or a segment failed): its encodes stop, the step fails
+    and its chunk files are removed."""
     voice = _voice(folder / "voice.wav", seconds=120.0)
     cancelled = threading.Event()
-    messages: list[str] = []
-
-    def report(node: str, fraction: float | None, message: str) -> None:
-        messages.append(message)
-        if "segments" in message:
-            cancelled.set()  # once the first segment is done
-
-    ctx = RunContext(node="scene", work_dir=folder, outputs={"video": folder / "out.mp4"}, threads=2,
-                     report=report, cancelled=cancelled)
-    with pytest.raises(NodeError, match="cancelled"):
-        Render().run(ctx, RenderParams(width=160, height=284, fps=10, segment_seconds=1.0),
-                     {"image": folder / "pic.png", "audio": voice})
-    assert not (folder / "out.mp4").exists()
-    assert not list(folder.glob("soundtrack*.aac"))  # its chunk files are removed
+    timer = threading.Timer(0.3, cancelled.set)
+    timer.start()
+    try:
+        with pytest.raises(NodeError, match="cancelled"):
+            encode_soundtrack(voice, 1200, 10, folder / "out.aac", exe=ffmpeg_exe(), cancel=cancelled)
+    finally:
+        timer.cancel()
+    assert not (folder / "out.aac").exists()
+    assert not [p for p in folder.rglob("*.aac")]

@@ -98,8 +98,7 @@ def test_scene_shapes_narration_sources_and_merge_settings():
     by_name = {s.name: s for s in specs}
     assert list(by_name) == ["scene1.tts", "scene1.captions", "scene1.render", "scene2.align",
                              "scene2.captions", "scene2.render", "scene3.transcribe", "scene3.captions",
-                             "scene3.render", "scene4.render.sound", "scene4.render.seg1",
-                             "scene4.render.seg2", "scene4.render", "merge"]
+                             "scene3.render", "scene4.render", "merge"]
     assert by_name["scene2.align"].fields == {"audio": "me.wav", "text": "Words of my recording."}
     assert by_name["scene2.render"].fields["video"] == "clip.mp4"
     assert by_name["scene2.render"].fields["video_audio"] == "mix"
@@ -108,13 +107,9 @@ def test_scene_shapes_narration_sources_and_merge_settings():
     assert by_name["scene3.transcribe"].fields == {"audio": "me.wav"}
     assert by_name["scene3.captions"].fields["words"] == "${scene3.transcribe.words}"
     assert by_name["scene3.render"].fields["audio"] == "me.wav"
-    # a 3 s still that asks for 2 s segments: two render steps of fixed frame ranges and their join
-    segment = by_name["scene4.render.seg2"].fields
-    assert segment["duration"] == 3 and "audio" not in segment and segment["frames"] == [60, 90]
-    assert by_name["scene4.render"].type == "join" and by_name["scene4.render"].fields["frames"] == [60, 30]
-    # its sound (silence here) is encoded beside the segments, and the join copies it
-    assert by_name["scene4.render.sound"].fields == {"fps": 30, "frames": 90}
-    assert by_name["scene4.render"].fields["soundtrack"] == "${scene4.render.sound.soundtrack}"
+    # a 3 s still that asks for 2 s segments: its render step splits into them when it runs
+    assert by_name["scene4.render"].fields["segment_seconds"] == 2
+    assert by_name["scene4.render"].fields["duration"] == 3
     assert (by_name["scene1.render"].fields["width"], by_name["scene1.render"].fields["height"]) == (1920, 1080)
     merge = by_name["merge"].fields
     assert merge["caption_scenes"] == [0, 1, 2]
