@@ -57,10 +57,13 @@ class Step:
     inputs: dict[str, list[InputSource]]
     spec: StepSpec
     source: Source | None = None  # the recipe it came from (steps of a batch come from several)
+    _upstream: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def upstream_steps(self) -> list[str]:
-        return sorted({s.ref.step for sources in self.inputs.values() for s in sources
-                       if isinstance(s, Upstream)})
+        if self._upstream is None:  # asked on every pass of the scheduler
+            self._upstream = sorted({s.ref.step for sources in self.inputs.values() for s in sources
+                                     if isinstance(s, Upstream)})
+        return self._upstream
 
 
 @dataclass

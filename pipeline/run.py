@@ -118,6 +118,11 @@ class Runner:
         self.lease = Lease(cache.root)
         self._ran_keys: set[str] = set()  # cache keys computed by this run (each counted once)
         self._keys: dict[str, tuple[str, dict[str, list[str]]]] = {}  # a ready step's key and input digests
+        # Ready steps whose key the cache did not have: not looked up again on every pass of the scheduler
+        # (hundreds of segments wait for slots) unless a step of this run has made that key since; a run
+        # elsewhere that makes it is found under the key's lock before running.
+        self._missed: set[str] = set()
+        self._made: set[str] = set()
         self._splits: dict[str, _Splitting] = {}
         self._part_of: dict[str, str] = {}
 
@@ -230,12 +235,13 @@ class Runner:
             if not all(u in state.done for u in ups):
                 continue
             key, digests = self._key(step, state)
-            if self._reusable(step):
+            if self._reusable(step) and (name not in self._missed or key in self._made):
                 record = self.cache.record(key)
                 if record is not None and self.cache.usable(record):
                     pending.remove(name)
                     self._finish(name, record, summary, state, ran=False)
                     continue
+                self._missed.add(name)
             if state.errors and not keep_going:
                 continue
             if splits(step):
@@ -412,7 +418,7 @@ class Runner:
         started = time.monotonic()
         summary = Summary()
         state = RunState()
-        self._keys, self._splits, self._part_of = {}, {}, {}
+        self._keys, self._splits, self._part_of, self._missed, self._made = {}, {}, {}, set(), set()
         self.cache.sweep_stale_temp()
         try:
             plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
@@ -491,6 +497,7 @@ class Runner:
                 break
 
     def _finish(self, name: str, record: ResultRecord, summary: Summary, state: RunState, ran: bool) -> None:
+        self._made.add(record.key)
         self.lease.add({ref.digest for ref in record.outputs.values()})
         for port, ref in record.outputs.items():
             state.produced[(name, port)] = ref
