@@ -7,10 +7,8 @@ thread count is fixed (``SEGMENT_X264_THREADS``), so the joined file has the sam
 whatever ran at once. Each segment starts with a key frame and refers to no frame outside it (x264's GOPs
 are closed by default), so segments join by copying packets.
 
-Two ways give one result: a scene of known length becomes segment steps and a ``join`` step; a narrated
-scene, whose length is known only once its speech exists, is one ``render`` step that cuts its frames
-into the same ranges and joins them itself. Both join with ``join_segments``, and both have the scene's
-sound encoded on its own while the segments render (``soundtrack.py``), so the join only copies.
+A ``render`` step asked for segments splits into segment steps, a ``soundtrack`` step and ``join`` steps
+when it runs, once the scene's length is known (``parts.py``); the joins copy the segments and the sound.
 """
 
 from __future__ import annotations

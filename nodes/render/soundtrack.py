@@ -3,10 +3,9 @@
 A scene made of segments used to have its join encode the narration, on one core, after the last segment
 was made: 13 s of a 10-minute narrated scene's render came after all its pictures were done. Now the
 soundtrack (the narration, or silence, cut or padded to the scene's frames) is encoded in fixed 30 s
-chunks (``nodes/media/aac.py``) while the segments render: by a ``soundtrack`` step beside the segment
-steps, or by a scene splitting itself, in a thread beside its segments. The join copies its frames into
-the scene's MP4 and places them to the sample. Both ways encode the same samples the same way, so steps
-and a scene splitting itself still give the same bytes.
+chunks (``nodes/media/aac.py``) by a ``soundtrack`` step beside the segment steps, while they render.
+The join copies its frames into the scene's MP4 and places them to the sample; a join given the narration
+instead encodes the same samples the same way, so both give the same bytes.
 """
 
 from __future__ import annotations

@@ -400,7 +400,8 @@ def _voice(path: Path, seconds: float = 4.3) -> Path:
 
 
 # A narrated scene (length from its audio: 43 frames at 10 fps) in 1 s segments, both ways: one render step
-# that splits itself, and segment steps with a join.
+# that splits itself when it runs (caption windows, a soundtrack step), and segment steps written by hand
+# (the whole caption track each, the join encoding the narration).
 NARRATED = """\
 version: 1
 defaults: {render: {width: 160, height: 284, fps: 10, motion: {zoom: in, amount: 0.2, pan: left}}}
