@@ -134,7 +134,9 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
     for number, names in members.items():
         bad = sorted(names & (state.failed | state.blocked))
         if bad:
-            first = next((errors[n] for n in bad if n in errors), None)
+            # a node that split itself failed through one of its parts, named ``<node>.<part>``
+            first = next((error for n in bad for node, error in errors.items()
+                          if node == n or node.startswith(n + ".")), None)
             where = next(r.location for r in rows if r.number == number)
             failed[number] = f"{where}: {first}" if first else f"{where}: upstream of {bad[0]} failed"
     rendered = sorted(n for n in pipelines if n not in failed)

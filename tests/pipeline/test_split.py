@@ -93,3 +93,17 @@ def test_refresh_of_a_split_node_recomputes_its_parts(write_recipe, cache: Cache
     summary = run_pipeline(load_recipe(path), cache, force=frozenset({"words"}))
     assert set(PARTS) <= set(fakes.RUNS) and "words" in summary.ran
     assert "src" not in fakes.RUNS
+
+
+def test_a_batch_row_whose_part_fails_says_what_failed(tmp_path: Path, cache: Cache) -> None:
+    from pipeline.batch import run_batch
+
+    recipe = tmp_path / "template.yaml"
+    recipe.write_text(RECIPE.replace("TEXT", "'${words}'").replace("out/words.txt", "out/${name}.txt")
+                      .replace("out/final.txt", "out/${name}-final.txt"))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("name,words\none,alpha beta\ntwo,alpha EMPTY\n")
+    result = run_batch(recipe, rows, cache)
+    assert result.rendered == [1] and list(result.failed) == [2]
+    assert "rows.csv:3" in result.failed[2] and "the text is empty" in result.failed[2]
+    assert (tmp_path / "out" / "one.txt").read_text() == "alpha-beta"
