@@ -79,6 +79,7 @@ class _Splitting:
     remaining: set[str]
     seconds: float = 0.0
     ran: bool = False
+    keys: list[str] = field(default_factory=list)  # the parts' keys (and their own parts'), as they finish
 
 
 @dataclass
@@ -319,12 +320,13 @@ class Runner:
         splitting.remaining.discard(name)
         splitting.seconds += record.seconds
         splitting.ran = splitting.ran or ran
+        splitting.keys += [record.key, *record.parts]
         if splitting.remaining:
             return
         step = self.pipeline.steps[parent]
         outputs = {port: state.produced[(ref.step, ref.port)] for port, ref in splitting.outputs.items()}
         whole = ResultRecord(key=splitting.key, manifest=build_manifest(step, splitting.manifest_inputs, self.cache),
-                             outputs=outputs, seconds=splitting.seconds)
+                             outputs=outputs, seconds=splitting.seconds, parts=splitting.keys)
         self.cache.put_record(whole)
         self._finish(parent, whole, summary, state, ran=splitting.ran)
 

@@ -187,9 +187,11 @@ class Cache:
             with self.index.transact():
                 for step, record in records.items():
                     self.index.set(f"last:{recipe}:{step}", record.manifest.model_dump_json())
-                    self.index.set("used:" + record.key, now)
+                    for key in (record.key, *record.parts):
+                        self.index.set("used:" + key, now)
                 if complete:
-                    self.index.set(f"pins:{recipe}", sorted({r.key for r in records.values()}))
+                    self.index.set(f"pins:{recipe}", sorted({key for r in records.values()
+                                                             for key in (r.key, *r.parts)}))
         except (IndexUnwritable, sqlite3.OperationalError):
             return False
         return True

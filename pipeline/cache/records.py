@@ -51,3 +51,6 @@ class ResultRecord(BaseModel):
     outputs: dict[str, OutputRef]
     seconds: float
     created_at: float = Field(default_factory=time.time)
+    # A node that split itself into steps (``NodeType.split``): its parts' keys, used and kept with it, so
+    # that after a rerun that finds the node whole, an edit still finds the parts it leaves alone.
+    parts: list[str] = Field(default_factory=list)

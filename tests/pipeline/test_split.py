@@ -107,3 +107,17 @@ def test_a_batch_row_whose_part_fails_says_what_failed(tmp_path: Path, cache: Ca
     assert result.rendered == [1] and list(result.failed) == [2]
     assert "rows.csv:3" in result.failed[2] and "the text is empty" in result.failed[2]
     assert (tmp_path / "out" / "one.txt").read_text() == "alpha-beta"
+
+
+def test_the_parts_are_kept_and_used_with_their_node(write_recipe, cache: Cache) -> None:
+    """A rerun finds the node whole and touches no part; the recipe's pins still hold the parts, so a gc
+    down to nothing unpinned keeps them and a later edit finds the ones it leaves alone."""
+    from pipeline.cache import maintenance
+
+    path = _recipe(write_recipe, "alpha beta gamma")
+    run_pipeline(load_recipe(path), cache)
+    assert run_pipeline(load_recipe(path), cache).ran == []
+    maintenance.gc(cache, max_bytes=0)
+    fakes.RUNS.clear()
+    summary = run_pipeline(load_recipe(_recipe(write_recipe, "alpha beta delta")), cache)
+    assert {"words.w1", "words.w2"} <= set(summary.cached) and "words.w1" not in fakes.RUNS
