@@ -29,30 +29,35 @@ def scene_parts(params: RenderParams, n_frames: int, *, narrated: bool, captione
     segment["duration"] = n_frames / params.fps
     parts: list[Part] = [Part("sound", "soundtrack", {"fps": params.fps, "frames": n_frames},
                               {"audio": [From("audio")]} if narrated else {})]
-    names = []
-    for number, (first, end) in enumerate(ranges, start=1):
-        name = f"seg{number:0{width}d}"
-        inputs = {"image": [From("image")]}
-        if captioned:
-            window = f"win{number:0{width}d}"
-            parts.append(Part(window, "caption_window", {"start": first / params.fps, "end": end / params.fps},
-                              {"captions": [From("captions")]}))
-            inputs["captions"] = [From("captions", window)]
-        parts.append(Part(name, "render", {**segment, "frames": [first, end]}, inputs))
-        names.append(name)
     frames = [end - first for first, end in ranges]
     groups = segment_groups(len(ranges))
-    if len(groups) > 1:  # a long scene: its segments joined in groups first, each when its segments exist
-        width = len(str(len(groups)))
-        grouped = []
-        for number, group in enumerate(groups, start=1):
-            name = f"group{number:0{width}d}"
+    group_width = len(str(len(groups)))
+    joined: list[str] = []
+    joined_frames: list[int] = []
+    for group_number, group in enumerate(groups, start=1):
+        names = []
+        for k in group:
+            first, end = ranges[k]
+            name = f"seg{k + 1:0{width}d}"
+            inputs = {"image": [From("image")]}
+            if captioned:
+                window = f"win{k + 1:0{width}d}"
+                parts.append(Part(window, "caption_window", {"start": first / params.fps, "end": end / params.fps},
+                                  {"captions": [From("captions")]}))
+                inputs["captions"] = [From("captions", window)]
+            parts.append(Part(name, "render", {**segment, "frames": [first, end]}, inputs))
+            names.append(name)
+        if len(groups) == 1:
+            joined, joined_frames = names, frames
+        else:  # a long scene: each group of segments joined (video only) right after them, so the executor,
+            # which starts ready steps in this order, joins it as soon as they exist, while later ones render
+            name = f"group{group_number:0{group_width}d}"
             parts.append(Part(name, "join", {"fps": params.fps, "frames": [frames[k] for k in group],
                                              "video_only": True},
-                              {"segments": [From("video", names[k]) for k in group]}))
-            grouped.append(name)
-        names, frames = grouped, [sum(frames[k] for k in group) for group in groups]
-    parts.append(Part("join", "join", {"fps": params.fps, "frames": frames},
-                      {"segments": [From("video", name) for name in names],
+                              {"segments": [From("video", segment_name) for segment_name in names]}))
+            joined.append(name)
+            joined_frames.append(sum(frames[k] for k in group))
+    parts.append(Part("join", "join", {"fps": params.fps, "frames": joined_frames},
+                      {"segments": [From("video", name) for name in joined],
                        "soundtrack": [From("soundtrack", "sound")]}))
     return Split(parts=parts, outputs={"video": From("video", "join")})

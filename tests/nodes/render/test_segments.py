@@ -261,7 +261,8 @@ def test_a_long_scene_joins_its_segments_in_groups_first(folder: Path, monkeypat
     flat.write_bytes((folder / "out" / "list.mp4").read_bytes())
     monkeypatch.setattr(segments, "GROUP_SEGMENTS", 2)
     parts = _parts(load(folder / "list.yaml").steps["scene1.render"].params, image=folder / "pic.png")  # type: ignore[arg-type]
-    assert [n for n in parts if n.startswith("group")] == ["group1", "group2", "group3"]
+    # each group right after its segments: the executor starts ready steps in this order
+    assert list(parts) == ["sound", "seg1", "seg2", "group1", "seg3", "seg4", "group2", "seg5", "group3", "join"]
     group, final = parts["group3"].params, parts["join"].params  # type: ignore[attr-defined]
     assert group["video_only"] and group["frames"] == [10]
     assert "video_only" not in final and final["frames"] == [20, 20, 10]
