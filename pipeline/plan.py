@@ -16,6 +16,7 @@ from pipeline.cache import Cache, Manifest, ResultRecord
 from pipeline.errors import Problem, RecipeError
 from pipeline.graph import Pipeline, SourceFile, Step, Upstream
 from pipeline.node import NodeError
+from pipeline.split import split_step, splits
 
 Action = Literal["run", "skip"]
 
@@ -196,5 +197,29 @@ def _plan_once(pipeline: Pipeline, cache: Cache, force: frozenset[str], damaged:
             plans[name] = NodePlan(name, node_type, "run", [reason], key=key, manifest=manifest, root_causes=[name])
         else:
             reasons = explain_change(cache.last_manifest(pipeline.recipe_id, name), manifest, step)
+            if splits(step):
+                reasons += _parts(pipeline, step, cache, produced)
             plans[name] = NodePlan(name, node_type, "run", reasons, key=key, manifest=manifest, root_causes=[name])
     return plans
+
+
+def _parts(pipeline: Pipeline, step: Step, cache: Cache, produced: dict[tuple[str, str], str]) -> list[str]:
+    """For a node that will split itself, whose inputs exist: how many of its parts the cache holds (a run
+    stopped halfway through a long scene resumes with most of it), in a reason. Nothing when it will run
+    as one node, or when its split fails (the run reports that)."""
+    try:
+        expansion = split_step(step, pipeline.steps, produced, cache.blobs)
+    except Exception:  # noqa: BLE001 - planning says what it can; the run reports the node's failure
+        return []
+    if expansion is None:
+        return []
+    made = dict(produced)
+    cached = 0
+    for part in expansion.steps:
+        digests = input_digests(part, cache, made)
+        record = cache.record(build_manifest(part, digests, cache).key()) if digests is not None else None
+        if record is not None and cache.usable(record):
+            cached += 1
+            made.update({(part.name, port): out.digest for port, out in record.outputs.items()})
+    total = len(expansion.steps)
+    return [f"runs as {total} parts: {cached} cached, {total - cached} to run"]

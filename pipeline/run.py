@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -37,7 +36,7 @@ from pipeline.plan import NodePlan, build_manifest, input_digests, plan
 from pipeline.preflight import check_outputs, preflight
 from pipeline.progress import Reporter, Summary
 from pipeline.recipe.refs import Ref
-from pipeline.split import BadSplit, ask_split, expand, split_inputs, splits
+from pipeline.split import BadSplit, split_step, splits
 from pipeline.warmup import needs_warm_up, warm_up
 
 PUBLISH_ATTEMPTS = 3  # a damaged cached output is recomputed; twice more is plenty for bit rot
@@ -274,22 +273,9 @@ class Runner:
                pending: list[str], keep_going: bool) -> bool:
         """Put the parts of a node that splits itself in its place among the pending steps; False when it
         runs as one node (or its split failed: reported as the node's failure)."""
-        work = Path(tempfile.mkdtemp(prefix="split-", dir=self.cache.blobs.scratch_root()))
         try:
-            files: dict[tuple[str, int], Path] = {}
-            for port, sources in step.inputs.items():
-                for index, source in enumerate(sources):
-                    if isinstance(source, SourceFile):
-                        files[(port, index)] = source.path
-                        continue
-                    ref = source.ref
-                    suffix = self.pipeline.steps[ref.step].node_type.outputs[ref.port].suffix
-                    files[(port, index)] = work / f"{port}-{index}{suffix}"
-                    self.cache.blobs.fetch(state.produced[(ref.step, ref.port)].digest, files[(port, index)])
-            split = ask_split(step, split_inputs(step, files))
-            if split is None:
-                return False
-            expansion = expand(step, split)
+            expansion = split_step(step, self.pipeline.steps, {k: v.digest for k, v in state.produced.items()},
+                                   self.cache.blobs)
         except BadSplit as exc:
             self._fail(step.name, NodeFailed(step.name, f"node type '{step.node_type.name}' split it into parts "
                                              f"that cannot run: {exc} (a bug in the node type)"),
@@ -298,8 +284,8 @@ class Runner:
         except Exception as exc:  # noqa: BLE001 - reported as the node's failure, in the user's terms
             self._fail(step.name, self._failure(step, exc), summary, state, pending, keep_going)
             return False
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        if expansion is None:
+            return False
         names = [part.name for part in expansion.steps]
         for part in expansion.steps:
             self.pipeline.steps[part.name] = part

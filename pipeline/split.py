@@ -8,12 +8,16 @@ part makes is a bug in the node type, and is said to be one.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline.graph import InputSource, Step, Upstream
+from pipeline.cache.blobs import BlobStore
+from pipeline.graph import InputSource, SourceFile, Step, Upstream
 from pipeline.node import From, InputValue, NodeType, Split
 from pipeline.recipe.refs import Ref
 from pipeline.registry import get_node_type
@@ -37,9 +41,27 @@ def splits(step: Step) -> bool:
     return type(step.node_type).split is not NodeType.split
 
 
-def ask_split(step: Step, inputs: dict[str, InputValue]) -> Split | None:
-    """The node type's split for this step, or None when it runs as one node."""
-    return step.node_type.split(step.params, inputs)
+def split_step(step: Step, steps: Mapping[str, Step], produced: Mapping[tuple[str, str], str],
+               store: BlobStore) -> Expansion | None:
+    """Ask the step's node type for its parts, its inputs given as files: the user's in place, other steps'
+    outputs (``produced``: digests by step and port) fetched from ``store`` into a scratch folder for the
+    call. None when it runs as one node; BadSplit when its parts cannot run; the node type's own errors
+    (an unreadable narration) as they are."""
+    work = Path(tempfile.mkdtemp(prefix="split-", dir=store.scratch_root()))
+    try:
+        files: dict[tuple[str, int], Path] = {}
+        for port, sources in step.inputs.items():
+            for index, source in enumerate(sources):
+                if isinstance(source, SourceFile):
+                    files[(port, index)] = source.path
+                    continue
+                ref = source.ref
+                files[(port, index)] = work / f"{port}-{index}{steps[ref.step].node_type.outputs[ref.port].suffix}"
+                store.fetch(produced[(ref.step, ref.port)], files[(port, index)])
+        split = step.node_type.split(step.params, _node_inputs(step, files))
+        return None if split is None else expand(step, split)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def expand(step: Step, split: Split) -> Expansion:
@@ -91,7 +113,7 @@ def _part_output(step: Step, parts: dict[str, Step], item: From) -> Ref:
     return Ref(name, item.port)
 
 
-def split_inputs(step: Step, files: dict[tuple[str, int], Path]) -> dict[str, InputValue]:
+def _node_inputs(step: Step, files: dict[tuple[str, int], Path]) -> dict[str, InputValue]:
     """The step's inputs as its node sees them, from the path of each (port, index)."""
     values: dict[str, InputValue] = {}
     for port_name, port in step.node_type.inputs.items():

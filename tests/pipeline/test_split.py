@@ -121,3 +121,16 @@ def test_the_parts_are_kept_and_used_with_their_node(write_recipe, cache: Cache)
     fakes.RUNS.clear()
     summary = run_pipeline(load_recipe(_recipe(write_recipe, "alpha beta delta")), cache)
     assert {"words.w1", "words.w2"} <= set(summary.cached) and "words.w1" not in fakes.RUNS
+
+
+def test_a_stopped_run_resumes_with_its_finished_parts_and_plan_says_so(write_recipe, cache: Cache) -> None:
+    path = _recipe(write_recipe, "alpha EMPTY gamma")
+    with pytest.raises(NodeFailed):
+        run_pipeline(load_recipe(path), cache, keep_going=True)
+    planned = {p.node: p for p in plan(load_recipe(path), cache)}
+    assert planned["words"].action == "run"
+    assert "runs as 4 parts: 2 cached, 2 to run" in planned["words"].reasons  # w1 and w3 are done
+    fakes.RUNS.clear()
+    with pytest.raises(NodeFailed):
+        run_pipeline(load_recipe(path), cache, keep_going=True)
+    assert "words.w2" in fakes.RUNS and "words.w1" not in fakes.RUNS and "words.w3" not in fakes.RUNS
