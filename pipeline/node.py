@@ -178,8 +178,9 @@ class NodeType(ABC):
         """Parts to run instead of one run, decided once the inputs exist (a scene whose length only its
         narration tells becomes fixed-length segments): each part is a step of its own, cached by content
         (a rerun after a crash, or an edit late in a scene, redoes only the parts that changed) and spread
-        over the executor's slots or a cluster's workers. Called by the engine before the node would run,
-        in the coordinating process: read headers, not media. None (the default): run as one node."""
+        over the executor's slots or a cluster's workers. Called by the engine in the coordinating process,
+        before the node would run (and by ``plan``, to count the parts the cache holds): read headers, not
+        media, and give the same parts for the same inputs. None (the default): run as one node."""
         return None
 
     def warm_up(self) -> None:  # noqa: B027 - an optional hook; by default nothing to load

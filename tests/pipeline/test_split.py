@@ -4,16 +4,19 @@ the node is cached whole under its own key."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
 
 from pipeline.cache import Cache
 from pipeline.errors import EXIT_BAD_INPUT, NodeFailed
+from pipeline.node import From, Part, Split
 from pipeline.plan import plan
 from pipeline.progress import Reporter
 from pipeline.recipe.load import load_recipe
 from pipeline.run import run_pipeline
+from pipeline.split import BadSplit, expand
 from tests.pipeline import fakes
 
 RECIPE = """\
@@ -134,3 +137,22 @@ def test_a_stopped_run_resumes_with_its_finished_parts_and_plan_says_so(write_re
     with pytest.raises(NodeFailed):
         run_pipeline(load_recipe(path), cache, keep_going=True)
     assert "words.w2" in fakes.RUNS and "words.w1" not in fakes.RUNS and "words.w3" not in fakes.RUNS
+
+
+@pytest.mark.parametrize(("split", "says"), [
+    (Split([Part("a", "text", {"text": "x"}), Part("a", "text", {"text": "y"})], {"out": From("out", "a")}),
+     "two parts are named 'a'"),
+    (Split([Part("a", "text", {"text": 3, "colour": "red"})], {"out": From("out", "a")}),
+     "params its type refuses"),
+    (Split([Part("a", "join", {}, {"nope": [From("src")]})], {"out": From("out", "a")}), "has no input 'nope'"),
+    (Split([Part("a", "join", {}, {"parts": [From("nope")]})], {"out": From("out", "a")}),
+     "the node has no input 'nope'"),
+    (Split([Part("a", "join", {}, {"parts": [From("out", "b")]}), Part("b", "text", {"text": "x"})],
+           {"out": From("out", "a")}), "no part 'b' before the one that reads it"),
+    (Split([Part("a", "text", {"text": "x"})], {}), "which part makes the output 'out'"),
+    (Split([Part("a", "text", {"text": "x"})], {"out": From("tags", "a")}), "part 'a' has no output 'tags'"),
+])
+def test_a_split_that_cannot_run_says_why(write_recipe, split: Split, says: str) -> None:
+    step = load_recipe(_recipe(write_recipe, "alpha beta")).steps["words"]
+    with pytest.raises(BadSplit, match=re.escape(says)):
+        expand(step, split)
