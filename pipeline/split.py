@@ -82,25 +82,37 @@ def expand(step: Step, split: Split) -> Expansion:
         for port, sources in part.inputs.items():
             if port not in node_type.inputs:
                 raise BadSplit(f"part '{part.name}' ({part.type}) has no input '{port}'")
+            for item in sources:
+                kind = _kind(step, steps, item)
+                if kind != node_type.inputs[port].kind:
+                    raise BadSplit(f"part '{part.name}' input '{port}' takes {node_type.inputs[port].kind}, "
+                                   f"given {kind}")
             inputs[port] = [source for item in sources for source in _sources(step, steps, item)]
         steps[name] = Step(name=name, node_type=node_type, params=params, inputs=inputs, spec=step.spec,
                            source=step.source)
     outputs = {}
     for port in step.node_type.outputs:
-        item = split.outputs.get(port)
-        if item is None or item.part is None:
+        made = split.outputs.get(port)
+        if made is None or made.part is None:
             raise BadSplit(f"the split does not say which part makes the output '{port}'")
-        ref = _part_output(step, steps, item)
-        outputs[port] = ref
+        outputs[port] = _part_output(step, steps, made)
     return Expansion(steps=list(steps.values()), outputs=outputs)
 
 
 def _sources(step: Step, parts: dict[str, Step], item: From) -> list[InputSource]:
     if item.part is None:
-        if item.port not in step.node_type.inputs:
-            raise BadSplit(f"the node has no input '{item.port}' to give a part")
         return list(step.inputs.get(item.port, []))
     return [Upstream(_part_output(step, parts, item))]
+
+
+def _kind(step: Step, parts: dict[str, Step], item: From) -> str:
+    """The kind of what ``item`` names: one of the node's inputs, or a part's output."""
+    if item.part is None:
+        port = step.node_type.inputs.get(item.port)
+        if port is None:
+            raise BadSplit(f"the node has no input '{item.port}' to give a part")
+        return port.kind
+    return parts[_part_output(step, parts, item).step].node_type.outputs[item.port].kind
 
 
 def _part_output(step: Step, parts: dict[str, Step], item: From) -> Ref:

@@ -149,6 +149,8 @@ def test_a_stopped_run_resumes_with_its_finished_parts_and_plan_says_so(write_re
      "the node has no input 'nope'"),
     (Split([Part("a", "join", {}, {"parts": [From("out", "b")]}), Part("b", "text", {"text": "x"})],
            {"out": From("out", "a")}), "no part 'b' before the one that reads it"),
+    (Split([Part("a", "count", {}, {"src": [From("src")]})], {"out": From("out", "a")}),
+     "part 'a' input 'src' takes number, given text"),
     (Split([Part("a", "text", {"text": "x"})], {}), "which part makes the output 'out'"),
     (Split([Part("a", "text", {"text": "x"})], {"out": From("tags", "a")}), "part 'a' has no output 'tags'"),
 ])
