@@ -134,7 +134,6 @@ def font_problems(style: CaptionStyle) -> list[NodeInputError]:
     return []
 
 
-
 def ass_colour(hex_colour: str, opacity: float = 1.0) -> str:
     """``#RRGGBB`` to ASS ``&HAABBGGRR`` (ASS alpha is transparency: 00 opaque, FF invisible)."""
     digits = hex_colour.lstrip("#")

@@ -18,8 +18,7 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
@@ -70,9 +69,6 @@ MAX_DURATION = 4 * 3600.0
 # The fitted source is at most this many times the output size: deeper zooms upscale a little instead of
 # holding (and resampling) a huge source in memory.
 MAX_SOURCE_ZOOM = 2.0
-# Makes the stdin feeder for frames [first, end) of a still, with this many threads making frames.
-FeedFor = Callable[[int, int, int], FeedFn]
-
 
 class RenderParams(Params):
     width: int = Field(1080, ge=16, le=MAX_SIDE, description="Output width in pixels (even).")
@@ -286,7 +282,6 @@ class Render(NodeType):
         sound = Sound(narration=audio_path if isinstance(audio_path, Path) else None,
                       narration_channels=narration_channels, clip_gain_db=params.video_audio_db)
         feed: FeedFn | None = None
-        feed_for: FeedFor | None = None
         still = False
         if clip is not None:
             if params.video_audio == "mix":
@@ -303,30 +298,31 @@ class Render(NodeType):
         else:
             assert image_path is not None
             pictures = Pictures.raw(params.width, params.height, params.fps)
-            feed_for, unmoving = self._still_frames(ctx, params, image_path, n_frames)
-            feed = feed_for(first, end, ctx.threads)
+            feed, unmoving = self._still_frames(ctx, params, image_path, n_frames, first, end)
             still = unmoving and subtitles is None  # captions change the picture
 
         exe = ffmpeg_exe()
 
-        if params.frames is not None:
-            _encode_segment(ctx, params, SegmentSource(pictures, feed, still, subtitles), first, end,
-                            ctx.output("video"), exe, progress=ctx.progress)
-            ctx.progress(1.0, f"frames {first}..{end} of {n_frames}")
-            return
-
-        def encode(encoder: str) -> None:
-            args = render_args(pictures=pictures, sound=sound, fps=params.fps, n_frames=n_frames,
+        def arguments(encoder: str) -> list[str]:
+            if params.frames is not None:  # one segment: video only, x264's fixed segment threads
+                return segment_args(pictures=pictures, first=first, count=end - first, output=ctx.output("video"),
+                                    encoder_args=video_encoder_args(encoder, quality=params.quality, faststart=False,
+                                                                    preview=params.preview, still=still,
+                                                                    x264_threads=SEGMENT_X264_THREADS),
+                                    subtitles=subtitles)
+            return render_args(pictures=pictures, sound=sound, fps=params.fps, n_frames=n_frames,
                                output=ctx.output("video"),
                                encoder_args=video_encoder_args(encoder, quality=params.quality,
                                                                threads=ctx.threads, preview=params.preview,
                                                                still=still),
                                subtitles=subtitles)
-            run_ffmpeg(args, progress=ctx.progress, expected_duration=n_frames / params.fps,
+
+        def encode(encoder: str) -> None:
+            run_ffmpeg(arguments(encoder), progress=ctx.progress, expected_duration=(end - first) / params.fps,
                        cancel=ctx.cancelled, feed=feed, exe=exe)
 
         encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
-        ctx.progress(1.0, f"{n_frames} frames")
+        ctx.progress(1.0, f"frames {first}..{end} of {n_frames}" if params.frames is not None else f"{n_frames} frames")
 
     def warm_up(self) -> None:
         from nodes.render.kenburns_frames import YuvSource  # noqa: F401 - imports Pillow and the resampler
@@ -334,10 +330,10 @@ class Render(NodeType):
 
         load_kernels()
 
-    def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path,
-                      n_frames: int) -> tuple[FeedFor, bool]:
-        """What makes the stdin feeder for frames [first, end) of a still with motion (the motion is
-        evaluated at the scene's own frame numbers), and whether every frame is the same."""
+    def _still_frames(self, ctx: RunContext, params: RenderParams, image_path: Path, n_frames: int, first: int,
+                      end: int) -> tuple[FeedFn, bool]:
+        """The stdin feeder for frames [first, end) of a still with motion (the motion is evaluated at the
+        scene's own frame numbers, of ``n_frames``), and whether every frame is the same."""
         from nodes.media.pipe import PipeFeed
         from nodes.render.kenburns_frames import frames
 
@@ -353,16 +349,13 @@ class Render(NodeType):
         source = _fitted_source(image_path, params, motion, src_w, src_h)
         width, height = params.width, params.height
 
-        def feed_for(first: int, end: int, workers: int) -> FeedFn:
-            def feed(stdin: IO[bytes]) -> None:
-                rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(first, end))
-                with PipeFeed(stdin) as pipe:  # frames are never changed once made, so they may go zero-copy
-                    for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=workers):
-                        pipe.send(frame)
+        def feed(stdin: IO[bytes]) -> None:
+            rects = (crop_rect(i, n_frames, motion, src_w, src_h) for i in range(first, end))
+            with PipeFeed(stdin) as pipe:  # frames are never changed once made, so they may go zero-copy
+                for frame in frames(source, _until_cancelled(rects, ctx), width, height, workers=ctx.threads):
+                    pipe.send(frame)
 
-            return feed
-
-        return feed_for, motion.is_still
+        return feed, motion.is_still
 
     def _subtitles(self, ctx: RunContext, params: RenderParams, captions_path: Path) -> str | None:
         """Write the ASS file for the captions and return the burn-in filter (None when nothing to show)."""
@@ -414,32 +407,6 @@ def _fitted_source(image_path: Path, params: RenderParams, motion: Motion, src_w
         while len(_FITTED) > _FITTED_KEEP:
             _FITTED.popitem(last=False)
     return source
-
-
-@dataclass(frozen=True)
-class SegmentSource:
-    """What every segment of one scene shares: where its frames come from and what is burned on them."""
-
-    pictures: Pictures
-    feed: FeedFn | None
-    still: bool
-    subtitles: str | None
-
-
-def _encode_segment(ctx: RunContext, params: RenderParams, segment: SegmentSource, first: int, end: int, output: Path,
-                    exe: str, progress: Callable[[float | None, str], None] | None) -> None:
-    """Frames [first, end) of the scene, video only, with x264's fixed segment threads."""
-
-    def encode(encoder: str) -> None:
-        args = segment_args(pictures=segment.pictures, first=first, count=end - first, output=output,
-                            encoder_args=video_encoder_args(encoder, quality=params.quality, faststart=False,
-                                                            preview=params.preview, still=segment.still,
-                                                            x264_threads=SEGMENT_X264_THREADS),
-                            subtitles=segment.subtitles)
-        run_ffmpeg(args, progress=progress, expected_duration=(end - first) / params.fps,
-                   cancel=ctx.cancelled, feed=segment.feed, exe=exe)
-
-    encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
 
 
 # From this many CPU threads on, doctor suggests segments: a scene in one piece is one frame-making thread and
