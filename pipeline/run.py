@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.cache import Cache, ResultRecord
+from pipeline.cache import Cache, Manifest, ResultRecord
 from pipeline.cache.blobs import BlobStore, fsync_file
 from pipeline.cache.leases import Lease
 from pipeline.cache.records import OutputRef
@@ -64,7 +64,7 @@ class _Local:
 class _Running:
     future: Future[JobResult | _Local]
     key: str
-    manifest_inputs: dict[str, list[str]]
+    manifest: Manifest
 
 
 @dataclass
@@ -73,7 +73,7 @@ class _Splitting:
     part is."""
 
     key: str
-    manifest_inputs: dict[str, list[str]]
+    manifest: Manifest
     outputs: dict[str, Ref]
     remaining: set[str]
     seconds: float = 0.0
@@ -117,7 +117,7 @@ class Runner:
         self._uploaded: dict[Path, str] = {}
         self.lease = Lease(cache.root)
         self._ran_keys: set[str] = set()  # cache keys computed by this run (each counted once)
-        self._keys: dict[str, tuple[str, dict[str, list[str]]]] = {}  # a ready step's key and input digests
+        self._keys: dict[str, tuple[str, Manifest]] = {}  # a ready step's cache key and manifest
         # Ready steps whose key the cache did not have: not looked up again on every pass of the scheduler
         # (hundreds of segments wait for slots) unless a step of this run has made that key since; a run
         # elsewhere that makes it is found under the key's lock before running.
@@ -177,7 +177,7 @@ class Runner:
                    store=self.cache.blobs, threads=max(1, min(self.threads, int(resources.cpu) or 1)),
                    device=detect_device() if resources.gpu else "cpu")
 
-    def _run_locally(self, step: Step, key: str, manifest_inputs: dict[str, list[str]], job: Job) -> _Local:
+    def _run_locally(self, step: Step, key: str, manifest: Manifest, job: Job) -> _Local:
         """Run one node in this process under its key's lock, unless another run finished it meanwhile;
         the record is written here, under the lock."""
         with self.cache.lock(key):
@@ -185,10 +185,9 @@ class Runner:
             if record is not None and self.cache.usable(record):
                 return _Local(record, ran=False)
             result = execute(job, report=self.reporter.progress, cancel=self.cancel, warn=self.reporter.warning)
-            return _Local(self._record(step, key, manifest_inputs, result), ran=True)
+            return _Local(self._record(key, manifest, result), ran=True)
 
-    def _record(self, step: Step, key: str, manifest_inputs: dict[str, list[str]], result: JobResult) -> ResultRecord:
-        manifest = build_manifest(step, manifest_inputs, self.cache)
+    def _record(self, key: str, manifest: Manifest, result: JobResult) -> ResultRecord:
         record = ResultRecord(key=key, manifest=manifest, outputs=result.outputs, seconds=result.seconds)
         self.cache.put_record(record)
         return record
@@ -213,12 +212,14 @@ class Runner:
 
     # -- the whole run ------------------------------------------------------------------------------
 
-    def _key(self, step: Step, state: RunState) -> tuple[str, dict[str, list[str]]]:
-        """A ready step's cache key and input digests (fixed once its inputs exist: worked out once)."""
+    def _key(self, step: Step, state: RunState) -> tuple[str, Manifest]:
+        """A ready step's cache key and manifest (fixed once its inputs exist: worked out once, and
+        recorded with its result)."""
         if step.name not in self._keys:
             digests = input_digests(step, self.cache, {k: v.digest for k, v in state.produced.items()})
             assert digests is not None
-            self._keys[step.name] = build_manifest(step, digests, self.cache).key(), digests
+            manifest = build_manifest(step, digests, self.cache)
+            self._keys[step.name] = manifest.key(), manifest
         return self._keys[step.name]
 
     def _start_ready(self, pending: list[str], running: dict[str, _Running], state: RunState,
@@ -234,7 +235,7 @@ class Runner:
                 continue
             if not all(u in state.done for u in ups):
                 continue
-            key, digests = self._key(step, state)
+            key, manifest = self._key(step, state)
             if self._reusable(step) and (name not in self._missed or key in self._made):
                 record = self.cache.record(key)
                 if record is not None and self.cache.usable(record):
@@ -245,7 +246,7 @@ class Runner:
             if state.errors and not keep_going:
                 continue
             if splits(step):
-                if self._split(step, key, digests, state, summary, pending, keep_going):
+                if self._split(step, key, manifest, state, summary, pending, keep_going):
                     split_any = True
                     continue
                 if name not in pending:  # its split failed
@@ -263,13 +264,13 @@ class Runner:
             if remote:
                 future = executor.submit(f"pipeline-{key}", execute, job, resources=resources)
             else:
-                future = executor.submit(f"pipeline-{key}", self._run_locally, step, key, digests, job,
+                future = executor.submit(f"pipeline-{key}", self._run_locally, step, key, manifest, job,
                                          resources=resources)
-            running[name] = _Running(future, key, digests)
+            running[name] = _Running(future, key, manifest)
         if split_any:  # the parts may start now
             self._start_ready(pending, running, state, summary, keep_going)
 
-    def _split(self, step: Step, key: str, digests: dict[str, list[str]], state: RunState, summary: Summary,
+    def _split(self, step: Step, key: str, manifest: Manifest, state: RunState, summary: Summary,
                pending: list[str], keep_going: bool) -> bool:
         """Put the parts of a node that splits itself in its place among the pending steps; False when it
         runs as one node (or its split failed: reported as the node's failure)."""
@@ -292,7 +293,7 @@ class Runner:
             self._part_of[part.name] = step.name
         if step.name in self.force:  # --refresh of the node: its parts are computed again too
             self.force = self.force | frozenset(names)
-        self._splits[step.name] = _Splitting(key, digests, expansion.outputs, set(names))
+        self._splits[step.name] = _Splitting(key, manifest, expansion.outputs, set(names))
         at = pending.index(step.name)
         pending[at:at + 1] = names
         self.reporter.split(step.name, names)
@@ -309,10 +310,9 @@ class Runner:
         splitting.keys += [record.key, *record.parts]
         if splitting.remaining:
             return
-        step = self.pipeline.steps[parent]
         outputs = {port: state.produced[(ref.step, ref.port)] for port, ref in splitting.outputs.items()}
-        whole = ResultRecord(key=splitting.key, manifest=build_manifest(step, splitting.manifest_inputs, self.cache),
-                             outputs=outputs, seconds=splitting.seconds, parts=splitting.keys)
+        whole = ResultRecord(key=splitting.key, manifest=splitting.manifest, outputs=outputs,
+                             seconds=splitting.seconds, parts=splitting.keys)
         self.cache.put_record(whole)
         self._finish(parent, whole, summary, state, ran=splitting.ran)
 
@@ -361,7 +361,7 @@ class Runner:
             if not shared:
                 for warning in outcome.warnings:
                     self.reporter.warning(name, warning)
-            record = self._record(step, item.key, item.manifest_inputs, outcome)
+            record = self._record(item.key, item.manifest, outcome)
             self._ran_keys.add(item.key)
             self._finish(name, record, summary, state, ran=not shared)
         else:
