@@ -183,6 +183,11 @@ class NodeType(ABC):
         media, and give the same parts for the same inputs. None (the default): run as one node."""
         return None
 
+    def may_split(self, params: Any) -> bool:
+        """Whether ``split`` may give parts for these params. False (a segment, which never splits again)
+        spares the engine fetching the inputs to ask. Default: whether the type has a ``split`` of its own."""
+        return type(self).split is not NodeType.split
+
     def warm_up(self) -> None:  # noqa: B027 - an optional hook; by default nothing to load
         """Load what every run of this type needs (compiled kernels, big libraries) ahead of time.
 

@@ -125,6 +125,9 @@ class Runner:
         self._made: set[str] = set()
         self._splits: dict[str, _Splitting] = {}
         self._part_of: dict[str, str] = {}
+        # Nodes whose split said "run as one node": asked once, not on every pass while they wait for a slot
+        # (asking fetches their inputs to a scratch folder).
+        self._whole: set[str] = set()
 
     # -- the executor is made on first use: a run where everything is cached starts nothing ----------
 
@@ -245,7 +248,7 @@ class Runner:
                 self._missed.add(name)
             if state.errors and not keep_going:
                 continue
-            if splits(step):
+            if name not in self._whole and splits(step):
                 if self._split(step, key, manifest, state, summary, pending, keep_going):
                     split_any = True
                     continue
@@ -286,6 +289,7 @@ class Runner:
             self._fail(step.name, self._failure(step, exc), summary, state, pending, keep_going)
             return False
         if expansion is None:
+            self._whole.add(step.name)
             return False
         names = [part.name for part in expansion.steps]
         for part in expansion.steps:
@@ -407,6 +411,7 @@ class Runner:
         summary = Summary()
         state = RunState()
         self._keys, self._splits, self._part_of, self._missed, self._made = {}, {}, {}, set(), set()
+        self._whole = set()
         self.cache.sweep_stale_temp()
         try:
             plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}

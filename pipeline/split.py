@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from pipeline.cache.blobs import BlobStore
 from pipeline.graph import InputSource, SourceFile, Step, Upstream
-from pipeline.node import From, InputValue, NodeType, Split
+from pipeline.node import From, InputValue, Split
 from pipeline.recipe.refs import Ref
 from pipeline.registry import get_node_type
 
@@ -37,8 +37,8 @@ class Expansion:
 
 
 def splits(step: Step) -> bool:
-    """True when the step's node type may split a run (it has a ``split`` of its own)."""
-    return type(step.node_type).split is not NodeType.split
+    """True when the step's node type may split a run with the step's params (``NodeType.may_split``)."""
+    return step.node_type.may_split(step.params)
 
 
 def split_step(step: Step, steps: Mapping[str, Step], produced: Mapping[tuple[str, str], str],

@@ -164,6 +164,10 @@ class Render(NodeType):
     def resources_for(self, params: RenderParams) -> Resources:
         return self.segment_resources if params.frames is not None else self.resources
 
+    def may_split(self, params: RenderParams) -> bool:
+        """Only a scene asked for segments splits; a segment (``frames``) never does."""
+        return params.segment_seconds is not None and params.frames is None
+
     def split(self, params: RenderParams, inputs: dict[str, InputValue]) -> Split | None:
         """With ``segment_seconds``, a still scene longer than one segment runs as its segments, sound and
         joins (``parts.py``); anything the run refuses (a clip, a scene over the limit) runs, and is

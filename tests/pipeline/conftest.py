@@ -18,6 +18,7 @@ def fake_nodes() -> Iterator[None]:
     for cls in fakes.ALL:
         registry.register(cls)
     fakes.RUNS.clear()
+    fakes.SPLIT_ASKED.clear()
     yield
     with registry._lock:
         assert registry._types is not None

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from pipeline.node import From, InputValue, NodeInputError, NodeType, Params, Part, Port, Resources, RunContext, Split
 
 RUNS: list[str] = []
+SPLIT_ASKED: list[str] = []  # the input text of each ``words`` node asked for its parts
 
 
 def note_run(node: str) -> None:
@@ -168,6 +169,7 @@ class Words(NodeType):
     def split(self, params: Any, inputs: dict[str, InputValue]) -> Split | None:
         source = inputs["src"]
         assert isinstance(source, Path)
+        SPLIT_ASKED.append(source.read_text(encoding="utf-8"))
         words = source.read_text(encoding="utf-8").split()
         if len(words) < 2:
             return None
@@ -178,6 +180,9 @@ class Words(NodeType):
         parts.append(Part("all", "join", {"sep": params.sep},
                           {"parts": [From("out", f"w{i}") for i in range(1, len(words) + 1)]}))
         return Split(parts=parts, outputs={"out": From("out", "all")})
+
+    def may_split(self, params: Any) -> bool:
+        return params.sep != "never"  # as a segment that never splits again is said to be
 
     def run(self, ctx: RunContext, params: Any, inputs: dict) -> None:
         note_run(ctx.node)

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.cache import Cache
 from pipeline.errors import EXIT_BAD_INPUT, NodeFailed
+from pipeline.executor.local import LocalExecutor, Slots
 from pipeline.node import From, Part, Split
 from pipeline.plan import plan
 from pipeline.progress import Reporter
@@ -68,6 +69,24 @@ def test_one_word_runs_as_one_node(write_recipe, cache: Cache, tmp_path: Path) -
     summary = run_pipeline(load_recipe(_recipe(write_recipe, "alone")), cache)
     assert "words" in fakes.RUNS and not [n for n in summary.ran if n.startswith("words.")]
     assert (tmp_path / "out" / "words.txt").read_text() == "alone"
+
+
+def test_a_node_that_runs_whole_is_asked_once_and_one_that_never_splits_not_at_all(
+        write_recipe, cache: Cache) -> None:
+    # six one-word nodes wait for one slot; the scheduler passes over them after every finish, and asking
+    # fetches a node's inputs to a scratch folder (a scene's 300 segments made that quadratic)
+    nodes = "".join(f"  w{i}: {{type: words, src: \"${{src.out}}\", sep: \"{i}\"}}\n" for i in range(6))
+    path = write_recipe("version: 1\nsteps:\n  src: {type: text, text: alone}\n" + nodes
+                        + "  never: {type: words, src: \"${src.out}\", sep: never}\n"
+                        + "outputs:\n" + "".join(f"  out/w{i}.txt: ${{w{i}.out}}\n" for i in range(6))
+                        + "  out/never.txt: ${never.out}\n")
+    executor = LocalExecutor(Slots(cpu=1))
+    try:
+        summary = run_pipeline(load_recipe(path), cache, executor=executor)
+    finally:
+        executor.close()
+    assert {f"w{i}" for i in range(6)} | {"never"} <= set(summary.ran)
+    assert fakes.SPLIT_ASKED == ["alone"] * 6
 
 
 def test_a_failing_part_fails_its_node_and_what_reads_it(write_recipe, cache: Cache, tmp_path: Path) -> None:

@@ -120,6 +120,13 @@ def test_segment_groups_are_fixed_runs_of_segments() -> None:
     assert [k for group in segment_groups(95, 7) for k in group] == list(range(95))
 
 
+def test_only_a_scene_asked_for_segments_may_split() -> None:
+    # a segment never splits again: the engine need not fetch its inputs to ask it
+    assert Render().may_split(RenderParams(duration=60, segment_seconds=2))
+    assert not Render().may_split(RenderParams(duration=60, frames=(0, 60)))
+    assert not Render().may_split(RenderParams(duration=60))
+
+
 def test_segments_show_the_frames_of_the_whole_scene(folder: Path) -> None:
     recipe, ranges = _steps_recipe(folder, quality=0)
     _run(recipe, folder / "cache")
