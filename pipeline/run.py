@@ -117,6 +117,10 @@ class Runner:
         self._uploaded: dict[Path, str] = {}
         self.lease = Lease(cache.root)
         self._ran_keys: set[str] = set()  # cache keys computed by this run (each counted once)
+        self._start_scheduling()
+
+    def _start_scheduling(self) -> None:
+        """What the scheduler learns during one run, forgotten before the next."""
         self._keys: dict[str, tuple[str, Manifest]] = {}  # a ready step's cache key and manifest
         # Ready steps whose key the cache did not have: not looked up again on every pass of the scheduler
         # (hundreds of segments wait for slots) unless a step of this run has made that key since; a run
@@ -410,8 +414,7 @@ class Runner:
         started = time.monotonic()
         summary = Summary()
         state = RunState()
-        self._keys, self._splits, self._part_of, self._missed, self._made = {}, {}, {}, set(), set()
-        self._whole = set()
+        self._start_scheduling()
         self.cache.sweep_stale_temp()
         try:
             plans: dict[str, NodePlan] = {p.node: p for p in plan(self.pipeline, self.cache, self.force)}
