@@ -11,7 +11,8 @@ The small public API::
 Applications of the engine (``pipeline/apps/``) use only these names: besides the three above,
 ``validate`` (load and look at the input files), ``source_files`` (what a recipe reads, for a watcher),
 ``open_cache`` and ``parse_vars``, ``make_reporter`` and its events (to show or follow a run), and
-``PipelineError`` (every error meant for the user). The types they annotate with (``Cache``,
+``PipelineError`` (every error meant for the user), ``make_executor`` (an executor from its spelling)
+and ``SharedExecutor`` (one for runs going on at once, as a server's jobs). The types they annotate with (``Cache``,
 ``Pipeline``, ...) load on first use, so ``import pipeline`` stays cheap.
 """
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from pipeline.cache import Cache as Cache
     from pipeline.cache import ResultRecord as ResultRecord
+    from pipeline.executor.shared import SharedExecutor as SharedExecutor
     from pipeline.graph import Pipeline as Pipeline
     from pipeline.node import NodeError as NodeError
     from pipeline.plan import NodePlan as NodePlan
@@ -40,13 +42,13 @@ if TYPE_CHECKING:
     from pipeline.progress import make_reporter as make_reporter
 
 __all__ = ["EXIT_BAD_INPUT", "Cache", "Event", "LogFormat", "NodeError", "NodePlan", "Pipeline", "PipelineError",
-           "RecipeError", "Reporter", "ResultRecord", "Summary", "load", "make_executor", "make_reporter",
-           "open_cache", "parse_vars", "plan", "run", "source_files", "validate"]
+           "RecipeError", "Reporter", "ResultRecord", "SharedExecutor", "Summary", "load", "make_executor",
+           "make_reporter", "open_cache", "parse_vars", "plan", "run", "source_files", "validate"]
 
 _LAZY = {"Cache": "pipeline.cache", "ResultRecord": "pipeline.cache", "Pipeline": "pipeline.graph",
          "NodeError": "pipeline.node", "NodePlan": "pipeline.plan", "Reporter": "pipeline.progress",
          "Summary": "pipeline.progress", "Event": "pipeline.progress", "LogFormat": "pipeline.progress",
-         "make_reporter": "pipeline.progress"}
+         "make_reporter": "pipeline.progress", "SharedExecutor": "pipeline.executor.shared"}
 
 
 def __getattr__(name: str) -> Any:

@@ -132,6 +132,7 @@ class Runner:
         # Nodes whose split said "run as one node": asked once, not on every pass while they wait for a slot
         # (asking fetches their inputs to a scratch folder).
         self._whole: set[str] = set()
+        self._refused = False
 
     # -- the executor is made on first use: a run where everything is cached starts nothing ----------
 
@@ -232,6 +233,7 @@ class Runner:
     def _start_ready(self, pending: list[str], running: dict[str, _Running], state: RunState,
                      summary: Summary, keep_going: bool) -> None:
         split_any = False
+        self._refused = False  # a ready node found no free slot in this pass
         for name in list(pending):
             step = self.pipeline.steps[name]
             ups = step.upstream_steps()
@@ -263,6 +265,7 @@ class Runner:
             executor = self.executor()
             resources = self._resources(step)
             if not executor.can_start(resources):
+                self._refused = True
                 continue
             pending.remove(name)
             self.reporter.started(name)
@@ -443,6 +446,13 @@ class Runner:
                 if not running:
                     if state.errors:
                         break
+                    if pending and self._refused:
+                        # ready nodes wait for slots that other runs hold (an executor shared by a
+                        # server's jobs): wait for them, never drop the nodes as blocked
+                        if self.cancel.is_set():
+                            raise Interrupted()
+                        self.cancel.wait(0.05)
+                        continue
                     if pending:  # nothing can start and nothing runs: only when upstreams failed
                         state.blocked.update(pending)
                         pending.clear()
