@@ -30,9 +30,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from nodes.tts.fallback import ENGINES
+    from pipeline import PipelineError, make_executor
     from pipeline.apps.serve.app import create_app
 
     settings = settings_from(args)
+    try:
+        make_executor(settings.executor)  # a misspelt executor stops the server now, not every job later
+    except PipelineError as exc:
+        print(f"error: --executor: {exc}", file=sys.stderr)
+        return 2
     unknown = [v for v in settings.voices if v not in ENGINES]
     if unknown or not settings.voices:
         print(f"error: --voices: unknown engine(s) {', '.join(unknown) or '(none given)'}; engines are: "

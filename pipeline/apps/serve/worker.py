@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pipeline import PipelineError, Reporter, make_executor, open_cache, run
+from pipeline import PipelineError, Reporter, SharedExecutor, open_cache, run
 from pipeline.apps.serve.jobs import JobStore, NodeState
 from pipeline.apps.serve.settings import Settings
 
@@ -119,6 +119,8 @@ class Worker:
         self.store = store
         self.cache = open_cache(settings.cache_dir)
         self.pool = ThreadPoolExecutor(settings.workers, thread_name_prefix="pipeline-job")
+        # jobs at once share the machine's slots (or one Dask cluster) instead of each taking all of it
+        self.executor = SharedExecutor(settings.executor)
         self._lock = threading.Lock()
         self._cancels: dict[str, threading.Event] = {}
         self._seconds: deque[float] = deque(maxlen=20)
@@ -161,7 +163,7 @@ class Worker:
             job = self.store.get(job_id)
             reporter = JobReporter(self.store, job_id, nodes, job.notes if job else [])
             try:
-                run(pipeline, self.cache, reporter=reporter, executor=make_executor(self.settings.executor),
+                run(pipeline, self.cache, reporter=reporter, executor=self.executor.for_run(),
                     cancel=cancel)
             finally:
                 reporter.flush()  # the nodes' last states, also of a failed or cancelled run
@@ -185,6 +187,7 @@ class Worker:
         for event in list(self._cancels.values()):
             event.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self.executor.close()
         self.cache.close()
 
 
