@@ -42,6 +42,10 @@ class Params(BaseModel):
 
     # Names of fields that do not change the output (log flags and the like); left out of the cache key.
     not_in_key: ClassVar[frozenset[str]] = frozenset()
+    # Fields that, when set, make the node reach beyond the recipe's files and the machine's tools: the
+    # network, or the process environment. Name -> what it does, in a user's words. An application that
+    # runs recipes from others (a server) refuses a recipe that sets one.
+    reaches_outside: ClassVar[dict[str, str]] = {}
 
 
 @dataclass(frozen=True)

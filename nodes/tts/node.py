@@ -50,6 +50,10 @@ class TTSParams(Params):
     # The remote engine's settings change the output only when it speaks, and then its fingerprint (server,
     # version, voice) is in the key; leaving them out keeps every other voice's cached results valid.
     not_in_key: ClassVar[frozenset[str]] = frozenset({"remote"})
+    reaches_outside: ClassVar[dict[str, str]] = {
+        "remote": "makes this machine call the server at remote.url and send it the value of the environment "
+                  "variable remote.token_env",
+        "allow_download": "makes this machine download voice weights from the Hugging Face hub"}
 
     text: str = Field(description="The narration to speak.")
     engine: EngineName | list[EngineName] = Field(

@@ -24,6 +24,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from pipeline import RecipeError, load, plan
+from pipeline.apps.serve.policy import outside_reach
 from pipeline.apps.serve.server import Server
 from pipeline.apps.serve.storage import TooLarge
 from pipeline.apps.serve.worker import _clean
@@ -84,6 +85,9 @@ async def submit(request: Request, recipe: Annotated[UploadFile | None, File()] 
         pipeline = load(folder / "recipe.yaml")
         if isinstance(pipeline.source.data, dict) and pipeline.source.data.get("allow_outside_paths"):
             raise HTTPException(400, "recipe: allow_outside_paths is not allowed on a server")  # after ${vars}
+        reaching = outside_reach(pipeline)
+        if reaching:
+            raise HTTPException(400, _clean("\n".join(reaching), folder))
         plans = plan(pipeline, server.worker.cache)
     except RecipeError as exc:
         shutil.rmtree(folder, ignore_errors=True)

@@ -4,6 +4,8 @@ and property-based robustness of every route against the server's own OpenAPI sc
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,3 +145,66 @@ def test_openapi_documents_every_original_route(client: httpx.Client, tmp_path: 
                 f"{m}/audio-tools/info/{{file_id}}", J, f"{J}/{{job_id}}", f"{J}/{{job_id}}/cancel",
                 f"{J}/{{job_id}}/outputs/{{name}}"}
     assert expected <= paths, expected - paths
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection made to it (none is expected)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.received: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.received.append(conn.recv(65536))
+                except OSError:
+                    self.received.append(b"(connected)")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+def test_recipes_cannot_make_the_server_reach_out(client: httpx.Client) -> None:
+    """A recipe's remote engine (any URL, a token from any environment variable) or weight downloads are
+    refused at submit, wherever they are written; the listener the recipe points at hears nothing."""
+    listener = Listener()
+    url = f"http://127.0.0.1:{listener.port}"
+    remote = {"engine": ["remote", "piper"], "remote": {"url": url, "token_env": "AUTH_TOKENS"}}
+    steps_recipe = json.dumps({"version": 1, "steps": {"speak": {"type": "tts", "text": "hi", **remote}},
+                               "outputs": {"out/a.wav": "${speak.audio}"}})
+    in_vars = ("version: 1\nvars: {where: '" + url + "'}\nsteps:\n  speak: {type: tts, text: hi, engine: remote, "
+               "remote: {url: '${where}'}}\noutputs: {out/a.wav: '${speak.audio}'}\n")
+    scenes = json.dumps({"version": 1, "output": {"size": "160x284", "fps": 15}, "voice": remote,
+                         "scenes": [{"text": "hi", "image": "assets/pic.jpg"}]})
+    download = json.dumps({"version": 1, "steps": {"speak": {"type": "tts", "text": "hi", "engine": "kokoro",
+                                                             "allow_download": True}},
+                           "outputs": {"out/a.wav": "${speak.audio}"}})
+    try:
+        for text, field in ((steps_recipe, "remote"), (in_vars, "remote"), (scenes, "remote"),
+                            (download, "allow_download")):
+            response = client.post(J, data={"recipe_text": text},
+                                   files=[("assets", ("assets/pic.jpg", jpeg(), "image/jpeg"))])
+            assert response.status_code == 400, response.text
+            error = response.json()["error"]
+            assert f"`{field}` is not allowed on this server" in error and "(tts)" in error, error
+            assert "recipe.yaml:" in error and "fix:" in error and "/" not in error.split("recipe.yaml")[0]
+        time.sleep(0.5)
+        assert listener.received == []
+    finally:
+        listener.close()
