@@ -8,12 +8,12 @@ job's status can say so even when the audio comes from the cache.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline import load
@@ -62,13 +62,19 @@ def validation_text(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
 
 
+def literal(value: str) -> str:
+    """A client's string as a recipe value that means just itself: in a recipe ``${`` starts a variable
+    (or, alone, a step's output), so it is written ``$${``, the recipe's escape for a literal ``${``."""
+    return value.replace("${", "$${")
+
+
 def _tts_step(text: str, chain: list[str], speed: float, kokoro_voice: str | None = None,
               chatterbox: dict[str, Any] | None = None) -> dict[str, Any]:
     if not text or not text.strip():
         raise RequestError("text: the narration is empty; send the words to speak")
     if not (0 < speed <= 4):
         raise RequestError(f"speed: {speed} is outside 0 < speed <= 4")
-    step: dict[str, Any] = {"type": "tts", "text": text, "engine": chain, "speed": speed}
+    step: dict[str, Any] = {"type": "tts", "text": literal(text), "engine": chain, "speed": speed}
     if kokoro_voice is not None:
         step["kokoro"] = {"voice": kokoro_voice}
     if chatterbox is not None:
@@ -136,8 +142,9 @@ def caption_style(form: CaptionForm, installed_fonts: list[str]) -> tuple[dict[s
         notes.append("caption_config_font_italic is not supported; captions are upright")
     if form.shadow_blur:
         notes.append("caption_config_shadow_blur is not supported; the shadow is sharp")
-    style = {"font": font, "font_size": form.font_size, "bold": form.font_bold, "primary_colour": form.font_color,
-             "outline_colour": form.stroke_color or "#000000", "outline": form.stroke_size,
+    style = {"font": literal(font), "font_size": form.font_size, "bold": form.font_bold,
+             "primary_colour": form.font_color, "outline_colour": form.stroke_color or "#000000",
+             "outline": form.stroke_size,
              "shadow_colour": form.shadow_color, "shadow_opacity": round(1.0 - form.shadow_transparency, 4),
              "shadow": max(1.0, round(form.font_size / 24, 2)), "position": form.subtitle_position}
     return style, notes
@@ -170,7 +177,7 @@ def recogniser_problem() -> str | None:
 def transcribe_step(audio: str, language: str | None) -> dict[str, Any]:
     step: dict[str, Any] = {"type": "transcribe", "audio": audio}
     if language:
-        step["language"] = language
+        step["language"] = literal(language)
     return step
 
 
@@ -201,7 +208,7 @@ def captioned_video_recipe(*, background: str, text: str | None, audio: str | No
     else:
         assets[f"narration{audio_ext}"] = audio
         if text is not None and text.strip():
-            steps["align"] = {"type": "align", "audio": f"narration{audio_ext}", "text": text}
+            steps["align"] = {"type": "align", "audio": f"narration{audio_ext}", "text": literal(text)}
             narration, words = "${align.audio}", "${align.words}"
         else:
             narration = f"narration{audio_ext}"
@@ -280,6 +287,16 @@ def _whole_fps(fps: str | None) -> int:
     return max(1, min(120, round(int(num) / int(den or 1))))
 
 
+class _Quoted(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML has no type stubs here
+    """Writes every string double-quoted, where YAML escapes what it would otherwise change: line breaks
+    such as U+2028 (folded in other styles) and characters past U+FFFF (JSON's escapes for those are
+    surrogate pairs, which a YAML reader refuses). Any client text reads back as sent."""
+
+
+_Quoted.add_representer(str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value,
+                                                                           style='"'))
+
+
 def materialise(storage: Storage, job_id: str, compiled: Compiled) -> tuple[Any, Path]:
     """Write the job folder (recipe + links to its stored inputs) and compile it with the engine."""
     folder = storage.work_dir(job_id)
@@ -287,5 +304,6 @@ def materialise(storage: Storage, job_id: str, compiled: Compiled) -> tuple[Any,
     for name, file_id in compiled.assets.items():
         storage.link_into(file_id, folder, name)
     recipe = folder / "recipe.yaml"
-    recipe.write_text(json.dumps(compiled.recipe, indent=1), encoding="utf-8")  # JSON is YAML
+    recipe.write_text(yaml.dump(compiled.recipe, Dumper=_Quoted, allow_unicode=True, sort_keys=False),
+                      encoding="utf-8")
     return load(recipe), folder

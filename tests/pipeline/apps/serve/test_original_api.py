@@ -258,3 +258,19 @@ def test_server_command_help() -> None:
     bad = subprocess.run([str(PIPELINE), "serve", "--voices", "kokoro,pipr"], capture_output=True, text=True,
                          check=False)
     assert bad.returncode == 2 and "pipr" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_any_text_is_spoken_as_sent(client: httpx.Client, background: str) -> None:
+    """`${...}` is text, not a recipe variable or a step's output; emoji, CJK and characters past U+FFFF
+    are accepted (they were a YAML syntax error), on the speech and the captioned-video routes."""
+    for text in ("It costs ${price} today, or $${price}.", "${speak.words}", "Emoji 😀 🎬, 你好, 𝐀𝐁𝐂 done."):
+        response = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": text})
+        assert response.status_code == 200, (text, response.text)
+        assert wait(client, response.json()["file_id"])["status"] == "ready", text
+        response = client.post(f"{M}/audio-tools/tts/chatterbox", data={"text": text})
+        assert response.status_code == 200, (text, response.text)
+    response = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={
+        "background_id": background, "text": "Every 🌆 city ${has} a sound, 你好 𝐀𝐁𝐂.", "width": "160",
+        "height": "284", "caption_config_font_name": "DejaVu Sans ${x}"})
+    assert response.status_code == 200, response.text
+    assert wait(client, response.json()["file_id"])["status"] == "ready"
