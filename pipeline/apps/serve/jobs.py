@@ -30,6 +30,12 @@ class NodeState(BaseModel):
     reasons: list[str] = Field(default_factory=list)
 
 
+def stop_running(nodes: dict[str, NodeState]) -> dict[str, NodeState]:
+    """The nodes of a job that ended without them: those still running are stopped."""
+    return {name: node.model_copy(update={"state": "stopped"}) if node.state == "running" else node
+            for name, node in nodes.items()}
+
+
 class Job(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -60,10 +66,12 @@ class JobStore:
                              "updated REAL NOT NULL, body TEXT NOT NULL)")
 
     def recover(self) -> int:
-        """Mark jobs left queued or processing by a previous server process as failed."""
+        """Mark jobs left queued or processing by a previous server process as failed (and their nodes
+        that were running as stopped)."""
         count = 0
         for job in self.all(states=ACTIVE):
-            self.update(job.id, state="failed", error=RESTART_ERROR.format(state=job.state))
+            nodes = {name: node.model_dump() for name, node in stop_running(job.nodes).items()}
+            self.update(job.id, state="failed", error=RESTART_ERROR.format(state=job.state), nodes=nodes)
             count += 1
         return count
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import PipelineError, Reporter, SharedExecutor, open_cache, run
-from pipeline.apps.serve.jobs import JobStore, NodeState
+from pipeline.apps.serve.jobs import RESTART_ERROR, JobStore, NodeState, stop_running
 from pipeline.apps.serve.settings import Settings
 
 log = logging.getLogger("pipeline.serve")
@@ -123,6 +123,8 @@ class Worker:
         self.executor = SharedExecutor(settings.executor)
         self._lock = threading.Lock()
         self._cancels: dict[str, threading.Event] = {}
+        self._cancelled_by_user: set[str] = set()
+        self._closing = threading.Event()  # set by close: a run stopped from now on was stopped by the server
         self._seconds: deque[float] = deque(maxlen=20)
 
     def active(self) -> list[str]:
@@ -149,15 +151,28 @@ class Worker:
             event = self._cancels.get(job_id)
         if event is None:
             return False
+        with self._lock:
+            self._cancelled_by_user.add(job_id)
         event.set()
         return True
+
+    def _stopped(self, job_id: str, state: str, nodes: dict[str, NodeState]) -> dict[str, Any]:
+        """How a job that did not finish ends: cancelled by its user, stopped by the server's shutdown
+        (failed, to be submitted again), or failed (a node failed; the engine also stops the others)."""
+        if job_id in self._cancelled_by_user:
+            return {"state": "cancelled"}
+        if self._closing.is_set():
+            return {"state": "failed", "error": RESTART_ERROR.format(state=state),
+                    "nodes": {name: node.model_dump() for name, node in stop_running(nodes).items()}}
+        return {"state": "failed"}
 
     def _run(self, job_id: str, pipeline: Any, deliver: Deliver, work_dir: Path | None,
              cancel: threading.Event, nodes: dict[str, NodeState]) -> None:
         started = time.monotonic()
         try:
             if cancel.is_set():
-                self.store.update(job_id, state="cancelled", error="cancelled before it started")
+                self.store.update(job_id, **{"error": "cancelled before it started",
+                                             **self._stopped(job_id, "queued", nodes)})
                 return
             self.store.update(job_id, state="processing")
             job = self.store.get(job_id)
@@ -171,8 +186,8 @@ class Worker:
             self.store.update(job_id, state="ready", outputs=outputs)
             self._seconds.append(time.monotonic() - started)
         except PipelineError as exc:
-            state = "cancelled" if cancel.is_set() else "failed"
-            self.store.update(job_id, state=state, error=_clean(str(exc), work_dir))
+            self.store.update(job_id, **{"error": _clean(str(exc), work_dir),
+                                         **self._stopped(job_id, "processing", nodes)})
         except Exception as exc:  # a job's failure is its status, never a dead worker
             log.exception("job %s failed unexpectedly", job_id)
             self.store.update(job_id, state="failed", error=f"internal error: {type(exc).__name__}: "
@@ -180,13 +195,18 @@ class Worker:
         finally:
             with self._lock:
                 self._cancels.pop(job_id, None)
+                self._cancelled_by_user.discard(job_id)
             if work_dir is not None and job_id.split("_", 1)[0] != "job":
                 shutil.rmtree(work_dir, ignore_errors=True)  # media routes keep only the moved result
 
     def close(self) -> None:
+        """Stop: running jobs are stopped and, like those still waiting, failed with the restart message."""
+        self._closing.set()
         for event in list(self._cancels.values()):
             event.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
+        for job_id in list(self._cancels):  # waiting jobs whose run never started
+            self.store.update(job_id, state="failed", error=RESTART_ERROR.format(state="queued"))
         self.executor.close()
         self.cache.close()
 

@@ -107,7 +107,7 @@ def test_kill_9_mid_job_then_restart_reports_failed_and_serves_nothing_partial(t
         file_id = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={
             "background_id": background, "text": text, "width": "160", "height": "284"}).json()["file_id"]
         deadline = time.monotonic() + 60
-        while client.get(f"{M}/storage/{file_id}/status").json().get("state") != "processing":
+        while "running" not in client.get(f"{M}/storage/{file_id}/status").json()["steps"].values():
             assert time.monotonic() < deadline
             time.sleep(0.05)
     served.stop(signal.SIGKILL)
@@ -116,11 +116,41 @@ def test_kill_9_mid_job_then_restart_reports_failed_and_serves_nothing_partial(t
         with again.client() as client:
             status = client.get(f"{M}/storage/{file_id}/status").json()
             assert status["status"] == "failed" and "server stopped" in status["error"]
+            assert "running" not in status["steps"].values() and "stopped" in status["steps"].values(), status
             assert client.get(f"{M}/storage/{file_id}").status_code == 404
             assert _files(again.storage, "video") == []
             assert client.get(f"{M}/storage/{background}/status").json() == {"status": "ready"}
     finally:
         again.stop()
+
+
+def test_a_clean_stop_fails_the_running_and_waiting_jobs_with_the_restart_message(tmp_path: Path) -> None:
+    """SIGTERM stops the running job through its cancel event: that is the server's doing, not the
+    user's, so the job is failed and says to submit it again (it read 'node ...: cancelled')."""
+    served = start(tmp_path, "--workers", "1")
+    text = " ".join(f"Sentence number {i} keeps this job busy for a while." for i in range(30))
+    recipe = ("version: 1\nsteps:\n  speak: {type: tts, text: '" + text + "'}\n"
+              "outputs: {out/a.wav: '${speak.audio}'}\n")
+    with served.client() as client:
+        running, waiting = (client.post("/api/v1/jobs", data={"recipe_text": recipe.replace("this", word)}).json()
+                            ["job_id"] for word in ("this", "that"))
+        deadline = time.monotonic() + 60
+        while client.get(f"/api/v1/jobs/{running}").json()["nodes"]["speak"]["state"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    served.stop(signal.SIGTERM)
+    assert served.process.returncode == 0
+    again = start(tmp_path, storage=served.storage)
+    try:
+        with again.client() as client:
+            for job_id, state in ((running, "processing"), (waiting, "queued")):
+                job = client.get(f"/api/v1/jobs/{job_id}").json()
+                assert job["state"] == "failed", job
+                assert job["error"].startswith(f"the server stopped while this job was {state}; submit it again")
+                assert "running" not in {node["state"] for node in job["nodes"].values()}, job
+    finally:
+        again.stop()
+    assert "marked failed" not in again.log.read_text()  # nothing was left for the restart to recover
 
 
 def test_storage_expires(tmp_path: Path) -> None:

@@ -208,3 +208,12 @@ def test_recipes_cannot_make_the_server_reach_out(client: httpx.Client) -> None:
         assert listener.received == []
     finally:
         listener.close()
+
+
+def test_a_failing_node_fails_the_job_not_cancels_it(client: httpx.Client) -> None:
+    """The engine stops the other nodes when one fails; the job is failed (only its user cancels)."""
+    response = client.post(J, data={"recipe_text": recipe("A picture that is not one.")},
+                           files=[("assets", ("assets/pic.jpg", b"not a picture", "image/jpeg"))])
+    assert response.status_code == 200, response.text
+    job = finish(client, response.json()["job_id"])
+    assert job["state"] == "failed" and "scene" in job["error"], job
