@@ -30,6 +30,7 @@ from pipeline.apps.serve.storage import TooLarge
 from pipeline.apps.serve.worker import _clean
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["native jobs"])
+RECIPE = "recipe.yaml"  # the recipe's name in the job folder
 _PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -39,6 +40,44 @@ def _asset_path(name: str) -> PurePosixPath:
         raise HTTPException(400, f"assets: {name!r} is not a plain relative file name (letters, digits, . _ -, "
                                  "folders with /)")
     return path
+
+
+def _clash(path: PurePosixPath, taken: set[PurePosixPath]) -> PurePosixPath | None:
+    """A file already in the job folder that ``path`` cannot sit beside: the same name, a file where
+    ``path`` needs a folder (``a`` then ``a/b``), or ``path`` where files need a folder (``a/b`` then ``a``)."""
+    for other in sorted(taken):
+        if other == path or other in path.parents or path in other.parents:
+            return other
+    return None
+
+
+async def _write_assets(folder: Path, assets: list[UploadFile], max_bytes: int) -> None:
+    """Each asset into the job folder under its relative name; a clash or a file that cannot be written
+    is the client's 400, naming the asset."""
+    taken = {PurePosixPath(RECIPE)}
+    for upload in assets:
+        if not upload.filename:
+            continue
+        name = _asset_path(upload.filename)
+        clash = _clash(name, taken)
+        if clash is not None:
+            what = "the recipe" if str(clash) == RECIPE else f"the asset {str(clash)!r}"
+            raise HTTPException(400, f"assets: {str(name)!r} clashes with {what} (the same name, or one is the "
+                                     "other's folder); rename one of them")
+        taken.add(name)
+        target = folder / name
+        size = 0
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            async with await anyio.open_file(target, "wb") as out:
+                while chunk := await upload.read(1 << 20):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TooLarge(f"assets: {upload.filename} is larger than the upload limit")
+                    await out.write(chunk)
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__  # never the message: it holds the server's path
+            raise HTTPException(400, f"assets: {str(name)!r} could not be stored ({why}); rename it") from None
 
 
 def _job_id(job_id: str) -> str:
@@ -69,31 +108,19 @@ async def submit(request: Request, recipe: Annotated[UploadFile | None, File()] 
     folder = server.storage.work_dir(job_id)
     folder.mkdir(parents=True)
     try:
-        for upload in assets or []:
-            if not upload.filename:
-                continue
-            target = folder / _asset_path(upload.filename)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            size = 0
-            async with await anyio.open_file(target, "wb") as out:
-                while chunk := await upload.read(1 << 20):
-                    size += len(chunk)
-                    if size > server.settings.max_upload_bytes:
-                        raise TooLarge(f"assets: {upload.filename} is larger than the upload limit")
-                    await out.write(chunk)
-        (folder / "recipe.yaml").write_text(text, encoding="utf-8")
-        pipeline = load(folder / "recipe.yaml")
+        await _write_assets(folder, assets or [], server.settings.max_upload_bytes)
+        (folder / RECIPE).write_text(text, encoding="utf-8")
+        pipeline = load(folder / RECIPE)
         if isinstance(pipeline.source.data, dict) and pipeline.source.data.get("allow_outside_paths"):
             raise HTTPException(400, "recipe: allow_outside_paths is not allowed on a server")  # after ${vars}
         reaching = outside_reach(pipeline)
         if reaching:
             raise HTTPException(400, _clean("\n".join(reaching), folder))
         plans = plan(pipeline, server.worker.cache)
-    except RecipeError as exc:
+    except BaseException as exc:  # nothing of a refused job stays behind
         shutil.rmtree(folder, ignore_errors=True)
-        raise HTTPException(400, _clean(str(exc), folder)) from None
-    except (HTTPException, TooLarge) as exc:
-        shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, RecipeError):
+            raise HTTPException(400, _clean(str(exc), folder)) from None
         if isinstance(exc, TooLarge):
             raise HTTPException(413, str(exc)) from None
         raise

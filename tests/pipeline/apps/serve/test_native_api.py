@@ -217,3 +217,18 @@ def test_a_failing_node_fails_the_job_not_cancels_it(client: httpx.Client) -> No
     assert response.status_code == 200, response.text
     job = finish(client, response.json()["job_id"])
     assert job["state"] == "failed" and "scene" in job["error"], job
+
+
+def test_clashing_asset_names_are_400_and_leave_nothing(client: httpx.Client, served: Served) -> None:
+    """A file and a folder of one name (either order), the same name twice, or the recipe's own name:
+    400 naming the asset (they were 500s from mkdir/open), and no job folder stays behind."""
+    jobs = served.storage / "jobs"
+    before = sorted(p.name for p in jobs.iterdir()) if jobs.is_dir() else []
+    for names, named in ((["a/b", "a"], "'a'"), (["a", "a/b"], "'a/b'"), (["a", "a"], "'a'"),
+                         (["recipe.yaml/x"], "'recipe.yaml/x'"), (["assets/pic.jpg", "x/y/z", "x/y"], "'x/y'")):
+        files = [("assets", (name, b"data", "application/octet-stream")) for name in names]
+        response = client.post(J, data={"recipe_text": recipe("hi")}, files=files)
+        assert response.status_code == 400, (names, response.text)
+        error = response.json()["error"]
+        assert error.startswith(f"assets: {named} clashes with") and "rename" in error, error
+    assert (sorted(p.name for p in jobs.iterdir()) if jobs.is_dir() else []) == before
