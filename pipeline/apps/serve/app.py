@@ -19,6 +19,7 @@ from pipeline.apps.serve import native, routes
 from pipeline.apps.serve.compile import RequestError
 from pipeline.apps.serve.guard import Guard
 from pipeline.apps.serve.media import MediaUnreadable
+from pipeline.apps.serve.redact import Redact
 from pipeline.apps.serve.server import Server
 from pipeline.apps.serve.settings import API_VERSION, Settings
 
@@ -59,5 +60,6 @@ def create_app(settings: Settings) -> FastAPI:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse({"error": "internal error; the server log has the details"}, status_code=500)
 
+    app.add_middleware(Redact)  # inside the guard: its own answers name no paths
     app.add_middleware(Guard, tokens=settings.tokens, max_body=settings.max_upload_bytes)
     return app

@@ -27,7 +27,6 @@ from pipeline import RecipeError, load, plan
 from pipeline.apps.serve.policy import outside_reach
 from pipeline.apps.serve.server import Server
 from pipeline.apps.serve.storage import TooLarge
-from pipeline.apps.serve.worker import _clean
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["native jobs"])
 RECIPE = "recipe.yaml"  # the recipe's name in the job folder
@@ -115,12 +114,12 @@ async def submit(request: Request, recipe: Annotated[UploadFile | None, File()] 
             raise HTTPException(400, "recipe: allow_outside_paths is not allowed on a server")  # after ${vars}
         reaching = outside_reach(pipeline)
         if reaching:
-            raise HTTPException(400, _clean("\n".join(reaching), folder))
+            raise HTTPException(400, "\n".join(reaching))
         plans = plan(pipeline, server.worker.cache)
     except BaseException as exc:  # nothing of a refused job stays behind
         shutil.rmtree(folder, ignore_errors=True)
         if isinstance(exc, RecipeError):
-            raise HTTPException(400, _clean(str(exc), folder)) from None
+            raise HTTPException(400, str(exc)) from None
         if isinstance(exc, TooLarge):
             raise HTTPException(413, str(exc)) from None
         raise

@@ -15,9 +15,10 @@ from fastapi import HTTPException
 from pipeline import RecipeError
 from pipeline.apps.serve.compile import Compiled, RequestError, materialise
 from pipeline.apps.serve.jobs import Job, JobStore, NodeState
+from pipeline.apps.serve.redact import Redactor
 from pipeline.apps.serve.settings import Settings
 from pipeline.apps.serve.storage import Storage
-from pipeline.apps.serve.worker import QueueFull, Worker, _clean
+from pipeline.apps.serve.worker import QueueFull, Worker
 
 log = logging.getLogger("pipeline.serve")
 
@@ -33,6 +34,7 @@ class Server:
     storage: Storage
     store: JobStore
     worker: Worker
+    redact: Redactor  # every JSON answer goes through it (app.py); no path of the server reaches a client
     _stop: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
@@ -42,7 +44,8 @@ class Server:
         recovered = store.recover()
         if recovered:
             log.warning("%d job(s) were left unfinished by a previous run and are now marked failed", recovered)
-        return cls(settings, storage, store, Worker(settings, store))
+        worker = Worker(settings, store)
+        return cls(settings, storage, store, worker, Redactor(storage.root, worker.cache.root))
 
     def check_capacity(self) -> None:
         if len(self.worker.active()) >= self.settings.queue_size:
@@ -56,7 +59,7 @@ class Server:
             pipeline, folder = materialise(self.storage, job_id, compiled)
         except (RecipeError, RequestError) as exc:
             shutil.rmtree(folder, ignore_errors=True)
-            raise HTTPException(400, _clean(str(exc), folder)) from None
+            raise HTTPException(400, str(exc)) from None
         return self.enqueue(job_id, kind, pipeline, folder, compiled.output, result_id, compiled.engine,
                             compiled.notes)
 

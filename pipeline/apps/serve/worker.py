@@ -186,12 +186,11 @@ class Worker:
             self.store.update(job_id, state="ready", outputs=outputs)
             self._seconds.append(time.monotonic() - started)
         except PipelineError as exc:
-            self.store.update(job_id, **{"error": _clean(str(exc), work_dir),
+            self.store.update(job_id, **{"error": str(exc),
                                          **self._stopped(job_id, "processing", nodes)})
         except Exception as exc:  # a job's failure is its status, never a dead worker
             log.exception("job %s failed unexpectedly", job_id)
-            self.store.update(job_id, state="failed", error=f"internal error: {type(exc).__name__}: "
-                                                              f"{_clean(str(exc), work_dir)}")
+            self.store.update(job_id, state="failed", error=f"internal error: {type(exc).__name__}: {exc}")
         finally:
             with self._lock:
                 self._cancels.pop(job_id, None)
@@ -210,9 +209,3 @@ class Worker:
         self.executor.close()
         self.cache.close()
 
-
-def _clean(message: str, work_dir: Path | None) -> str:
-    """Errors name files the way the client knows them, not by the server's folders."""
-    if work_dir is not None:
-        message = message.replace(str(work_dir) + "/", "").replace(str(work_dir), "")
-    return message

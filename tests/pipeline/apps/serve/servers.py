@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 PIPELINE = Path(sys.executable).with_name("pipeline")
+ROOT = Path(__file__).resolve().parents[4]  # the install: bundled fonts, voices
 M = "/api/v1/media"
 
 
@@ -35,7 +36,19 @@ class Served:
     env: dict[str, str]
 
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60, **kwargs)
+        """A client that also checks every JSON answer for the server's own paths (none may reach it)."""
+        return httpx.Client(base_url=self.url, timeout=60, event_hooks={"response": [self.no_server_paths]},
+                            **kwargs)
+
+    def server_paths(self) -> list[str]:
+        cache = Path(self.args[self.args.index("--cache-dir") + 1])
+        return sorted({str(p) for path in (self.storage, cache, ROOT) for p in (path, path.resolve())})
+
+    def no_server_paths(self, response: httpx.Response) -> None:
+        if response.headers.get("content-type", "").startswith("application/json"):
+            text = response.read().decode("utf-8", errors="replace")
+            leaked = [path for path in self.server_paths() if path in text]
+            assert not leaked, f"{response.request.method} {response.request.url.path} names {leaked}: {text[:500]}"
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:

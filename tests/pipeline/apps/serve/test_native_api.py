@@ -232,3 +232,13 @@ def test_clashing_asset_names_are_400_and_leave_nothing(client: httpx.Client, se
         error = response.json()["error"]
         assert error.startswith(f"assets: {named} clashes with") and "rename" in error, error
     assert (sorted(p.name for p in jobs.iterdir()) if jobs.is_dir() else []) == before
+
+
+def test_paths_in_errors_are_the_clients_not_the_servers(client: httpx.Client) -> None:
+    """An output outside the job folder is named as the recipe wrote it, relative to the job's folder
+    (the client's JSON is also checked for every server path by the client's hook, servers.py)."""
+    text = recipe("hi").replace("out/words.json", "../../escape.json")
+    response = client.post(J, data={"recipe_text": text},
+                           files=[("assets", ("assets/pic.jpg", jpeg(), "image/jpeg"))])
+    assert response.status_code == 400
+    assert "output ../../escape.json is outside the recipe's folder" in response.json()["error"], response.text
