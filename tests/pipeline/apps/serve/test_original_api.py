@@ -274,3 +274,32 @@ def test_any_text_is_spoken_as_sent(client: httpx.Client, background: str) -> No
         "height": "284", "caption_config_font_name": "DejaVu Sans ${x}"})
     assert response.status_code == 200, response.text
     assert wait(client, response.json()["file_id"])["status"] == "ready"
+
+
+def test_every_error_has_the_error_shape(client: httpx.Client) -> None:
+    """Errors made by FastAPI, Starlette or a file response are {"error": ...} JSON like the server's own
+    (they were {"detail": ...} or text/plain)."""
+    stored = upload(client, jpeg(32, 32), "x.jpg", "image")
+    kokoro = f"{M}/audio-tools/tts/kokoro"
+    answers = {
+        "unknown route": client.get("/no/such/route"),
+        "wrong method": client.put(f"{M}/fonts"),
+        "no boundary": client.post(kokoro, content=b"x", headers={"content-type": "multipart/form-data"}),
+        "bad multipart": client.post(kokoro, content=b"garbage", headers={
+            "content-type": "multipart/form-data; boundary=zz"}),
+        "field over 1 MiB": client.post(kokoro, files={"text": (None, "a" * (1 << 20 + 1))}),
+        "bad range": client.get(f"{M}/storage/{stored}", headers={"Range": "bytes=9-2"}),
+        "range past the end": client.get(f"{M}/storage/{stored}", headers={"Range": "bytes=99999-"}),
+        "missing field": client.post(kokoro, data={}),
+    }
+    for what, response in answers.items():
+        assert 400 <= response.status_code < 500, (what, response.status_code)
+        assert response.headers["content-type"] == "application/json", (what, response.text)
+        error = response.json()["error"]
+        assert isinstance(error, str) and error, (what, response.text)
+    assert answers["unknown route"].status_code == 404 and "/docs" in answers["unknown route"].json()["error"]
+    assert answers["wrong method"].status_code == 405 and "GET" in answers["wrong method"].json()["error"]
+    assert answers["range past the end"].status_code == 416
+    assert answers["range past the end"].headers["content-range"].startswith("bytes */")
+    missing = answers["missing field"]
+    assert missing.status_code == 422 and "text" in missing.json()["error"] and missing.json()["detail"]
