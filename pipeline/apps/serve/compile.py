@@ -9,6 +9,7 @@ job's status can say so even when the audio comes from the cache.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,17 @@ class RequestError(ValueError):
     """A request the client must change (HTTP 400), in its own field names."""
 
 
+# The client's form field for each field of the tts step a route compiles, so an error names what the
+# client sent (kokoro_speed, not the step's speed).
+Names = dict[str, str]
+KOKORO_NAMES: Names = {"text": "text", "speed": "speed", "kokoro.voice": "voice"}
+CHATTERBOX_NAMES: Names = {"text": "text", "sentence_pause_ms": "chunk_silence_ms",
+                           **{f"chatterbox.{name}": name for name in ("exaggeration", "cfg_weight", "temperature",
+                                                                     "chunk_chars")}}
+CAPTIONED_NAMES: Names = {"text": "text", "speed": "kokoro_speed", "kokoro.voice": "kokoro_voice"}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what a recipe cannot hold (tab, newline, CR can)
+
+
 @dataclass
 class Compiled:
     recipe: dict[str, Any]
@@ -43,7 +55,7 @@ class Compiled:
     notes: list[str] = field(default_factory=list)
 
 
-def speaking_engine(tts: dict[str, Any]) -> tuple[str, list[str]]:
+def speaking_engine(tts: dict[str, Any], names: Names = KOKORO_NAMES) -> tuple[str, list[str]]:
     """The engine of a tts step's chain that will speak here, and why the others were passed over."""
     from nodes.tts.fallback import NoEngine, choose
     from nodes.tts.node import TTSParams
@@ -53,28 +65,45 @@ def speaking_engine(tts: dict[str, Any]) -> tuple[str, list[str]]:
     except NoEngine as exc:
         raise RequestError(f"no speech engine can run here: {exc}") from None
     except ValidationError as exc:
-        raise RequestError(validation_text(exc)) from None
+        raise RequestError(validation_text(exc, names)) from None
     return choice.engine.name, [f"{name} skipped: {reason}" for name, reason in choice.skipped]
 
 
-def validation_text(exc: ValidationError) -> str:
-    """Pydantic's errors as one line in the client's terms: ``field: problem; ...``."""
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors())
+def validation_text(exc: ValidationError, names: Names | None = None) -> str:
+    """Pydantic's errors as one line in the client's terms: ``field: problem (got value); ...``."""
+    parts = []
+    for e in exc.errors():
+        field = ".".join(str(p) for p in e["loc"])
+        got = f" (got {e['input']!r})" if field and not isinstance(e.get("input"), (dict, list)) else ""
+        parts.append(f"{(names or {}).get(field, field) or 'value'}: {e['msg']}{got}")
+    return "; ".join(parts)
 
 
-def literal(value: str) -> str:
-    """A client's string as a recipe value that means just itself: in a recipe ``${`` starts a variable
-    (or, alone, a step's output), so it is written ``$${``, the recipe's escape for a literal ``${``."""
+def literal(field: str, value: str) -> str:
+    """A client's string (form field ``field``) as a recipe value that means just itself: in a recipe
+    ``${`` starts a variable (or, alone, a step's output), so it is written ``$${``, the recipe's escape
+    for a literal ``${``; a control character, which no recipe holds, is the client's error."""
+    bad = _CONTROL.search(value)
+    if bad:
+        raise RequestError(f"{field}: contains the control character {bad.group()!r} (at character "
+                           f"{bad.start() + 1}); remove it (tabs and line breaks are fine)")
     return value.replace("${", "$${")
 
 
 def _tts_step(text: str, chain: list[str], speed: float, kokoro_voice: str | None = None,
-              chatterbox: dict[str, Any] | None = None) -> dict[str, Any]:
+              chatterbox: dict[str, Any] | None = None, names: Names = KOKORO_NAMES) -> dict[str, Any]:
+    from nodes.tts.node import TTSParams
+
     if not text or not text.strip():
-        raise RequestError("text: the narration is empty; send the words to speak")
+        raise RequestError(f"{names['text']}: the narration is empty; send the words to speak")
+    limit = TTSParams.model_fields["max_chars"].default
+    if len(text) > limit:
+        raise RequestError(f"{names['text']}: the text is {len(text)} characters long, more than this server's "
+                           f"limit of {limit}; send it in parts (one request each)")
     if not (0 < speed <= 4):
-        raise RequestError(f"speed: {speed} is outside 0 < speed <= 4")
-    step: dict[str, Any] = {"type": "tts", "text": literal(text), "engine": chain, "speed": speed}
+        field = names.get("speed", "speed")
+        raise RequestError(f"{field}: {speed} is outside 0 < {field} <= 4")
+    step: dict[str, Any] = {"type": "tts", "text": literal(names["text"], text), "engine": chain, "speed": speed}
     if kokoro_voice is not None:
         step["kokoro"] = {"voice": kokoro_voice}
     if chatterbox is not None:
@@ -82,20 +111,21 @@ def _tts_step(text: str, chain: list[str], speed: float, kokoro_voice: str | Non
     return step
 
 
-def check_voice(voice: str) -> None:
+def check_voice(voice: str, field: str = "voice") -> None:
     if voice not in KOKORO_VOICES:
-        raise RequestError(f"voice: unknown voice {voice!r}; voices are: {', '.join(KOKORO_VOICES)}")
+        raise RequestError(f"{field}: unknown voice {voice!r}; voices are: {', '.join(KOKORO_VOICES)}")
 
 
 def tts_recipe(text: str, chain: list[str], speed: float, kokoro_voice: str | None = None,
-               chatterbox: dict[str, Any] | None = None, reference: str | None = None) -> Compiled:
+               chatterbox: dict[str, Any] | None = None, reference: str | None = None,
+               names: Names = KOKORO_NAMES) -> Compiled:
     assets: dict[str, str] = {}
     if reference is not None:  # keeps its own extension: the decoder is chosen by it
         name = "reference" + (Path(reference).suffix or ".wav")
         assets[name] = reference
         chatterbox = {**(chatterbox or {}), "reference": name}
-    tts = _tts_step(text, chain, speed, kokoro_voice, chatterbox)
-    engine, notes = speaking_engine(tts)
+    tts = _tts_step(text, chain, speed, kokoro_voice, chatterbox, names)
+    engine, notes = speaking_engine(tts, names)
     recipe = {"version": 1, "steps": {"speak": tts}, "outputs": {"out/audio.wav": "${speak.audio}"}}
     return Compiled(recipe, assets, "out/audio.wav", engine, notes)
 
@@ -142,7 +172,7 @@ def caption_style(form: CaptionForm, installed_fonts: list[str]) -> tuple[dict[s
         notes.append("caption_config_font_italic is not supported; captions are upright")
     if form.shadow_blur:
         notes.append("caption_config_shadow_blur is not supported; the shadow is sharp")
-    style = {"font": literal(font), "font_size": form.font_size, "bold": form.font_bold,
+    style = {"font": literal("caption_config_font_name", font), "font_size": form.font_size, "bold": form.font_bold,
              "primary_colour": form.font_color, "outline_colour": form.stroke_color or "#000000",
              "outline": form.stroke_size,
              "shadow_colour": form.shadow_color, "shadow_opacity": round(1.0 - form.shadow_transparency, 4),
@@ -177,7 +207,7 @@ def recogniser_problem() -> str | None:
 def transcribe_step(audio: str, language: str | None) -> dict[str, Any]:
     step: dict[str, Any] = {"type": "transcribe", "audio": audio}
     if language:
-        step["language"] = literal(language)
+        step["language"] = literal("language", language)
     return step
 
 
@@ -201,14 +231,14 @@ def captioned_video_recipe(*, background: str, text: str | None, audio: str | No
     if audio is None:
         if text is None:
             raise RequestError("text: send `text` (to be spoken) or `audio_id` (a stored narration)")
-        check_voice(voice)
-        steps["speak"] = _tts_step(text, chain, speed, kokoro_voice=voice)
-        engine, notes = speaking_engine(steps["speak"])
+        check_voice(voice, CAPTIONED_NAMES["kokoro.voice"])
+        steps["speak"] = _tts_step(text, chain, speed, kokoro_voice=voice, names=CAPTIONED_NAMES)
+        engine, notes = speaking_engine(steps["speak"], CAPTIONED_NAMES)
         narration, words = "${speak.audio}", "${speak.words}"
     else:
         assets[f"narration{audio_ext}"] = audio
         if text is not None and text.strip():
-            steps["align"] = {"type": "align", "audio": f"narration{audio_ext}", "text": literal(text)}
+            steps["align"] = {"type": "align", "audio": f"narration{audio_ext}", "text": literal("text", text)}
             narration, words = "${align.audio}", "${align.words}"
         else:
             narration = f"narration{audio_ext}"

@@ -131,7 +131,8 @@ async def tts_chatterbox(
         reference = sample_audio_id
     options = {"exaggeration": exaggeration, "cfg_weight": cfg_weight, "temperature": temperature,
                "chunk_chars": max(40, min(400, chunk_chars))}
-    compiled = c.tts_recipe(text, ["chatterbox", "piper"], 1.0, chatterbox=options, reference=reference)
+    compiled = c.tts_recipe(text, ["chatterbox", "piper"], 1.0, chatterbox=options, reference=reference,
+                            names=c.CHATTERBOX_NAMES)
     compiled.recipe["steps"]["speak"]["sentence_pause_ms"] = max(0, min(10_000, chunk_silence_ms))
     if chunk_chars > 400:
         compiled.notes.append(f"chunk_chars {chunk_chars} lowered to 400 (Chatterbox truncates longer chunks)")

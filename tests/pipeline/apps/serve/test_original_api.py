@@ -303,3 +303,28 @@ def test_every_error_has_the_error_shape(client: httpx.Client) -> None:
     assert answers["range past the end"].headers["content-range"].startswith("bytes */")
     missing = answers["missing field"]
     assert missing.status_code == 422 and "text" in missing.json()["error"] and missing.json()["detail"]
+
+
+def test_refusals_name_the_clients_form_fields(client: httpx.Client, background: str) -> None:
+    """Errors name the form field the client sent and its value, never the compiled recipe's fields,
+    settings or lines (kokoro_speed, not speed; no 'recipe.yaml:6:12', no 'limits: {max_text_chars}')."""
+    video = f"{M}/video-tools/generate/tts-captioned-video"
+    base = {"background_id": background, "text": "Hi.", "width": "160", "height": "284"}
+    cases = [
+        (video, {**base, "kokoro_speed": "nan"}, "kokoro_speed: nan is outside"),
+        (video, {**base, "kokoro_voice": "zz_none"}, "kokoro_voice: unknown voice 'zz_none'"),
+        (video, {**base, "text": "Ring \x07 bell."}, "text: contains the control character '\\x07'"),
+        (video, {**base, "caption_config_font_size": "999"}, "caption_config_font_size: Input should be"),
+        (f"{M}/audio-tools/tts/chatterbox", {"text": "Hi.", "exaggeration": "nan"},
+         "exaggeration: Input should be less than or equal to 2 (got nan)"),
+        (f"{M}/audio-tools/tts/chatterbox", {"text": "Hi.", "cfg_weight": "-1"}, "cfg_weight: Input should be"),
+        (f"{M}/audio-tools/tts/kokoro", {"text": "word " * 20_001},
+         "text: the text is 100005 characters long, more than this server's limit of 100000"),
+        (f"{M}/audio-tools/tts/kokoro", {"text": "a\x00b"}, "text: contains the control character '\\x00'"),
+    ]
+    for route, form, expected in cases:
+        response = client.post(route, data=form)
+        assert response.status_code == 400, (form, response.text)
+        error = response.json()["error"]
+        assert error.startswith(expected), (expected, error)
+        assert "recipe.yaml" not in error and "limits:" not in error and "chatterbox." not in error, error
