@@ -42,6 +42,19 @@ from pipeline.warmup import needs_warm_up, warm_up
 PUBLISH_ATTEMPTS = 3  # a damaged cached output is recomputed; twice more is plenty for bit rot
 
 
+class _Stop(threading.Event):
+    """Set when the run stops itself (a node failed, Ctrl-C) or when the caller's ``cancel`` is set. The
+    caller's event is only read, never set: a run that failed must not look cancelled to whoever passed
+    it (a server told its users that jobs with a failed node had been cancelled)."""
+
+    def __init__(self, outer: threading.Event | None) -> None:
+        super().__init__()
+        self.outer = outer
+
+    def is_set(self) -> bool:
+        return super().is_set() or (self.outer is not None and self.outer.is_set())
+
+
 class Interrupted(PipelineError):
     exit_code = EXIT_INTERRUPTED
 
@@ -111,7 +124,7 @@ class Runner:
         self._owns_executor = executor is None or not hasattr(executor, "submit")
         self.force = force
         self.threads = cpu_threads()
-        self.cancel = cancel if cancel is not None else threading.Event()  # set from outside: stop
+        self.cancel = _Stop(cancel)  # what the nodes watch; the caller's ``cancel`` is only read
         self._resources_of: dict[str, Resources] = {}
         self._touched: dict[str, ResultRecord] = {}
         self._uploaded: dict[Path, str] = {}

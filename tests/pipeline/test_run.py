@@ -283,3 +283,15 @@ def test_an_empty_optional_output_is_not_published_and_an_earlier_one_is_removed
     assert second.outputs == [str(tmp_path / "out" / "n.txt")]
     again = run_pipeline(load_recipe(write_recipe(text.replace("TEXT", "hello world"))), cache)
     assert again.ran == [] and again.empty == second.empty  # cached: still nothing to write
+
+
+def test_a_failed_node_never_sets_the_callers_cancel(write_recipe, cache) -> None:
+    """The caller's cancel event is only read: a run that failed must not look cancelled to it (a server
+    reported jobs with a failed node as cancelled by their user)."""
+    path = write_recipe("version: 1\nsteps:\n  bad: {type: text, text: '  '}\n"
+                        "  slow: {type: text, text: slow, delay: 0.3}\n"
+                        "outputs:\n  out/bad.txt: ${bad.out}\n  out/slow.txt: ${slow.out}\n")
+    cancel = threading.Event()
+    with pytest.raises(NodeFailed, match="the text is empty"):
+        run_pipeline(load_recipe(path), cache, cancel=cancel)
+    assert not cancel.is_set()
