@@ -33,14 +33,26 @@ SEGMENT_SECONDS = 2.0
 GROUP_SEGMENTS = 30
 
 
+# The fewest frames in a segment. x264 gives an encode of one or two frames no B-frame delay, so its
+# first decode timestamp is 0 where every longer segment's is two frames earlier; copied after one of
+# those, its timestamps jumped, the joined scene's frame rate read 255/19 and the merge refused it (a
+# 16-frame scene in 15-frame segments). So segments are at least this long, and a shorter tail joins the
+# segment before it. A constant, so the ranges depend on the frame count alone.
+MIN_SEGMENT_FRAMES = 8
+
+
 def segment_length(fps: int, seconds: float = SEGMENT_SECONDS) -> int:
-    """Frames in one segment: ``seconds`` of frames at ``fps`` (at least one)."""
-    return max(1, round(fps * seconds))
+    """Frames in one segment: ``seconds`` of frames at ``fps`` (at least ``MIN_SEGMENT_FRAMES``)."""
+    return max(MIN_SEGMENT_FRAMES, round(fps * seconds))
 
 
 def segment_ranges(n_frames: int, length: int) -> list[tuple[int, int]]:
-    """[first, end) of each segment of a scene of ``n_frames`` frames; the last one may be shorter."""
-    return [(first, min(first + length, n_frames)) for first in range(0, n_frames, length)]
+    """[first, end) of each segment of a scene of ``n_frames`` frames; the last one may be shorter, but
+    never shorter than ``MIN_SEGMENT_FRAMES`` (a shorter tail is part of the segment before it)."""
+    ranges = [(first, min(first + length, n_frames)) for first in range(0, n_frames, length)]
+    if len(ranges) > 1 and ranges[-1][1] - ranges[-1][0] < MIN_SEGMENT_FRAMES:
+        ranges[-2:] = [(ranges[-2][0], n_frames)]
+    return ranges
 
 
 def segment_groups(count: int, size: int | None = None) -> list[range]:

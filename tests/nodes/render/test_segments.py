@@ -19,7 +19,13 @@ from nodes.media.aac import AacTrack
 from nodes.render.command import join_args
 from nodes.render.join import JoinParams
 from nodes.render.node import Render, RenderParams
-from nodes.render.segments import GROUP_SEGMENTS, segment_groups, segment_length, segment_ranges
+from nodes.render.segments import (
+    GROUP_SEGMENTS,
+    MIN_SEGMENT_FRAMES,
+    segment_groups,
+    segment_length,
+    segment_ranges,
+)
 from pipeline import load
 from pipeline.cache import Cache
 from pipeline.plan import plan
@@ -108,8 +114,12 @@ def _packets(path: Path) -> list[bytes]:
 
 def test_segment_ranges_cover_the_scene() -> None:
     assert segment_length(30) == 60 and segment_length(25, 1.0) == 25
-    assert segment_ranges(125, 60) == [(0, 60), (60, 120), (120, 125)]
+    assert segment_ranges(130, 60) == [(0, 60), (60, 120), (120, 130)]
     assert segment_ranges(60, 60) == [(0, 60)]
+    # a tail shorter than MIN_SEGMENT_FRAMES is part of the segment before it
+    assert segment_ranges(16, 15) == [(0, 16)] and segment_ranges(62, 30) == [(0, 30), (30, 62)]
+    assert segment_ranges(38, 30) == [(0, 30), (30, 38)] and segment_ranges(5, 30) == [(0, 5)]
+    assert segment_length(15, 0.1) == MIN_SEGMENT_FRAMES
 
 
 def test_segment_groups_are_fixed_runs_of_segments() -> None:
@@ -304,7 +314,8 @@ def test_a_recording_used_as_it_is_sets_the_segments(folder: Path) -> None:
     params = load(folder / "rec.yaml").steps["scene1.render"].params
     assert isinstance(params, RenderParams)
     parts = _parts(params, image=folder / "pic.png", audio=voice)
-    assert [n for n in parts if n.startswith("seg")] == [f"seg{k}" for k in range(1, 6)]
+    # 43 frames in 10-frame segments: the 3-frame tail is part of the fourth segment
+    assert [n for n in parts if n.startswith("seg")] == [f"seg{k}" for k in range(1, 5)]
     assert "audio" in parts["sound"].inputs and "audio" not in parts["seg1"].inputs  # type: ignore[attr-defined]
     assert parts["seg1"].params["duration"] == 4.3  # type: ignore[attr-defined]  # 43 frames at 10 fps
     _run(folder / "rec.yaml", folder / "cache")
@@ -434,7 +445,7 @@ def test_a_narrated_scene_splits_itself_into_the_bytes_of_segment_steps(folder: 
         .replace("COUNTS", str([end - first for first, end in ranges]))
         .replace("REFS", ", ".join(f'"${{s{k}.video}}"' for k in range(1, len(ranges) + 1))))
     summary = _run(folder / "narrated.yaml", folder / "cache")
-    assert {"split.seg1", "split.win1", "split.seg5", "split.join"} <= set(summary.ran)
+    assert {"split.seg1", "split.win1", "split.seg4", "split.join"} <= set(summary.ran)
     split = (folder / "out" / "split.mp4").read_bytes()
     assert split == (folder / "out" / "joined.mp4").read_bytes()
     assert b" threads=1 " in split  # encoded as segments, not as one scene
@@ -501,3 +512,19 @@ def test_a_narrated_scene_list_scene_splits_itself_when_it_runs(folder: Path) ->
         assert audio.duration is not None and audio.time_base is not None
         assert frames > 10  # longer than one segment: it was split
         assert abs(frames / 10 - float(audio.duration * audio.time_base)) < 0.1
+
+
+def test_a_scene_one_frame_past_its_segments_joins_and_merges(folder: Path) -> None:
+    """16 frames in 15-frame segments: the frame over is part of the segment before it (a segment of
+    one frame had no B-frame delay, so its copied timestamps jumped and the merge refused the scene)."""
+    (folder / "tail.yaml").write_text(
+        "version: 1\noutput: {size: 160x284, fps: 15}\ncaptions: false\nrender: {segment_seconds: 1}\n"
+        "scenes:\n  - {image: pic.png, duration: 1.0667}\n  - {image: pic.png, duration: 1}\n")
+    _run(folder / "tail.yaml", folder / "cache")
+    with av.open(str(folder / "out" / "tail.mp4")) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert video.frames == 17 + 15 and video.average_rate == 15
+        dts = [p.dts for p in container.demux(video) if p.size]
+        assert len({b - a for a, b in zip(dts, dts[1:], strict=False)}) == 1
+        assert video.duration is not None and audio.duration is not None
+        assert abs(float(video.duration * video.time_base) - float(audio.duration * audio.time_base)) < 1 / 15
