@@ -131,6 +131,26 @@ class Scene:
         """Frame count: from the container index, else from the duration."""
         return self.video.frames or max(1, round(self.duration * fps))
 
+    def decode_delay(self) -> Fraction | None:
+        """How far its first video packet is decoded before it is shown (x264's B-frame delay: none for
+        a scene of one or two frames, two frames for longer ones at the project's settings)."""
+        import av
+
+        with av.open(str(self.path)) as container:
+            stream = container.streams.video[0]
+            for packet in container.demux(stream):
+                if packet.pts is None or packet.dts is None or stream.time_base is None:
+                    return None
+                return Fraction(packet.pts - packet.dts) * stream.time_base
+        return None
+
+
+def same_decode_delay(scenes: list[Scene]) -> bool:
+    """True when the scenes' packets can be copied one after another: the same decode delay in each.
+    Copied after a scene with a delay, one without it makes the decode timestamps jump (irregular frame
+    durations; a frame rate of 357/53 for 7 fps scenes of one and two frames), so the merge re-encodes."""
+    return len({scene.decode_delay() for scene in scenes}) == 1
+
 
 @dataclass(frozen=True)
 class Boundary:
@@ -324,7 +344,7 @@ class Merge(NodeType):
     # 6: one AAC encode (no chunks), limiter without fast-math; picture and sound start together,
     # loudness on target, transitions over held pictures;
     # the caption files written by the new caption packing
-    version = "7"
+    version = "8"
     params = MergeParams
     inputs = {
         "scenes": Port("video", "The scene videos in order (from render nodes).", many=True),
@@ -395,7 +415,7 @@ class Merge(NodeType):
                                       "recipe")
         # Captions first: they are cheap, and a bad caption style then fails before any encoding.
         subtitles = self._captions(ctx, params, tracks, timeline, scenes[0].video)
-        copy = timeline.all_cuts and subtitles is None
+        copy = timeline.all_cuts and subtitles is None and same_decode_delay(scenes)
 
         samples = self._mix(ctx, params, scenes, timeline, music if isinstance(music, Path) else None)
 
@@ -421,7 +441,7 @@ class Merge(NodeType):
             write_wav(audio_path, samples)
             self._encode(ctx, params, scenes, timeline, audio_path, video_progress, subtitles)
         kind = "stream copy" if copy else "re-encoded for transitions" if not timeline.all_cuts else \
-            "re-encoded for the captions"
+            "re-encoded for the captions" if subtitles is not None else "re-encoded: scenes of one or two frames"
         ctx.progress(1.0, f"{len(scenes)} scenes, {timeline.total:.2f} s ({kind})")
 
     def _mix(self, ctx: RunContext, params: MergeParams, scenes: list[Scene], timeline: Timeline,

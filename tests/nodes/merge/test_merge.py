@@ -149,6 +149,36 @@ def test_cut_only_join_copies_the_video_packets(tmp_path: Path, media: dict[str,
     assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
 
 
+def test_scenes_of_one_or_two_frames_are_joined_with_even_frame_times(tmp_path: Path,
+                                                                      media: dict[str, Path]) -> None:
+    # x264 gives a one- or two-frame encode no B-frame delay: copied between longer scenes its decode
+    # timestamps jumped (frame durations of 3 frames and of 1 tick; a frame rate of 357/53 at 7 fps)
+    tiny = _scene(tmp_path, "tiny", 2 / FPS, None)
+    progress: list[str] = []
+    outputs = {port: tmp_path / f"final{suffix}" for port, suffix in PORTS.items()}
+    ctx = RunContext(node="final", work_dir=tmp_path, outputs=outputs, threads=2,
+                     report=lambda node, fraction, message: progress.append(message))
+    Merge().run(ctx, MergeParams(), {"scenes": [media["a"], tiny, media["b"]], "captions": None, "music": None})
+    with av.open(str(outputs["video"])) as container:
+        stream = container.streams.video[0]
+        dts = [p.dts for p in container.demux(stream) if p.size]
+        assert stream.average_rate == FPS
+    assert len(dts) == 36 + 2 + 30 and len({b - a for a, b in zip(dts, dts[1:], strict=False)}) == 1
+    assert "one or two frames" in progress[-1]
+    # longer scenes alone are still copied as they are
+    assert "stream copy" in (_merge_progress(tmp_path / "copy", [media["a"], media["b"]]))
+
+
+def _merge_progress(tmp_path: Path, scenes: list[Path]) -> str:
+    tmp_path.mkdir()
+    progress: list[str] = []
+    outputs = {port: tmp_path / f"final{suffix}" for port, suffix in PORTS.items()}
+    ctx = RunContext(node="final", work_dir=tmp_path, outputs=outputs, threads=2,
+                     report=lambda node, fraction, message: progress.append(message))
+    Merge().run(ctx, MergeParams(), {"scenes": scenes, "captions": None, "music": None})
+    return progress[-1]
+
+
 def _stream_starts(path: Path) -> tuple[dict[str, float], float, int]:
     """Each stream's start_time (as ffprobe reports it), the container's duration, and the frames a plain
     decode gives."""
