@@ -69,8 +69,8 @@ class Redactor:
 
 
 class Redact:
-    """Rewrites every ``application/json`` response body through the server's Redactor (files and pages
-    pass as they are)."""
+    """Rewrites every ``application/json`` response body through the server's Redactor (files, a JSON
+    output of a job included, and pages pass as they are)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -87,8 +87,10 @@ class Redact:
         async def cleaned_send(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                kind = dict(message.get("headers", [])).get(b"content-type", b"")
-                if not kind.startswith(b"application/json"):
+                named = dict(message.get("headers", []))
+                kind = named.get(b"content-type", b"")
+                # a file sent as it is (a job's output, a stored file) is the client's data: never rewritten
+                if not kind.startswith(b"application/json") or b"content-disposition" in named:
                     await send(message)
                     return
                 start = message

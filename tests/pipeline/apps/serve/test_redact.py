@@ -26,3 +26,33 @@ def test_messages_lose_every_server_path(tmp_path: Path) -> None:
     beside = redact(f"{storage}2/x")  # not the storage: only the temporary folder it is in
     assert beside.startswith("<tmp>/") and beside.endswith("/media2/x")
     assert redact(f"https://host{storage}/x") == f"https://host{storage}/x"  # inside a URL: not a path here
+
+
+def test_files_sent_as_they_are_are_never_rewritten(tmp_path: Path) -> None:
+    """A job's JSON output is the client's data: a path in it stays as it is; answers are cleaned."""
+    from types import SimpleNamespace
+
+    import httpx
+    from fastapi import FastAPI
+    from fastapi.responses import FileResponse, JSONResponse
+
+    from pipeline.apps.serve.redact import Redact
+
+    storage = tmp_path / "media"
+    output = tmp_path / "words.json"
+    output.write_text(f'{{"text": "see {storage}/x"}}', encoding="utf-8")
+    app = FastAPI()
+    app.state.server = SimpleNamespace(redact=Redactor(storage))
+    app.add_middleware(Redact)
+    app.get("/file")(lambda: FileResponse(output, media_type="application/json", filename="words.json"))
+    app.get("/answer")(lambda: JSONResponse({"error": f"{storage}/x is damaged"}))
+
+    async def fetch() -> tuple[bytes, dict[str, str]]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return (await client.get("/file")).content, (await client.get("/answer")).json()
+
+    import asyncio
+
+    content, answer = asyncio.run(fetch())
+    assert content == output.read_bytes()
+    assert answer == {"error": "<storage>/x is damaged"}
