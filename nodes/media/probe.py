@@ -49,6 +49,16 @@ class MediaInfo(BaseModel):
     audio: AudioInfo | None = None
 
 
+class VideoSpan(BaseModel):
+    """Where a video stream's pictures lie, from its own packets' timestamps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: float  # seconds: the first picture's timestamp
+    length: float  # seconds from the first picture's start to the last one's end
+    frames: int
+
+
 def _stream_duration(stream: av.stream.Stream) -> float | None:
     if stream.duration is None or stream.time_base is None:
         return None
@@ -109,3 +119,42 @@ def probe(path: Path, *, field: str = "input", decode: bool = True) -> MediaInfo
     if video is None and audio is None:
         raise NodeInputError(f"{path.name} holds neither audio nor video", field=field, hint=hint)
     return info
+
+
+def video_span(path: Path, *, field: str = "video") -> VideoSpan | None:
+    """The first video stream's own extent, read from its packets (demuxed, not decoded); None without one.
+
+    The container's duration covers its longest stream: a clip's sound may run on after its last picture
+    or start before its first (an ``-output_ts_offset`` remux), and some containers (MKV) give no
+    per-stream length at all. Only the picture's packets tell how long the picture lasts. A packet without
+    a duration counts one frame interval; a stream without timestamps counts its frames at its rate.
+    """
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            tb = stream.time_base
+            rate = stream.average_rate or stream.guessed_rate
+            step = 1 / Fraction(rate) if rate else None
+            first: int | None = None
+            end: int | None = None
+            frames = 0
+            for packet in container.demux(stream):
+                if packet.size == 0 or packet.is_discard:
+                    continue
+                frames += 1
+                pts = packet.pts if packet.pts is not None else packet.dts
+                if pts is None or tb is None:
+                    continue
+                duration = packet.duration or (round(step / tb) if step else 0)
+                first = pts if first is None else min(first, pts)
+                end = pts + duration if end is None else max(end, pts + duration)
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise NodeInputError(f"{Path(path).name} is not a video that can be read: {exc}", field=field,
+                             hint="use a video file ffmpeg can decode (MP4, MOV, WebM, MKV)") from exc
+    if first is not None and end is not None and tb is not None and end > first:
+        return VideoSpan(start=float(first * tb), length=float((end - first) * tb), frames=frames)
+    return VideoSpan(start=0.0, length=float(frames * step) if step else 0.0, frames=frames)

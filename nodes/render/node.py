@@ -146,7 +146,7 @@ class Render(NodeType):
     name = "render"
     doc = ("A still image with smooth Ken Burns motion, or a background clip, with the narration as sound "
            "and the captions burned in.")
-    version = "8"
+    version = "9"
     params = RenderParams
     inputs = {
         "image": Port("image", "The picture (JPEG, PNG, WebP...); give this or `video`.", optional=True),
@@ -326,6 +326,7 @@ class Render(NodeType):
                        cancel=ctx.cancelled, feed=feed, exe=exe)
 
         encode_with_fallback(encode, ffmpeg=exe, warn=ctx.warning, cancelled=ctx.cancelled)
+        _check_frames(ctx.output("video"), end - first)
         ctx.progress(1.0, f"frames {first}..{end} of {n_frames}" if params.frames is not None else f"{n_frames} frames")
 
     def warm_up(self) -> None:
@@ -498,6 +499,16 @@ def _scene_length(params: RenderParams, narration: float | None, clip: Clip | No
         return clip.duration
     raise NodeInputError("a scene without narration needs a length", field="duration",
                          hint="give the scene `duration: <seconds>`, or narration text or audio")
+
+
+def _check_frames(output: Path, expected: int) -> None:
+    """The scene's MP4 holds exactly ``expected`` frames: the merge places scenes, their sound and their
+    captions end to end by that count, so a short scene would cut its narration and shift all that follows."""
+    info = probe(output, field="video", decode=False)
+    got = info.video.frames if info.video is not None else 0
+    if got != expected:
+        raise NodeError(f"the render made {got} frames, but the scene needs {expected}",
+                        hint="this is a bug in the render node: report it with the scene's picture or clip")
 
 
 def _until_cancelled(items: Iterator[Rect], ctx: RunContext) -> Iterator[Rect]:

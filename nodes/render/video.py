@@ -4,6 +4,11 @@ The clip is decoded, resampled to the output frame rate, fitted (cover, contain 
 one ffmpeg process; nothing goes through Python. A clip shorter than the scene is looped with
 ``-stream_loop`` (ffmpeg keeps its timestamps increasing across loops), a longer one is cut: the output's
 frame count bounds both, so a looped input can never make an endless encode.
+
+The clip's length is its picture's, measured from the video stream's own packets (``video_span``): the
+container's duration also covers a sound track that runs on after the picture, or an offset start. The
+last picture is held should the clip still end early, so the scene always gets its frames (and the
+render checks it got them).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from nodes.media.probe import probe
+from nodes.media.probe import probe, video_span
 from nodes.render.fit import Fit, fit_filter
 from pipeline.node import NodeInputError
 
@@ -23,8 +28,9 @@ class Clip:
     """What the render needs to know about a background clip."""
 
     path: Path
-    duration: float
+    duration: float  # the picture's length, seconds (not the container's: its sound may last longer)
     audio_channels: int  # 0 when the clip has no sound
+    start: float = 0.0  # the first picture's timestamp, seconds: the clip's sound is aligned to it
 
     @classmethod
     def read(cls, path: Path, field: str = "video") -> Clip:
@@ -36,10 +42,10 @@ class Clip:
             raise NodeInputError(f"{path.name} is a still picture ({info.video.codec}), not a video",
                                  field=field, hint="give it as `image:` (a picture gets Ken Burns motion), "
                                                    "or use a video file")
-        duration = info.video.duration or info.duration or 0.0
-        if duration <= 0:
+        span = video_span(path, field=field)
+        if span is None or span.length <= 0:
             raise NodeInputError(f"{path.name} has no length (0 s of video)", field=field, hint=VIDEO_HINT)
-        return cls(path, duration, info.audio.channels if info.audio else 0)
+        return cls(path, span.length, info.audio.channels if info.audio else 0, span.start)
 
     def needs_loop(self, seconds: float) -> bool:
         return self.duration + 1e-3 < seconds
@@ -57,5 +63,6 @@ def clip_input(clip: Clip, seconds: float) -> list[str]:
 
 
 def clip_chain(fit: Fit, width: int, height: int, fps: int) -> str:
-    """Filters from the clip's video stream to fitted yuv420p frames at ``fps``, starting at time 0."""
-    return f"setpts=PTS-STARTPTS,fps={fps},{fit_filter(fit, width, height)}"
+    """Filters from the clip's video stream to fitted yuv420p frames at ``fps``, starting at time 0, the
+    last picture held after the clip's end (the output's frame count ends the stream)."""
+    return f"setpts=PTS-STARTPTS,fps={fps},tpad=stop=-1:stop_mode=clone,{fit_filter(fit, width, height)}"

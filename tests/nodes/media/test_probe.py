@@ -11,7 +11,7 @@ import soundfile as sf
 from PIL import Image
 
 from nodes.media.ffmpeg import run_ffmpeg
-from nodes.media.probe import probe
+from nodes.media.probe import probe, video_span
 from pipeline.node import NodeInputError
 
 
@@ -70,3 +70,28 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(NodeInputError, match="does not exist") as caught:
         probe(tmp_path / "nope.wav", field="audio")
     assert caught.value.field == "audio"
+
+
+def _clip_with_longer_sound(path: Path, *extra: str) -> Path:
+    """1 s of picture and 4 s of sound in one file (``extra``: more output options)."""
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=96x64:r=25:d=1", "-f", "lavfi", "-i",
+                "sine=f=440:sample_rate=48000:d=4", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                "-c:a", "libopus" if path.suffix == ".mkv" else "aac", *extra, str(path)])
+    return path
+
+
+@pytest.mark.parametrize(("name", "extra", "start"), [("longaud.mkv", (), 0.0),
+                                                     ("offset.mp4", ("-output_ts_offset", "2"), 2.0)])
+def test_video_span_is_the_picture_not_the_container(tmp_path: Path, name: str, extra: tuple[str, ...],
+                                                    start: float) -> None:
+    path = _clip_with_longer_sound(tmp_path / name, *extra)
+    assert (probe(path).duration or 0) > 3.9  # the container's length is the sound's
+    span = video_span(path)
+    assert span is not None
+    assert (span.start, span.length, span.frames) == (pytest.approx(start), pytest.approx(1.0), 25)
+
+
+def test_video_span_of_a_sound_file_is_none(tmp_path: Path) -> None:
+    path = tmp_path / "voice.wav"
+    sf.write(path, np.zeros(4800, dtype=np.float32), 48000)
+    assert video_span(path) is None

@@ -186,3 +186,69 @@ def test_nvenc_failure_falls_back_to_libx264(tmp_path: Path, media: dict[str, Pa
     assert calls[1][calls[1].index("-crf") + 1] == "28"  # the preview's settings survive the fallback
     assert len(warnings) == 1 and "No capable devices" in warnings[0]
     assert enc.choose_video_encoder(ffmpeg_exe()) == enc.LIBX264  # remembered
+
+
+def _longer_sound(path: Path, video_seconds: float, audio_seconds: float, *extra: str) -> Path:
+    """A clip whose sound is longer than its picture (``extra``: more output options, e.g. an offset)."""
+    argv = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+            "-i", f"testsrc2=s=160x120:r=25:d={video_seconds}", "-f", "lavfi",
+            "-i", f"sine=f=440:d={audio_seconds}:sample_rate=48000", "-c:v", "libx264", "-preset", "ultrafast",
+            "-pix_fmt", "yuv420p", "-c:a", "libopus" if path.suffix == ".mkv" else "aac", *extra, str(path)]
+    subprocess.run(argv, check=True)
+    return path
+
+
+def _loops_every_second(frames: list[np.ndarray]) -> bool:
+    """Frames at 15 fps of a 1 s clip looped: each second starts again with frame 0's picture, and the
+    picture keeps moving in between (it is not held)."""
+    restarts = all(np.abs(frames[k] - frames[0]).mean() < 2 for k in range(15, len(frames), 15))
+    moving = all(np.abs(frames[k] - frames[k - 1]).mean() > 0.5 for k in range(1, len(frames)) if k % 15)
+    return restarts and moving
+
+
+def test_clip_with_a_longer_sound_track_loops_its_picture(tmp_path: Path) -> None:
+    """MKV gives no per-stream length and its container lasts as long as the 4 s sound: the 1 s picture
+    is still looped to the 3 s narration."""
+    clip = _longer_sound(tmp_path / "longaud.mkv", 1.0, 4.0)
+    narration = tmp_path / "three.wav"
+    sf.write(narration, (0.3 * np.sin(np.arange(3 * 24000) / 10)).astype(np.float32), 24000)
+    out = _run(tmp_path, {"video": clip, "audio": narration})
+    _check_streams(out, 45)
+    assert _loops_every_second(_luma(out))
+
+
+def test_offset_clip_with_a_longer_sound_track_fills_its_duration(tmp_path: Path) -> None:
+    clip = _longer_sound(tmp_path / "offset.mkv", 1.0, 4.0, "-output_ts_offset", "2")
+    out = _run(tmp_path, {"video": clip}, duration=3.0)
+    _check_streams(out, 45)
+    assert _loops_every_second(_luma(out))
+
+
+def test_a_clip_ending_early_holds_its_last_picture(tmp_path: Path, media: dict[str, Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should the clip end before the scene (its length misjudged), the last picture is held: the scene
+    still gets all its frames."""
+    real_read = render_node.Clip.read
+
+    def read(path: Path, field: str = "video") -> render_node.Clip:
+        clip = real_read(path, field)
+        return render_node.Clip(clip.path, 10.0, clip.audio_channels, clip.start)  # said to last 10 s: no loop
+
+    monkeypatch.setattr(render_node.Clip, "read", read)
+    out = _run(tmp_path, {"video": media["short"]}, duration=2.0)
+    _check_streams(out, 30)
+    frames = _luma(out)
+    assert np.abs(frames[-1] - frames[16]).mean() < 0.5  # held from the clip's end (1 s) on
+
+
+def test_a_render_short_of_frames_is_an_error(tmp_path: Path, media: dict[str, Path],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    real_run = render_node.run_ffmpeg
+
+    def run_ffmpeg(args: list[str], **kwargs: object) -> None:
+        at = args.index("-frames:v") + 1
+        real_run([*args[:at], str(int(args[at]) - 1), *args[at + 1:]], **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render_node, "run_ffmpeg", run_ffmpeg)
+    with pytest.raises(NodeError, match="made 14 frames, but the scene needs 15"):
+        _run(tmp_path, {"image": media["picture"]}, duration=1.0)
