@@ -2,8 +2,9 @@
 
 Pictures come either as raw yuv420p frames on stdin (a still with motion, made in Python) or from a
 background clip (filtered inside ffmpeg). The soundtrack is the narration, or silence when the scene has
-none, optionally with the clip's own sound mixed under it. Every stream is bounded: exactly ``n_frames``
-video frames and exactly the matching number of 48 kHz samples, so video and audio end together.
+none, optionally with the clip's own sound mixed under it, following the clip's picture. Every stream is
+bounded: exactly ``n_frames`` video frames and exactly the matching number of 48 kHz samples, so video and
+audio end together.
 """
 
 from __future__ import annotations
@@ -36,26 +37,53 @@ class Pictures:
 
 
 @dataclass(frozen=True)
+class ClipSound:
+    """A background clip's own sound, mixed under the narration at ``gain_db``.
+
+    It follows the clip's picture: read from ``start`` (the picture's first timestamp) for ``length``
+    seconds (the picture's length), with silence where the clip has no sound, and repeated with the
+    picture when it ``loop``s. The repeat holds one period of 48 kHz stereo in memory (375 KiB a second):
+    a looped clip is shorter than its scene, which ``max_seconds`` bounds.
+    """
+
+    path: Path
+    channels: int
+    start: float = 0.0
+    length: float = 0.0
+    loop: bool = False
+    gain_db: float = -18.0
+
+
+@dataclass(frozen=True)
 class Sound:
-    """The soundtrack: ``narration`` (None = silence) and the clip's own sound (input 0) under it."""
+    """The soundtrack: ``narration`` (None = silence, input 1) and the clip's own sound (input 2) under it."""
 
     narration: Path | None = None
     narration_channels: int = 1
-    clip_channels: int = 0  # > 0: mix input 0's audio in
-    clip_gain_db: float = -18.0
+    clip: ClipSound | None = None
+
+
+def _clip_sound(clip: ClipSound, samples: int) -> str:
+    """Input 2's sound, one period of the picture long (looped), cut or padded to ``samples``."""
+    period = samples_for(clip.length)
+    chain = [f"[2:a]asetpts=PTS-{clip.start:.6f}/TB",
+             "aresample=async=1:first_pts=0",  # silence before a late start and in gaps, an early start cut
+             to_stereo_48k(clip.channels), exact_length(period)]
+    if clip.loop:
+        chain.append(f"aloop=loop=-1:size={period}")
+    chain += [f"volume={clip.gain_db:.2f}dB", exact_length(samples)]
+    return ",".join(chain)
 
 
 def _audio_graph(sound: Sound, samples: int) -> str:
-    """Filters ending in ``[a]``; the narration (or silence) is input 1."""
+    """Filters ending in ``[a]``; the narration (or silence) is input 1, the clip's sound input 2."""
     if sound.narration is None:
         voice = f"[1:a]{exact_length(samples)}"
     else:
         voice = f"[1:a]{to_stereo_48k(sound.narration_channels)},{exact_length(samples)}"
-    if sound.clip_channels <= 0:
+    if sound.clip is None:
         return f"{voice}[a]"
-    clip = (f"[0:a]asetpts=PTS-STARTPTS,{to_stereo_48k(sound.clip_channels)},"
-            f"volume={sound.clip_gain_db:.2f}dB,{exact_length(samples)}")
-    return (f"{voice}[voice];{clip}[bed];"
+    return (f"{voice}[voice];{_clip_sound(sound.clip, samples)}[bed];"
             f"[voice][bed]amix=inputs=2:duration=first:normalize=0,{exact_length(samples)}[a]")
 
 
@@ -77,9 +105,14 @@ def render_args(*, pictures: Pictures, sound: Sound, fps: int, n_frames: int, ou
 
 
 def _audio_input(sound: Sound) -> list[str]:
+    """Inputs 1 (the narration, or silence) and 2 (the clip's sound, read apart from its looped picture)."""
     if sound.narration is None:
-        return ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
-    return ["-i", str(sound.narration)]
+        voice = ["-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=stereo"]
+    else:
+        voice = ["-i", str(sound.narration)]
+    if sound.clip is None:
+        return voice
+    return [*voice, "-vn", "-sn", "-dn", "-i", str(sound.clip.path)]
 
 
 def segment_args(*, pictures: Pictures, first: int, count: int, output: Path, encoder_args: list[str],

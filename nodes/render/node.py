@@ -41,7 +41,7 @@ from nodes.media.ffmpeg import FeedFn, ffmpeg_exe, ffmpeg_version, run_ffmpeg
 from nodes.media.filters import frames_for
 from nodes.media.probe import probe
 from nodes.render.auto import content_digest, resolve_auto
-from nodes.render.command import Pictures, Sound, render_args, segment_args
+from nodes.render.command import ClipSound, Pictures, Sound, render_args, segment_args
 from nodes.render.fit import Fit, fit_image
 from nodes.render.motion import Motion, Rect, crop_rect, source_zoom
 from nodes.render.parts import scene_parts
@@ -283,15 +283,15 @@ class Render(NodeType):
         if isinstance(captions_path, Path):
             subtitles = self._subtitles(ctx, params, captions_path)
 
-        sound = Sound(narration=audio_path if isinstance(audio_path, Path) else None,
-                      narration_channels=narration_channels, clip_gain_db=params.video_audio_db)
+        clip_sound = None
         feed: FeedFn | None = None
         still = False
         if clip is not None:
             if params.video_audio == "mix":
                 if clip.audio_channels:
-                    sound = Sound(sound.narration, sound.narration_channels, clip.audio_channels,
-                                  params.video_audio_db)
+                    clip_sound = ClipSound(clip.path, clip.audio_channels, start=clip.start, length=clip.duration,
+                                           loop=clip.needs_loop(n_frames / params.fps),
+                                           gain_db=params.video_audio_db)
                 else:
                     ctx.warning(f"{clip.path.name} has no sound to mix (video_audio: mix)")
             if "motion" in params.model_fields_set:
@@ -304,6 +304,8 @@ class Render(NodeType):
             pictures = Pictures.raw(params.width, params.height, params.fps)
             feed, unmoving = self._still_frames(ctx, params, image_path, n_frames, first, end)
             still = unmoving and subtitles is None  # captions change the picture
+        sound = Sound(narration=audio_path if isinstance(audio_path, Path) else None,
+                      narration_channels=narration_channels, clip=clip_sound)
 
         exe = ffmpeg_exe()
 

@@ -8,7 +8,8 @@ frame count bounds both, so a looped input can never make an endless encode.
 The clip's length is its picture's, measured from the video stream's own packets (``video_span``): the
 container's duration also covers a sound track that runs on after the picture, or an offset start. The
 last picture is held should the clip still end early, so the scene always gets its frames (and the
-render checks it got them).
+render checks it got them). A loop lasts the picture's length, and the clip's sound, when mixed, follows
+the picture: silence where it has none, cut where it runs on.
 """
 
 from __future__ import annotations
@@ -57,9 +58,11 @@ def is_still_picture(format_name: str, frames: int | None) -> bool:
 
 
 def clip_input(clip: Clip, seconds: float) -> list[str]:
-    """The ffmpeg input arguments of ``clip`` for a scene of ``seconds``: looped when it is shorter."""
+    """The ffmpeg input arguments of ``clip``'s picture for a scene of ``seconds``: looped when it is
+    shorter. ffmpeg loops a whole input, its longest stream setting the period, so the input holds the
+    picture alone: each loop lasts the picture's length. The sound is an input of its own (``ClipSound``)."""
     loop = ["-stream_loop", "-1"] if clip.needs_loop(seconds) else []
-    return [*loop, "-i", str(clip.path)]
+    return [*loop, "-an", "-sn", "-dn", "-i", str(clip.path)]
 
 
 def clip_chain(fit: Fit, width: int, height: int, fps: int) -> str:

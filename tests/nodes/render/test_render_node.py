@@ -15,7 +15,7 @@ from nodes.captions.ass import burn_filter
 from nodes.formats import CaptionTrack, Segment
 from nodes.media.ffmpeg import ffmpeg_exe
 from nodes.media.probe import probe
-from nodes.render.command import Pictures, Sound
+from nodes.render.command import ClipSound, Pictures, Sound
 from nodes.render.node import Render, RenderParams, render_args
 from pipeline.node import NodeInputError, RunContext
 
@@ -171,10 +171,16 @@ def test_render_args_silence_and_clip_sound() -> None:
     assert silent[silent.index("-f"):silent.index("-f") + 4] == ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]
     graph = silent[silent.index("-filter_complex") + 1]
     assert graph.endswith("[1:a]apad=whole_len=48000,atrim=end_sample=48000[a]")
-    mixed = render_args(pictures=Pictures(["-i", "/c.mp4"]), sound=Sound(Path("/n.wav"), 2, 2, -18.0), fps=FPS,
+    clip = ClipSound(Path("/c.mp4"), 2, start=0.5, length=0.5, loop=True, gain_db=-18.0)
+    mixed = render_args(pictures=Pictures(["-an", "-i", "/c.mp4"]), sound=Sound(Path("/n.wav"), 2, clip), fps=FPS,
                         n_frames=15, output=Path("/o.mp4"), encoder_args=[])
+    assert mixed[:mixed.index("-filter_complex")] == ["-an", "-i", "/c.mp4", "-i", "/n.wav",
+                                                      "-vn", "-sn", "-dn", "-i", "/c.mp4"]
     graph = mixed[mixed.index("-filter_complex") + 1]
-    assert "[0:a]asetpts=PTS-STARTPTS,aresample=48000" in graph and "volume=-18.00dB" in graph
+    # the sound from the picture's start, one picture's length (24000 samples) repeated, at its level
+    assert ("[2:a]asetpts=PTS-0.500000/TB,aresample=async=1:first_pts=0,aresample=48000,"
+            "aformat=channel_layouts=stereo,apad=whole_len=24000,atrim=end_sample=24000,"
+            "aloop=loop=-1:size=24000,volume=-18.00dB,apad=whole_len=48000,atrim=end_sample=48000[bed]") in graph
     assert "amix=inputs=2:duration=first:normalize=0" in graph
 
 

@@ -188,10 +188,12 @@ def test_nvenc_failure_falls_back_to_libx264(tmp_path: Path, media: dict[str, Pa
     assert enc.choose_video_encoder(ffmpeg_exe()) == enc.LIBX264  # remembered
 
 
-def _longer_sound(path: Path, video_seconds: float, audio_seconds: float, *extra: str) -> Path:
-    """A clip whose sound is longer than its picture (``extra``: more output options, e.g. an offset)."""
+def _longer_sound(path: Path, video_seconds: float, audio_seconds: float, *extra: str,
+                  audio_at: float = 0.0) -> Path:
+    """A clip whose sound and picture differ in length (``extra``: more output options, e.g. an offset;
+    ``audio_at``: where the sound starts)."""
     argv = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "lavfi",
-            "-i", f"testsrc2=s=160x120:r=25:d={video_seconds}", "-f", "lavfi",
+            "-i", f"testsrc2=s=160x120:r=25:d={video_seconds}", "-itsoffset", str(audio_at), "-f", "lavfi",
             "-i", f"sine=f=440:d={audio_seconds}:sample_rate=48000", "-c:v", "libx264", "-preset", "ultrafast",
             "-pix_fmt", "yuv420p", "-c:a", "libopus" if path.suffix == ".mkv" else "aac", *extra, str(path)]
     subprocess.run(argv, check=True)
@@ -252,3 +254,32 @@ def test_a_render_short_of_frames_is_an_error(tmp_path: Path, media: dict[str, P
     monkeypatch.setattr(render_node, "run_ffmpeg", run_ffmpeg)
     with pytest.raises(NodeError, match="made 14 frames, but the scene needs 15"):
         _run(tmp_path, {"image": media["picture"]}, duration=1.0)
+
+
+def _loud(sound: np.ndarray, start: float, end: float) -> float:
+    """RMS of 48 kHz ``sound`` between ``start`` and ``end`` seconds."""
+    return float(np.sqrt(np.mean(sound[:, int(start * 48000):int(end * 48000)] ** 2)))
+
+
+def test_looped_clip_with_a_longer_sound_keeps_moving(tmp_path: Path) -> None:
+    """The picture (1 s) sets the loop's period, not the 4 s sound mixed in: nothing freezes."""
+    clip = _longer_sound(tmp_path / "longaud.mp4", 1.0, 4.0)
+    out = _run(tmp_path, {"video": clip}, duration=3.0, video_audio="mix", video_audio_db=0.0)
+    _check_streams(out, 45)
+    assert _loops_every_second(_luma(out))
+    sound = _audio(out)
+    assert min(_loud(sound, k + 0.1, k + 0.9) for k in range(3)) > 0.05  # each loop plays the sound's first second
+
+
+def test_looped_clip_sound_follows_its_picture(tmp_path: Path) -> None:
+    """3 s of picture with 1 s of sound, looped to 6 s: the tone plays in the first second of each loop."""
+    clip = _longer_sound(tmp_path / "shortaud.mp4", 3.0, 1.0)
+    sound = _audio(_run(tmp_path, {"video": clip}, duration=6.0, video_audio="mix", video_audio_db=0.0))
+    assert _loud(sound, 0.1, 0.9) > 0.05 and _loud(sound, 3.1, 3.9) > 0.05
+    assert _loud(sound, 1.2, 2.8) < 1e-3 and _loud(sound, 4.2, 5.8) < 1e-3
+
+
+def test_clip_sound_starting_late_stays_in_place(tmp_path: Path) -> None:
+    clip = _longer_sound(tmp_path / "late.mp4", 2.0, 1.0, audio_at=0.5)
+    sound = _audio(_run(tmp_path, {"video": clip}, duration=2.0, video_audio="mix", video_audio_db=0.0))
+    assert _loud(sound, 0.0, 0.4) < 1e-3 and _loud(sound, 0.6, 1.4) > 0.05 and _loud(sound, 1.6, 2.0) < 1e-3
