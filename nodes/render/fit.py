@@ -73,6 +73,11 @@ def fit_image(image: Image.Image, width: int, height: int, fit: Fit = "cover",
     return canvas
 
 
+# Square pixels: the width scaled by the sample aspect ratio (ffmpeg's force_original_aspect_ratio works on
+# stored pixels, not shown ones). With square pixels already, the scale is a pass-through: same bytes.
+SQUARE = "scale=round(iw*sar):ih,setsar=1"
+
+
 def _even(value: float) -> int:
     return max(2, 2 * round(value / 2))
 
@@ -80,19 +85,21 @@ def _even(value: float) -> int:
 def fit_filter(fit: Fit, width: int, height: int) -> str:
     """An ffmpeg filter chain (one input, one output) fitting video to ``width`` x ``height`` by ``fit``.
 
-    The output is yuv420p with square pixels. No user text goes into it: only integers.
+    The output is yuv420p with square pixels. No user text goes into it: only integers. The input is made
+    square-pixelled first (``SQUARE``), so a clip with a pixel aspect ratio (anamorphic, or 4:3-coded 16:9)
+    is fitted at the shape it is shown at.
     """
     cover = f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height}"
     contain = f"scale={width}:{height}:force_original_aspect_ratio=decrease:force_divisible_by=2"
     if fit == "cover":
-        return f"{cover},setsar=1,format=yuv420p"
+        return f"{SQUARE},{cover},setsar=1,format=yuv420p"
     if fit == "contain":
-        return f"{contain},pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p"
+        return f"{SQUARE},{contain},pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p"
     small_w, small_h = _even(width / BLUR_DOWNSCALE), _even(height / BLUR_DOWNSCALE)
     k = BLUR_BRIGHTNESS
     darken = f"lutyuv=y=16+(val-16)*{k}:u=128+(val-128)*{k}:v=128+(val-128)*{k}"
     backdrop = (f"scale={small_w}:{small_h}:force_original_aspect_ratio=increase,crop={small_w}:{small_h},"
                 f"format=yuv420p,gblur=sigma={BLUR_SIGMA * small_w:.3f},{darken},"
                 f"scale={width}:{height}:flags=bicubic")
-    return (f"format=yuv420p,split=2[fitfg][fitbg];[fitbg]{backdrop}[fitback];[fitfg]{contain}[fitfront];"
+    return (f"{SQUARE},format=yuv420p,split=2[fitfg][fitbg];[fitbg]{backdrop}[fitback];[fitfg]{contain}[fitfront];"
             f"[fitback][fitfront]overlay=(W-w)/2:(H-h)/2,setsar=1,format=yuv420p")

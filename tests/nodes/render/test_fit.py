@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from nodes.media.ffmpeg import run_ffmpeg
 from nodes.render.fit import contained_size, cover_fit, fit_filter, fit_image
 
 
@@ -50,3 +53,20 @@ def test_fit_filters_are_plain_integer_graphs(fit: str) -> None:
     chain = fit_filter(fit, 1080, 1920)  # type: ignore[arg-type]
     assert chain.endswith("format=yuv420p") and "setsar=1" in chain
     assert ("overlay" in chain) == (fit == "blur") and ("pad=" in chain) == (fit == "contain")
+
+
+@pytest.mark.parametrize("fit", ["cover", "contain", "blur"])
+def test_fit_filters_show_non_square_pixels_at_their_shape(tmp_path: Path, fit: str) -> None:
+    """320x240 stored with 4:3 pixels is shown 16:9: a disk drawn round on screen stays round."""
+    clip = tmp_path / "sar.mp4"
+    disk = "geq=lum='if(lt(hypot((X-160)*4/3\\,Y-120)\\,100)\\,235\\,16)':cb=128:cr=128"
+    run_ffmpeg(["-f", "lavfi", "-i", "color=c=black:s=320x240:r=5:d=0.2", "-vf", f"format=yuv444p,{disk},setsar=4/3",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)])
+    frame = tmp_path / "frame.png"
+    run_ffmpeg(["-i", str(clip), "-vf", fit_filter(fit, 160, 160), "-frames:v", "1", str(frame)])  # type: ignore[arg-type]
+    luma = np.asarray(Image.open(frame).convert("L")).astype(int)
+    white = luma > 200
+    width, height = int(white.any(axis=0).sum()), int(white.any(axis=1).sum())
+    # on screen the disk is 200/240 of the picture's height: 160 rows (cover) or 90 (contain, blur)
+    expected = round(200 / 240 * (160 if fit == "cover" else 90))
+    assert abs(width - expected) <= 3 and abs(height - expected) <= 3, (width, height)
