@@ -46,6 +46,7 @@ from nodes.render.fit import Fit, fit_image
 from nodes.render.motion import Motion, Rect, crop_rect, source_zoom
 from nodes.render.parts import scene_parts
 from nodes.render.segments import SEGMENT_SECONDS, segment_length
+from nodes.render.soundtrack import NARRATION_HINT
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import (
     InputValue,
@@ -480,16 +481,22 @@ def _one_picture(inputs: dict[str, InputValue]) -> tuple[Path | None, Path | Non
 
 
 def narration_format(path: Path) -> tuple[int, float]:
-    """Channels and length (seconds) of the narration file: the length sets the scene's frames."""
+    """Channels and length (seconds) of the narration file: the length sets the scene's frames. It is
+    the decoded sound's, to the sample, not the container's (``decoded_length``)."""
+    from nodes.media.decode import AudioDecodeError, decoded_length
+
     info = probe(path, field="audio")
     if info.audio is None:
-        raise NodeInputError(f"{path.name} has no audio stream", field="audio",
-                             hint="connect the narration (a WAV from the tts node)")
-    length = info.audio.duration or info.duration or 0.0
-    if length <= 0:
+        raise NodeInputError(f"{path.name} has no audio stream", field="audio", hint=NARRATION_HINT)
+    try:
+        samples, rate = decoded_length(path)
+    except AudioDecodeError as exc:
+        raise NodeInputError(f"{path.name}: its audio cannot be decoded: {exc}", field="audio",
+                             hint=NARRATION_HINT) from exc
+    if samples <= 0:
         raise NodeInputError(f"{path.name} is empty (0 s of audio)", field="audio",
                              hint="check the narration text is not empty")
-    return info.audio.channels, length
+    return info.audio.channels, samples / rate
 
 
 def _scene_length(params: RenderParams, narration: float | None, clip: Clip | None) -> float:

@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # numpy and the decoders load when a soundtrack is made, not 
 
     from nodes.media.aac import AacTrack
 
-NARRATION_HINT = "connect the narration (a WAV from the tts node, or a recording ffmpeg can decode)"
+NARRATION_HINT = ("give an audio file with a sound track (WAV, MP3, M4A, OGG...), or the narration "
+                  "a tts step makes")
 
 
 def scene_samples(n_frames: int, fps: int) -> int:

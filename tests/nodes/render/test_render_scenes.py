@@ -283,3 +283,18 @@ def test_clip_sound_starting_late_stays_in_place(tmp_path: Path) -> None:
     clip = _longer_sound(tmp_path / "late.mp4", 2.0, 1.0, audio_at=0.5)
     sound = _audio(_run(tmp_path, {"video": clip}, duration=2.0, video_audio="mix", video_audio_db=0.0))
     assert _loud(sound, 0.0, 0.4) < 1e-3 and _loud(sound, 0.6, 1.4) > 0.05 and _loud(sound, 1.6, 2.0) < 1e-3
+
+
+def test_opus_narration_sets_the_length_it_decodes_to(tmp_path: Path, media: dict[str, Path]) -> None:
+    """4.000 s of Opus speech (its container says 4.0065 s) makes 60 frames at 15 fps, not 61."""
+    narration = tmp_path / "voice.ogg"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    "sine=f=300:sample_rate=48000:d=4", "-c:a", "libopus", str(narration)], check=True)
+    _check_streams(_run(tmp_path, {"image": media["picture"], "audio": narration}), 60)
+
+
+def test_narration_without_sound_says_what_to_give(tmp_path: Path, media: dict[str, Path]) -> None:
+    """The hint serves a scene list's `audio:` as well as a steps recipe's tts connection."""
+    problems = Render().check(RenderParams(), {"image": media["picture"], "audio": media["mute"]})
+    assert [(problem.field, problem.message) for problem in problems] == [("audio", "mute.mp4 has no audio stream")]
+    assert (problems[0].hint or "").startswith("give an audio file with a sound track")

@@ -1,0 +1,35 @@
+"""The length of a file's sound as ffmpeg plays it, whatever its container says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nodes.media.decode import NoAudioStream, decoded_length
+from nodes.media.ffmpeg import run_ffmpeg
+from nodes.media.probe import probe
+
+
+@pytest.mark.parametrize(("name", "codec", "rate"), [
+    ("voice.ogg", "libopus", 48000), ("voice.mp3", "libmp3lame", 24000), ("voice.m4a", "aac", 44100),
+    ("voice.wav", "pcm_s16le", 22050)])
+def test_decoded_length_is_the_sound_to_the_sample(tmp_path: Path, name: str, codec: str, rate: int) -> None:
+    """Opus counts its pre-skip in the container (4.0065 s), AAC in MP4 decodes a priming packet and a
+    whole last frame, MP3 is padded: each 4.000 s sound is still 4.000 s."""
+    path = tmp_path / name
+    run_ffmpeg(["-f", "lavfi", "-i", f"sine=f=300:sample_rate={rate}:d=4", "-c:a", codec, str(path)])
+    assert decoded_length(path) == (4 * rate, rate)
+
+
+def test_opus_container_says_longer(tmp_path: Path) -> None:
+    path = tmp_path / "voice.ogg"
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=f=300:sample_rate=48000:d=4", "-c:a", "libopus", str(path)])
+    assert (probe(path).duration or 0) > 4.005  # why the container's length is not used
+
+
+def test_no_audio_stream(tmp_path: Path) -> None:
+    path = tmp_path / "mute.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=64x64:r=5:d=0.4", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)])
+    with pytest.raises(NoAudioStream):
+        decoded_length(path)
