@@ -67,16 +67,17 @@ def decoded_length(path: Path) -> tuple[int, int]:
     """Samples and sample rate of the first audio stream of ``path`` as ffmpeg plays it, to the sample.
 
     The container's duration is not the sound's: an Ogg Opus file counts its encoder's pre-skip (4.000 s
-    of speech says 4.0065 s), an MP3 its encoder's padding, and some files say nothing. Each of two counts
-    can only overshoot: the decoded samples (the decoder drops what the codec marks, such as Opus'
-    pre-skip or LAME's padding, but not an MP4 edit list's priming packet and cut last packet), and the
-    packets' durations (which include what the codec drops). The sound is the smaller of the two.
+    of speech says 4.0065 s), an MP3 its encoder's padding, and some files say nothing. Two counts that
+    can each only overshoot give it: the decoded samples (the decoder drops what the codec marks, Opus'
+    pre-skip or LAME's padding, but not what an MP4 edit list cuts: its priming packet and the end of its
+    last one), and the end of the last packet kept, from time 0 (which includes what the codec drops).
+    The sound is the smaller of the two.
     """
     path = Path(path)
     if not path.is_file():
         raise AudioDecodeError(f"file not found: {path}")
     decoded = 0
-    packed: int | None = 0  # None once a packet has no duration
+    end: int | None = None  # in the stream's time base
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
@@ -87,14 +88,13 @@ def decoded_length(path: Path) -> tuple[int, int]:
                 for frame in packet.decode():
                     decoded += frame.samples
                     rate = frame.sample_rate or rate
-                if packet.size == 0 or packet.is_discard or packed is None:
-                    continue
-                packed = packed + packet.duration if packet.duration else None
+                if packet.size and not packet.is_discard and packet.pts is not None and packet.duration:
+                    end = max(end or 0, packet.pts + packet.duration)
             time_base = stream.time_base
     except (av.FFmpegError, OSError, ValueError) as exc:
         raise AudioDecodeError(f"cannot decode {path.name}: {exc}") from exc
     if not rate:
         raise AudioDecodeError(f"{path.name}: unknown sample rate")
-    if packed is not None and time_base is not None:
-        decoded = min(decoded, round(packed * time_base * rate))
+    if end is not None and time_base is not None:
+        decoded = min(decoded, round(end * time_base * rate))
     return decoded, int(rate)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from nodes.media.decode import NoAudioStream, decoded_length
 from nodes.media.ffmpeg import run_ffmpeg
@@ -20,6 +22,18 @@ def test_decoded_length_is_the_sound_to_the_sample(tmp_path: Path, name: str, co
     path = tmp_path / name
     run_ffmpeg(["-f", "lavfi", "-i", f"sine=f=300:sample_rate={rate}:d=4", "-c:a", codec, str(path)])
     assert decoded_length(path) == (4 * rate, rate)
+
+
+def test_vorbis_length_is_its_samples(tmp_path: Path) -> None:
+    """Vorbis packets' durations add up to less than they decode to where short and long blocks mix (bursts
+    of sound, like speech): the last packet's end, and the samples, still agree with what was written."""
+    path = tmp_path / "voice.ogg"
+    sound = np.zeros(163_932, dtype=np.float32)
+    noise = np.random.default_rng(1).normal(0, 0.3, 800).astype(np.float32)
+    for start in range(0, len(sound), 4000):
+        sound[start:start + 800] = noise[:len(sound) - start]
+    sf.write(path, sound, 22050, format="OGG", subtype="VORBIS")
+    assert decoded_length(path) == (163_932, 22050)
 
 
 def test_opus_container_says_longer(tmp_path: Path) -> None:
