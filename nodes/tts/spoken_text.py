@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from nodes.tts.addresses import read_addresses
 from nodes.tts.names import read_codes, read_names
 from nodes.tts.numbers import MAX_DIGITS, as_name, cardinal, decimal, digits, fraction, ordinal, year
 from nodes.tts.units import read_units
@@ -230,6 +231,7 @@ def _number_list(m: re.Match[str]) -> str:
 
 def normalize(text: str) -> str:
     """The spoken form of ``text``; spaces tidied, newlines kept (a blank line is a paragraph break)."""
+    text = read_addresses(text)
     text = read_names(text)
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)

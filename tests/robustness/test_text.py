@@ -54,7 +54,8 @@ RENDERED = [
     ("long-word", "The word Pneumonoultramicroscopicsilicovolcanoconiosisxxxxxxxxxxxxxxxxxxxxxxxx stays whole "
                   "at https://example.com/a/very/long/path?query=1&b=2 too.",
      ["Pneumonoultramicroscopicsilicovolcanoconiosisxxxxxxxxxxxxxxxxxxxxxxxx",
-      "https://example.com/a/very/long/path?query=one&b=two"], []),
+      "example dot com slash a slash very slash long slash path question mark query equals one and b equals two"],
+     []),
 ]
 
 
