@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from nodes.tts.addresses import read_addresses
+from nodes.tts.money import read_money
 from nodes.tts.names import read_codes, read_names
 from nodes.tts.numbers import MAX_DIGITS, as_name, cardinal, decimal, digits, fraction, ordinal, year
 from nodes.tts.units import read_units
@@ -22,16 +23,6 @@ _MONTH_NAME = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|Ju
               r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
-_SCALE = r"thousand|million|billion|trillion"
-_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "\u00a3": ("pound", "pounds", "penny", "pence"),
-               "\u20ac": ("euro", "euros", "cent", "cents")}
-
-# Magnitude suffixes: "$5m", "\u00a31.2m", "$3bn", "\u00a320k", "$2B", "$1tn".
-_MONEY_SUFFIX = re.compile(rf"([$\u00a3\u20ac])((?:{_NUMBER})(?:\.\d+)?)\s?(k|K|m|M|mn|bn|b|B|tn|T)(?![\w])")
-_SUFFIX_SCALES = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "mn": "million",
-                  "bn": "billion", "b": "billion", "B": "billion", "tn": "trillion", "T": "trillion"}
-_PENCE = re.compile(r"(?<![\w.,])(\d+)p\b")
-_MONEY = re.compile(rf"([$\u00a3\u20ac])({_NUMBER})(?:\.(\d+))?(?:\s+({_SCALE})\b)?(?![\d.,]*\d)")
 _PERCENT = re.compile(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
 _NUMERIC_DATE = re.compile(r"(?<![\w.,/:-])(\d{1,2})/(\d{1,2})/(\d{4})(?![\w]|[.,/:-]\d)")
 _ISO_DATE = re.compile(r"(?<![\w.,/:-])(\d{4})-(\d{2})-(\d{2})(?![\w]|[.,/:-]\d)")  # not inside a serial
@@ -67,8 +58,6 @@ _PHONE = re.compile(r"(?<![\w.,/:-])(?:\(\d{3}\)\s?|\d{3}-)?[2-9]\d{2}-\d{4}(?![
                     r"|(?<![\w.,/:-])\d+(?:-\d+){2,}(?![\w]|[.,/:-]\d)")  # and any serial: 978-3-16-148410-0
 _RANGE = re.compile(rf"(?<![\w.,/:-])((?:{_NUMBER})(?:\.\d+)?)(%?){_DASH}((?:{_NUMBER})(?:\.\d+)?)(%?)"
                     r"(?![\w]|[.,/:-]\d)")
-# "$5-10" and "$5-$10" become "$5 to $10".
-_MONEY_RANGE = re.compile(rf"([$\u00a3\u20ac])((?:{_NUMBER})(?:\.\d+)?){_DASH}[$\u00a3\u20ac]?(?=\d)")
 _ORDINAL = re.compile(rf"\b(\d{{1,{MAX_DIGITS}}})(?:st|nd|rd|th)\b")
 _DECADE = re.compile(r"['\u2019]?\b(\d{1,3})0s\b")  # 1990s, 90s, '90s
 _YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
@@ -154,25 +143,6 @@ def _iso_date(m: re.Match[str]) -> str:
     return _date(_MONTHS[month - 1], m.group(3), m.group(1))
 
 
-def _money(m: re.Match[str]) -> str:
-    """$40 -> forty dollars, $3.50 -> three dollars and fifty cents, $2.5 million -> two point five million
-    dollars."""
-    one, many, sub_one, sub_many = _CURRENCIES[m.group(1)]
-    whole, fraction, scale = m.group(2), m.group(3), m.group(4)
-    if scale:
-        return f"{decimal(whole + ('.' + fraction if fraction else ''))} {scale} {many}"
-    if (fraction is not None and len(fraction) != 2) or len(whole.replace(",", "")) > MAX_DIGITS:
-        return f"{decimal(whole + ('.' + fraction if fraction else ''))} {many}"
-    amount = int(whole.replace(",", ""))
-    cents = int(fraction) if fraction else 0
-    if amount == 0 and cents:
-        return f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}"
-    spoken = f"{cardinal(amount)} {one if amount == 1 else many}"
-    if cents:
-        spoken += f" and {cardinal(cents)} {sub_one if cents == 1 else sub_many}"
-    return spoken
-
-
 def _clock(m: re.Match[str]) -> str:
     hours, minutes = int(m.group(1)), int(m.group(2))
     if hours > 23 or minutes > 59:
@@ -235,10 +205,7 @@ def normalize(text: str) -> str:
     text = read_names(text)
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)
-    text = _MONEY_SUFFIX.sub(lambda m: f"{m.group(1)}{m.group(2)} {_SUFFIX_SCALES[m.group(3)]}", text)
-    text = _PENCE.sub(lambda m: f"{m.group(1)} {'penny' if m.group(1) == '1' else 'pence'}", text)
-    text = _MONEY_RANGE.sub(r"\1\2 to \1", text)
-    text = _MONEY.sub(_money, text)
+    text = read_money(text)
     text = read_units(text)
     text = read_codes(text)
     text = _AM_PM_RANGE.sub(r"\1 to ", text)

@@ -27,3 +27,24 @@ from nodes.tts.spoken_text import normalize
 ])
 def test_addresses_are_spelled_before_numbers_are_read(text: str, spoken: str) -> None:
     assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(("text", "spoken"), [
+    ("\u00a5300 and 12\u00a2", "three hundred yen and twelve cents"),
+    ("\u20b9500, \u20a91,000, \u20bd50 and \u20ba10",
+     "five hundred rupees, one thousand won, fifty roubles and ten lira"),
+    ("It was 5$ or $ 5.", "It was five dollars or five dollars."),
+    ("CHF 20, 20 CHF, USD 50 and 50 EUR", "twenty Swiss francs, twenty Swiss francs, fifty US dollars and fifty euros"),
+    ("US$5 but USD50 is a code", "five US dollars but USD fifty is a code"),
+    ("\u20ac5,50 or 1.234,56 \u20ac", "five euros and fifty cents or one thousand two hundred thirty-four euros and "
+                                      "fifty-six cents"),
+    ("-$5, $-5, -\u20ac3.50 and +$5", "minus five dollars, minus five dollars, minus three euros and fifty cents "
+                                     "and plus five dollars"),
+    ("It costs 3-5 \u20ac.", "It costs three euros to five euros."),
+    ("\u00a53.50", "three point five zero yen"),  # no hundredths in use: read as a decimal
+    # as before
+    ("$1,200, \u00a33.20, $5m, 50p, $5-10", "one thousand two hundred dollars, three pounds and twenty pence, five "
+                                           "million dollars, fifty pence, five dollars to ten dollars"),
+])
+def test_every_currency_reads_before_or_after_with_its_sign(text: str, spoken: str) -> None:
+    assert normalize(text) == spoken
