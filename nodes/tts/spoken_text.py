@@ -14,6 +14,7 @@ from nodes.tts.addresses import read_addresses
 from nodes.tts.money import read_money
 from nodes.tts.names import read_codes, read_names
 from nodes.tts.numbers import MAX_DIGITS, as_name, cardinal, decimal, digits, fraction, ordinal, year
+from nodes.tts.phones import read_phone_numbers
 from nodes.tts.units import read_units
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -48,13 +49,14 @@ _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 # Ranges are read with "to": times ("5:30-6:00"), days of a month ("March 3-5"), numbers ("5-10 minutes",
 # "pages 10–20", "5-10%"), years ("1990-2000", "2019-21"), ordinals ("21st-22nd") and decades ("1980s-90s").
 # A hyphen must touch both sides; a dash may be spaced. A phone number ("555-1234", "(212) 555-1234") or
-# another run of three or more hyphenated groups (an ISBN) is read digit by digit instead.
+# another run of three or more hyphenated groups (an ISBN) is read digit by digit instead (phones.py reads
+# those with a country code or an area code in brackets).
 _DASH = r"(?:-|\s?[–—]\s?)"
 _CLOCK_RANGE = re.compile(rf"\b(\d{{1,2}}:\d{{2}}){_DASH}(?=\d{{1,2}}:\d{{2}}\b)")
 _WORD_RANGE = re.compile(rf"\b(\d+(?:st|nd|rd|th)|\d{{1,3}}0s){_DASH}(?=(?:\d+(?:st|nd|rd|th)|\d{{1,3}}0s)\b)")
 _MONTH_DAY_RANGE = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?{_DASH}{_DAY}(?:st|nd|rd|th)?\b"
                               rf"(?![.,:-]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
-_PHONE = re.compile(r"(?<![\w.,/:-])(?:\(\d{3}\)\s?|\d{3}-)?[2-9]\d{2}-\d{4}(?![\w]|[.,/:-]\d)"
+_PHONE = re.compile(r"(?<![\w.,/:-])(?:\d{3}-)?[2-9]\d{2}-\d{4}(?![\w]|[.,/:-]\d)"
                     r"|(?<![\w.,/:-])\d+(?:-\d+){2,}(?![\w]|[.,/:-]\d)")  # and any serial: 978-3-16-148410-0
 _RANGE = re.compile(rf"(?<![\w.,/:-])((?:{_NUMBER})(?:\.\d+)?)(%?){_DASH}((?:{_NUMBER})(?:\.\d+)?)(%?)"
                     r"(?![\w]|[.,/:-]\d)")
@@ -202,6 +204,7 @@ def _number_list(m: re.Match[str]) -> str:
 def normalize(text: str) -> str:
     """The spoken form of ``text``; spaces tidied, newlines kept (a blank line is a paragraph break)."""
     text = read_addresses(text)
+    text = read_phone_numbers(text)
     text = read_names(text)
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)

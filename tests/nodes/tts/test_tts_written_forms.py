@@ -48,3 +48,18 @@ def test_addresses_are_spelled_before_numbers_are_read(text: str, spoken: str) -
 ])
 def test_every_currency_reads_before_or_after_with_its_sign(text: str, spoken: str) -> None:
     assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(("text", "spoken"), [
+    ("Call +1 555 123 4567.", "Call plus one, five five five, one two three, four five six seven."),
+    ("+44 20 7946 0958", "plus forty-four, two zero, seven nine four six, zero nine five eight"),
+    ("+49-30-1234567", "plus forty-nine, three zero, one two three four five six seven"),
+    ("(555) 123-4567", "five five five, one two three, four five six seven"),
+    ("Call 555.123.4567.", "Call five five five, one two three, four five six seven."),
+    # as before, and no phone number
+    ("Ring (212) 555-1234 today.", "Ring two one two, five five five, one two three four today."),
+    ("Call 555-1234 now.", "Call five five five, one two three four now."),
+    ("A score of +5 10 20.", "A score of +five ten twenty."),
+])
+def test_phone_numbers_with_country_or_area_codes_are_read_group_by_group(text: str, spoken: str) -> None:
+    assert normalize(text) == spoken
