@@ -45,7 +45,7 @@ _PLUS = re.compile(r"(?<=\d)\+(?=\s|$|[.,;:!?)])")
 _TIMES = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)x(?![\w])")
 _BY = re.compile(r"(?<![\w.])(\d{1,4}) ?[x\u00d7] ?(\d{1,4})(?![\w]|[.,]\d)")
 _EARLY_YEAR = re.compile(r"\b((?:[Ii]n|[Ss]ince|[Uu]ntil|AD|[Yy]ear)\s+)(1[01]\d\d)(?!\d|[.,-]\d)")
-_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\b(?!:\d)")
 # Ranges are read with "to": times ("5:30-6:00"), days of a month ("March 3-5"), numbers ("5-10 minutes",
 # "pages 10–20", "5-10%"), years ("1990-2000", "2019-21"), ordinals ("21st-22nd") and decades ("1980s-90s").
 # A hyphen must touch both sides; a dash may be spaced. A phone number ("555-1234", "(212) 555-1234") or
@@ -146,14 +146,23 @@ def _iso_date(m: re.Match[str]) -> str:
 
 
 def _clock(m: re.Match[str]) -> str:
-    hours, minutes = int(m.group(1)), int(m.group(2))
-    if hours > 23 or minutes > 59:
-        return m.group(0)
+    """ "7:05" -> "seven oh five", "17:00" -> "seventeen hundred", "9:15:30" -> "nine fifteen and thirty
+    seconds". Not a time ("12:60", "25:00") is read as the numbers written, never left to the plain-number
+    pass, which read "12:60" as "twelve:sixty"; "24:00" is the end of a day."""
+    hours, minutes, seconds = int(m.group(1)), int(m.group(2)), m.group(3)
+    if (hours, minutes) == (24, 0) and not seconds:
+        return "twenty-four hundred"
+    if hours > 23 or minutes > 59 or (seconds and int(seconds) > 59):
+        return " ".join(as_name(part) for part in m.groups() if part)
     if minutes == 0:
-        return f"{cardinal(hours)} o'clock" if hours <= 12 else f"{cardinal(hours)} hundred"
-    if minutes < 10:
-        return f"{cardinal(hours)} oh {cardinal(minutes)}"
-    return f"{cardinal(hours)} {cardinal(minutes)}"
+        spoken = f"{cardinal(hours)} o'clock" if hours <= 12 else f"{cardinal(hours)} hundred"
+    elif minutes < 10:
+        spoken = f"{cardinal(hours)} oh {cardinal(minutes)}"
+    else:
+        spoken = f"{cardinal(hours)} {cardinal(minutes)}"
+    if seconds and int(seconds):
+        spoken += f" and {cardinal(int(seconds))} second{'' if int(seconds) == 1 else 's'}"
+    return spoken
 
 
 def _decade(m: re.Match[str]) -> str:

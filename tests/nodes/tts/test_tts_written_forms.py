@@ -63,3 +63,14 @@ def test_every_currency_reads_before_or_after_with_its_sign(text: str, spoken: s
 ])
 def test_phone_numbers_with_country_or_area_codes_are_read_group_by_group(text: str, spoken: str) -> None:
     assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(("text", "spoken"), [
+    ("It ends at 24:00.", "It ends at twenty-four hundred."),
+    ("Not a time: 12:60 or 25:00.", "Not a time: twelve sixty or twenty-five zero zero."),
+    ("Lap at 12:30:45 and 9:00:00.", "Lap at twelve thirty and forty-five seconds and nine o'clock."),
+    # as before
+    ("At 7:05, 17:00 and 9:00-17:30.", "At seven oh five, seventeen hundred and nine o'clock to seventeen thirty."),
+])
+def test_clock_times_are_range_checked_and_others_read_as_numbers(text: str, spoken: str) -> None:
+    assert normalize(text) == spoken
