@@ -13,6 +13,7 @@ import re
 from nodes.tts.addresses import read_addresses
 from nodes.tts.money import read_money
 from nodes.tts.names import read_codes, read_names
+from nodes.tts.notation import read_notation
 from nodes.tts.numbers import MAX_DIGITS, as_name, cardinal, decimal, digits, fraction, ordinal, year
 from nodes.tts.phones import read_phone_numbers
 from nodes.tts.units import read_units
@@ -214,6 +215,7 @@ def normalize(text: str) -> str:
     """The spoken form of ``text``; spaces tidied, newlines kept (a blank line is a paragraph break)."""
     text = read_addresses(text)
     text = read_phone_numbers(text)
+    text = read_notation(text)
     text = read_names(text)
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)

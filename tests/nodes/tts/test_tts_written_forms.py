@@ -74,3 +74,16 @@ def test_phone_numbers_with_country_or_area_codes_are_read_group_by_group(text: 
 ])
 def test_clock_times_are_range_checked_and_others_read_as_numbers(text: str, spoken: str) -> None:
     assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(("text", "spoken"), [
+    ("1e6 runs", "one times ten to the power of six runs"),
+    ("-1.5e3 and 3.2e-5", "minus one point five times ten to the power of three and three point two times ten to "
+                          "the power of minus five"),
+    ("6.02\u00d710^23", "six point zero two times ten to the power of twenty-three"),
+    ("10^3, 2^10, x^2 and 2^-1", "ten cubed, two to the power of ten, x squared and two to the power of minus one"),
+    ("10\u00b2, x\u00b3 and 5 m\u00b2", "ten squared, x cubed and five metres squared"),
+    ("A hash 3e4f and a^b.", "A hash 3e4f and a^b."),  # no number in notation
+])
+def test_scientific_notation_and_powers_are_read(text: str, spoken: str) -> None:
+    assert normalize(text) == spoken
