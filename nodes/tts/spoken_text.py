@@ -25,7 +25,7 @@ _MONTH_NAME = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|Ju
               r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
-_PERCENT = re.compile(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
+_PERCENT = re.compile(r"((?<![\w.,])[-\u2212+])?(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
 _NUMERIC_DATE = re.compile(r"(?<![\w.,/:-])(\d{1,2})/(\d{1,2})/(\d{4})(?![\w]|[.,/:-]\d)")
 _ISO_DATE = re.compile(r"(?<![\w.,/:-])(\d{4})-(\d{2})-(\d{2})(?![\w]|[.,/:-]\d)")  # not inside a serial
 _DAY = r"(0?[1-9]|[12]\d|3[01])"  # a day of the month, never part of a longer number ("March 0.5")
@@ -64,7 +64,13 @@ _RANGE = re.compile(rf"(?<![\w.,/:-])((?:{_NUMBER})(?:\.\d+)?)(%?){_DASH}((?:{_N
 _ORDINAL = re.compile(rf"\b(\d{{1,{MAX_DIGITS}}})(?:st|nd|rd|th)\b")
 _DECADE = re.compile(r"['\u2019]?\b(\d{1,3})0s\b")  # 1990s, 90s, '90s
 _YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
-_PLAIN_NUMBER = re.compile(rf"(?:(?<![\w.-])|(?<=[a-z]-))(-?)({_NUMBER})(\.\d+)?(?![\w]|[.,]\d)")
+# After a word's hyphen ("page-3") or an ellipsis ("...5") a number is read too.
+_PLAIN_NUMBER = re.compile(rf"(?:(?<![\w.-])|(?<=[a-z]-)|(?<=\.\.\.)|(?<=\u2026))([-\u2212]?)({_NUMBER})(\.\d+)?"
+                           r"(?![\w]|[.,]\d)")
+_POINT_NUMBER = re.compile(r"(?<![\w.,])\.(\d+)(?![\w]|[.,]\d)")  # ".5": the zero left out
+# A decimal comma after thousands written with dots ("1.000,5") is no English number: it is rewritten
+# as one ("1000.5") before a dotted number can be taken for a version.
+_EUROPEAN = re.compile(r"(?<![\w.,])(\d{1,3}(?:\.\d{3})+),(\d+)(?![\w]|[.,]\d)")
 _AMPERSAND = re.compile(r"(?<=\s)&(?=\s)")
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 # Numbers listed with commas and no spaces ("10,20", "1,2,3") that make no single number: each is read on
@@ -205,6 +211,11 @@ def _plain_number(m: re.Match[str]) -> str:
     return sign + decimal(m.group(2) + (m.group(3) or ""))
 
 
+def _percent(m: re.Match[str]) -> str:
+    sign = {"": "", "+": "plus "}.get(m.group(1) or "", "minus ")
+    return f"{sign}{decimal(m.group(2))} percent"
+
+
 def _number_list(m: re.Match[str]) -> str:
     if _ONE_NUMBER.fullmatch(m.group(0)):
         return m.group(0)
@@ -215,6 +226,7 @@ def normalize(text: str) -> str:
     """The spoken form of ``text``; spaces tidied, newlines kept (a blank line is a paragraph break)."""
     text = read_addresses(text)
     text = read_phone_numbers(text)
+    text = _EUROPEAN.sub(lambda m: m.group(1).replace(".", "") + "." + m.group(2), text)
     text = read_notation(text)
     text = read_names(text)
     for pattern, spoken in _ABBREVIATIONS:
@@ -241,12 +253,13 @@ def normalize(text: str) -> str:
     text = _PHONE.sub(_phone, text)
     text = _WORD_RANGE.sub(r"\1 to ", text)
     text = _RANGE.sub(_range, text)
-    text = _PERCENT.sub(lambda m: f"{decimal(m.group(1))} percent", text)
+    text = _PERCENT.sub(_percent, text)
     text = _ORDINAL.sub(lambda m: ordinal(int(m.group(1))), text)
     text = _NUMBER_LIST.sub(_number_list, text)
     text = _DECADE.sub(_decade, text)
     text = _EARLY_YEAR.sub(lambda m: m.group(1) + year(int(m.group(2))), text)
     text = _YEAR.sub(lambda m: year(int(m.group(1))), text)
+    text = _POINT_NUMBER.sub(lambda m: "point " + digits(m.group(1)), text)
     text = _PLAIN_NUMBER.sub(_plain_number, text)
     text = _AMPERSAND.sub("and", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))

@@ -87,3 +87,17 @@ def test_clock_times_are_range_checked_and_others_read_as_numbers(text: str, spo
 ])
 def test_scientific_notation_and_powers_are_read(text: str, spoken: str) -> None:
     assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(("text", "spoken"), [
+    ("Wait...5 then \u20262 more", "Wait...five then \u2026two more"),
+    ("Add .5 cups.", "Add point five cups."),
+    ("-5% and +3% and \u22122 degrees", "minus five percent and plus three percent and minus two degrees"),
+    ("It is 1.000,5 or 1.234.567,89 \u20ac", "It is one thousand point five or one million two hundred thirty-four "
+                                            "thousand five hundred sixty-seven euros and eighty-nine cents"),
+    # ambiguous: a list or a version stays read as before
+    ("3,14 and 1.234.567", "three,fourteen and one point two hundred thirty-four point five hundred sixty-seven"),
+    ("5-10% and 1.5.", "five to ten percent and one point five."),
+])
+def test_signs_ellipses_and_unambiguous_decimal_commas(text: str, spoken: str) -> None:
+    assert normalize(text) == spoken
