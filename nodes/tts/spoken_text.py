@@ -16,6 +16,7 @@ from nodes.tts.names import read_codes, read_names
 from nodes.tts.notation import read_notation
 from nodes.tts.numbers import MAX_DIGITS, as_name, cardinal, decimal, digits, fraction, ordinal, year
 from nodes.tts.phones import read_phone_numbers
+from nodes.tts.rates import read_rates
 from nodes.tts.units import read_units
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -232,6 +233,7 @@ def normalize(text: str) -> str:
     for pattern, spoken in _ABBREVIATIONS:
         text = pattern.sub(spoken, text)
     text = read_money(text)
+    text = read_rates(text)
     text = read_units(text)
     text = read_codes(text)
     text = _AM_PM_RANGE.sub(r"\1 to ", text)

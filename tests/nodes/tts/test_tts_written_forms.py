@@ -101,3 +101,14 @@ def test_scientific_notation_and_powers_are_read(text: str, spoken: str) -> None
 ])
 def test_signs_ellipses_and_unambiguous_decimal_commas(text: str, spoken: str) -> None:
     assert normalize(text) == spoken
+
+
+@pytest.mark.parametrize(("text", "spoken"), [
+    ("It moves at 5 m/s, or 1 m/s.", "It moves at five metres per second, or one metre per second."),
+    ("3 kg/m, 100 mg/L and 10 GB/s", "three kilograms per metre, one hundred milligrams per litre and ten gigabytes "
+                                     "per second"),
+    ("9.8m/s\u00b2", "nine point eight metres per second squared"),
+    ("60 km/h and and/or", "sixty kilometres per hour and and/or"),  # as before
+])
+def test_units_per_unit_are_read_with_per(text: str, spoken: str) -> None:
+    assert normalize(text) == spoken
