@@ -92,7 +92,7 @@ def _whisper_spans(ctx: RunContext, params: AlignParams, source: Path, words: li
 class Align(NodeType):
     name = "align"
     doc = "Time the words of a narration you recorded; gives mono audio and word timings, like tts."
-    version = "2"
+    version = "3"
     params = AlignParams
     inputs = {"audio": Port("audio", "The narration recording (any common audio format).")}
     outputs = {

@@ -113,7 +113,7 @@ def _fingerprint(choice: Choice) -> dict[str, str | Path]:
 class TTS(NodeType):
     name = "tts"
     doc = "Speak narration text; gives the audio and every script word with its time span."
-    version = "5"
+    version = "6"
     params = TTSParams
     outputs = {
         "audio": Port("audio", "Mono 16-bit WAV at the voice's sample rate.", suffix=".wav"),
