@@ -438,7 +438,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: terminated (SIGTERM); {exc}", file=sys.stderr)
             return EXIT_TERMINATED
         print(f"error: {exc}", file=sys.stderr)
+        if exc.trace and getattr(args, "debug", False):
+            _keep_trace(exc.trace)
         return exc.exit_code
+    except MemoryError as exc:
+        print("error: ran out of memory\n    fix: check the recipe for a number far larger than meant (frames, "
+              "size, duration, text length); otherwise free memory or use a larger machine", file=sys.stderr)
+        if getattr(args, "debug", False):
+            _keep_trace(_format_trace(exc))
+        return EXIT_FAILED
     except KeyboardInterrupt as exc:
         if isinstance(exc, _Terminated):
             print("terminated (SIGTERM): nothing partial was kept", file=sys.stderr)
@@ -469,24 +477,34 @@ def _silence_stdout() -> None:
 def _unexpected(args: argparse.Namespace, exc: BaseException) -> int:
     """An error the engine did not foresee: one line naming the command and what to do; the traceback
     only in a log file, and only with --debug."""
-    import os
-    import tempfile
-    import time
-    import traceback
-
     command = getattr(args, "command", None) or "command"
     print(f"error: pipeline {command} failed unexpectedly: {type(exc).__name__}: {exc}", file=sys.stderr)
     if getattr(args, "debug", False):
-        log = Path(tempfile.gettempdir()) / f"pipeline-debug-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-        try:
-            log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-            print(f"    the full traceback is in {log}; please attach it to a bug report", file=sys.stderr)
-        except OSError as write_error:
-            print(f"    (could not write the traceback to {log}: {write_error.strerror})", file=sys.stderr)
+        _keep_trace(_format_trace(exc))
     else:
         print("    fix: this is a bug or an unusual environment; rerun with --debug to keep the full "
               "traceback in a log file", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _format_trace(exc: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception(exc))
+
+
+def _keep_trace(trace: str) -> None:
+    """``--debug``: the traceback of an unexpected error into a log file, whose path is printed."""
+    import os
+    import tempfile
+    import time
+
+    log = Path(tempfile.gettempdir()) / f"pipeline-debug-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    try:
+        log.write_text(trace, encoding="utf-8")
+        print(f"    the full traceback is in {log}; please attach it to a bug report", file=sys.stderr)
+    except OSError as write_error:
+        print(f"    (could not write the traceback to {log}: {write_error.strerror})", file=sys.stderr)
 
 
 def entry() -> None:

@@ -71,9 +71,11 @@ def collapse_repeats(problems: list[Problem]) -> list[Problem]:
 
 
 class PipelineError(Exception):
-    """Base of the engine's own errors; the CLI prints them without a traceback."""
+    """Base of the engine's own errors; the CLI prints them without a traceback. ``trace``: the traceback
+    of an unexpected error behind it, never printed: ``--debug`` keeps it in a log file."""
 
     exit_code = EXIT_FAILED
+    trace = ""
 
 
 class UsageError(PipelineError):
@@ -98,9 +100,11 @@ class NodeFailed(PipelineError):
     """A node's run failed. ``bad_input`` marks failures caused by the user's input (exit code 2)."""
 
     def __init__(self, node: str, message: str, *, location: Location | None = None, field: str = "",
-                 hint: str = "", detail: str = "", bad_input: bool = False) -> None:
+                 hint: str = "", detail: str = "", bad_input: bool = False, trace: str = "") -> None:
         self._args = (node, message)
-        self._kwargs = dict(location=location, field=field, hint=hint, detail=detail, bad_input=bad_input)
+        self._kwargs = dict(location=location, field=field, hint=hint, detail=detail, bad_input=bad_input,
+                            trace=trace)
+        self.trace = trace
         self.node = node
         self.location = location
         self.field = field

@@ -228,8 +228,14 @@ class Runner:
         if type(exc).__name__ == "KilledWorker":
             return NodeFailed(step.name, "the node's run killed cluster workers repeatedly (out of memory, "
                               "or a crash in native code)", detail=str(exc))
-        detail = "".join(traceback.format_exception(exc)[-6:])
-        return NodeFailed(step.name, f"unexpected {type(exc).__name__}: {exc}", detail=detail)
+        trace = "".join(traceback.format_exception(exc))  # for --debug's log only, never printed
+        if isinstance(exc, MemoryError):
+            return NodeFailed(step.name, "ran out of memory", trace=trace,
+                              hint="check the step's numbers (frames, size, duration, text length) for one far "
+                                   "larger than meant; otherwise free memory or run it on a larger machine")
+        return NodeFailed(step.name, f"unexpected {type(exc).__name__}: {exc}", trace=trace,
+                          hint="this is a bug or an unusual environment; rerun with --debug to keep the full "
+                               "traceback in a log file")
 
     # -- the whole run ------------------------------------------------------------------------------
 
@@ -562,6 +568,7 @@ def _lost_cluster(exc: BaseException) -> bool:
 class _Failures(PipelineError):
     def __init__(self, errors: list[PipelineError]) -> None:
         self.exit_code = max(e.exit_code for e in errors)
+        self.trace = "\n".join(e.trace for e in errors if e.trace)
         super().__init__(f"{len(errors)} nodes failed:\n" + "\n".join(str(e) for e in errors))
 
 
