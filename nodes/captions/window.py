@@ -23,10 +23,13 @@ from pipeline.node import (
     RunContext,
 )
 
+MAX_SECONDS = 4 * 3600  # the longest scene a render takes
+
 
 class CaptionWindowParams(Params):
-    start: float = Field(ge=0, description="Start of the window, seconds from the scene's start.")
-    end: float = Field(gt=0, description="End of the window (exclusive), seconds.")
+    start: float = Field(ge=0, le=MAX_SECONDS, description="Start of the window, seconds from the "
+                         "scene's start.")
+    end: float = Field(gt=0, le=MAX_SECONDS, description="End of the window (exclusive), seconds.")
 
     @model_validator(mode="after")
     def _ordered(self) -> CaptionWindowParams:

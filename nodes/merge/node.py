@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -58,6 +58,7 @@ MUSIC_HINT = "use a music file ffmpeg can decode (OGG, MP3, WAV, FLAC, M4A) with
 
 # Share of the progress bar taken by the audio work; the ffmpeg join/encode takes the rest.
 AUDIO_SHARE = 0.3
+MAX_VIDEO_SECONDS = 24 * 3600.0  # the most max_seconds may allow
 
 TransitionType = Literal["cut", "crossfade", "fade", "slide"]
 Direction = Literal["left", "right", "up", "down"]
@@ -76,7 +77,8 @@ class Transition(BaseModel):
 
 
 class MergeParams(Params):
-    max_seconds: float = Field(4 * 3600.0, gt=0, description="Refuse videos longer than this.")
+    max_seconds: float = Field(4 * 3600.0, gt=0, le=MAX_VIDEO_SECONDS, description="Refuse videos longer than "
+                               "this.")
     music_volume_db: float = Field(-18.0, ge=-60.0, le=12.0, description="Music gain relative to the file "
                                    "as-is, dB (before ducking and the final loudness gain).")
     music_fade_in: float = Field(1.0, ge=0.0, le=60.0, description="Seconds of music fade-in at the start.")
@@ -97,7 +99,7 @@ class MergeParams(Params):
     transitions: list[Transition | None] | None = Field(
         None, description="Per boundary (scene i into scene i+1): a transition, or null for `transition`.")
     caption_style: CaptionStyle = Field(CaptionStyle(), description="Look of the ASS caption file.")
-    caption_scenes: list[int] | None = Field(
+    caption_scenes: list[Annotated[int, Field(ge=0)]] | None = Field(
         None, description="Which scene (0-based) each caption track belongs to, when not every scene has "
                           "captions (a music-only scene); default: one track per scene, in order.")
     quality: int = Field(DEFAULT_QUALITY, ge=0, le=51, description="Video quality (x264 CRF scale) when "

@@ -9,12 +9,14 @@ silence), the join encodes it itself, the same way. The result is the same kind 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from nodes.media.ffmpeg import ffmpeg_exe
 from nodes.media.mp4 import video_track
 from nodes.media.probe import probe
+from nodes.render.bounds import MAX_FPS, MAX_SCENE_FRAMES
 from nodes.render.segments import join_segments
 from nodes.render.soundtrack import encode_soundtrack, read_soundtrack
 from pipeline.node import (
@@ -39,11 +41,19 @@ def _frames(segment: Path) -> int | None:
 
 
 class JoinParams(Params):
-    fps: int = Field(30, ge=1, le=120, description="Frames per second of the segments.")
-    frames: list[int] = Field(min_length=1, description="Frames in each segment, in order (the lengths "
+    fps: int = Field(30, ge=1, le=MAX_FPS, description="Frames per second of the segments.")
+    frames: list[Annotated[int, Field(ge=1, le=MAX_SCENE_FRAMES)]] = Field(
+        min_length=1, max_length=MAX_SCENE_FRAMES, description="Frames in each segment, in order (the lengths "
                               "their `frames` ranges give).")
     video_only: bool = Field(False, description="Join the video alone, as a segment is: a group of a long "
                              "scene's segments, which a later join takes with the other groups.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> JoinParams:
+        if sum(self.frames) > MAX_SCENE_FRAMES:
+            raise ValueError(f"the segments add up to {sum(self.frames)} frames, more than the longest scene "
+                             f"({MAX_SCENE_FRAMES} frames)")
+        return self
 
 
 class Join(NodeType):

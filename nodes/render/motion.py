@@ -78,7 +78,8 @@ class Motion(BaseModel):
     start: Box | None = Field(None, description="Explicit first view (instead of zoom/pan/amount/focus).")
     end: Box | None = Field(None, description="Explicit last view; given together with start.")
     auto: bool = Field(False, description="Pick zoom, pan and focus per scene from the seed and the image.")
-    seed: int = Field(0, description="Varies the auto choice; the same seed and image give the same motion.")
+    seed: int = Field(0, ge=-(2**63), lt=2**63, description="Varies the auto choice; the same seed and image "
+                      "give the same motion.")
 
     @field_validator("focus")
     @classmethod

@@ -41,6 +41,7 @@ from nodes.media.ffmpeg import FeedFn, ffmpeg_exe, ffmpeg_version, run_ffmpeg
 from nodes.media.filters import frames_for
 from nodes.media.probe import probe
 from nodes.render.auto import content_digest, resolve_auto
+from nodes.render.bounds import MAX_FPS, MAX_SCENE_FRAMES, MAX_SCENE_SECONDS
 from nodes.render.command import ClipSound, Pictures, Sound, render_args, segment_args
 from nodes.render.fit import Fit, fit_image
 from nodes.render.motion import Motion, Rect, crop_rect, source_zoom
@@ -66,7 +67,8 @@ if TYPE_CHECKING:
 __all__ = ["Render", "RenderParams", "render_args"]
 
 MAX_SIDE = 4096
-MAX_DURATION = 4 * 3600.0
+MAX_DURATION = float(MAX_SCENE_SECONDS)
+MAX_IMAGE_PIXELS = 1_000_000_000  # 3 GB decoded: the most max_image_pixels may allow
 # The fitted source is at most this many times the output size: deeper zooms upscale a little instead of
 # holding (and resampling) a huge source in memory.
 MAX_SOURCE_ZOOM = 2.0
@@ -74,13 +76,13 @@ MAX_SOURCE_ZOOM = 2.0
 class RenderParams(Params):
     width: int = Field(1080, ge=16, le=MAX_SIDE, description="Output width in pixels (even).")
     height: int = Field(1920, ge=16, le=MAX_SIDE, description="Output height in pixels (even).")
-    fps: int = Field(30, ge=1, le=120, description="Frames per second.")
+    fps: int = Field(30, ge=1, le=MAX_FPS, description="Frames per second.")
     motion: Motion = Field(Motion(), description="Ken Burns zoom and pan (stills only).")
     fit: Fit = Field("cover", description="cover: fill and crop; contain: whole picture, black bars; "
                      "blur: whole picture over a blurred, darkened copy of itself.")
     caption_style: CaptionStyle = Field(CaptionStyle(), description="Look of burned captions.")
-    max_image_pixels: int = Field(100_000_000, ge=1, description="Refuse pictures larger than this many "
-                                  "pixels before decoding them (memory stays bounded).")
+    max_image_pixels: int = Field(100_000_000, ge=1, le=MAX_IMAGE_PIXELS, description="Refuse pictures larger "
+                                  "than this many pixels before decoding them (memory stays bounded).")
     max_seconds: float = Field(600.0, gt=0, le=MAX_DURATION, description="Refuse scenes longer than this "
                                "(a runaway narration or a wrong duration).")
     duration: float | None = Field(None, gt=0, le=MAX_DURATION,
@@ -110,8 +112,9 @@ class RenderParams(Params):
     @field_validator("frames")
     @classmethod
     def _range(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
-        if value is not None and not 0 <= value[0] < value[1]:
-            raise ValueError(f"expected [first, end) with 0 <= first < end, got {list(value)}")
+        if value is not None and not 0 <= value[0] < value[1] <= MAX_SCENE_FRAMES:
+            raise ValueError(f"expected [first, end) with 0 <= first < end <= {MAX_SCENE_FRAMES} (the longest "
+                             f"scene), got {list(value)}")
         return value
 
     @field_validator("width", "height")

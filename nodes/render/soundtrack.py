@@ -18,6 +18,7 @@ from pydantic import Field
 
 from nodes.media.ffmpeg import ffmpeg_exe
 from nodes.media.filters import SAMPLE_RATE, samples_for
+from nodes.render.bounds import MAX_FPS, MAX_SCENE_FRAMES
 from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
 if TYPE_CHECKING:  # numpy and the decoders load when a soundtrack is made, not when node types are listed
@@ -85,8 +86,9 @@ def read_soundtrack(path: Path, n_frames: int, fps: int) -> AacTrack:
 
 
 class SoundtrackParams(Params):
-    fps: int = Field(30, ge=1, le=120, description="Frames per second of the scene.")
-    frames: int = Field(ge=1, description="Frames in the whole scene: the sound is cut or padded to them.")
+    fps: int = Field(30, ge=1, le=MAX_FPS, description="Frames per second of the scene.")
+    frames: int = Field(ge=1, le=MAX_SCENE_FRAMES, description="Frames in the whole scene: the sound is cut or "
+                        "padded to them.")
 
 
 class Soundtrack(NodeType):

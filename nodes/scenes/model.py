@@ -47,11 +47,15 @@ class OutputSettings(Strict):
 class Limits(Strict):
     """Bounds that stop a typo or a hostile input from exhausting memory or time; raise them here."""
 
-    max_text_chars: int | None = Field(None, ge=1, description="Longest narration per scene (characters).")
-    max_image_megapixels: float | None = Field(None, gt=0, description="Largest picture (default 100).")
-    max_scene_seconds: float | None = Field(None, gt=0, description="Longest scene (default 600).")
-    max_video_seconds: float | None = Field(None, gt=0, description="Longest video (default 4 hours).")
-    max_output_side: int | None = Field(None, ge=16, description="Largest output width or height (default 4096).")
+    max_text_chars: int | None = Field(None, ge=1, le=1_000_000,
+                                       description="Longest narration per scene (characters).")
+    max_image_megapixels: float | None = Field(None, gt=0, le=1000, description="Largest picture (default 100).")
+    max_scene_seconds: float | None = Field(None, gt=0, le=4 * 3600,
+                                            description="Longest scene (default 600).")
+    max_video_seconds: float | None = Field(None, gt=0, le=24 * 3600,
+                                            description="Longest video (default 4 hours).")
+    max_output_side: int | None = Field(None, ge=16, le=7680,
+                                        description="Largest output width or height (default 4096).")
 
 
 class Scene(Strict):

@@ -45,6 +45,7 @@ _EMPTY_HINT = "write the narration in `text`; it must contain at least one word"
 
 EngineName = Literal["piper", "kokoro", "chatterbox", "remote"]
 
+MAX_TEXT_CHARS = 1_000_000  # the most max_chars may allow
 
 class TTSParams(Params):
     # The remote engine's settings change the output only when it speaks, and then its fingerprint (server,
@@ -77,8 +78,8 @@ class TTSParams(Params):
     sentence_pause_ms: int | None = Field(
         default=None, ge=0, le=10_000,
         description="Silence between chunks; default per engine (Piper and Kokoro 250 ms, Chatterbox 350 ms).")
-    max_chars: int = Field(default=100_000, ge=1, description="Refuse narrations longer than this many "
-                                                              "characters (about 15,000 words by default).")
+    max_chars: int = Field(default=100_000, ge=1, le=MAX_TEXT_CHARS, description="Refuse narrations longer "
+                           "than this many characters (about 15,000 words by default).")
 
     @model_validator(mode="after")
     def _length(self) -> TTSParams:

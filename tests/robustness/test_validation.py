@@ -75,6 +75,12 @@ CHECKED = [
      "Hel", None, ["control character"]),
     ("bell-through-a-yaml-escape", HEAD + "scenes:\n  - image: assets/city.jpg\n    text: \"Ring \\a\"\n",
      "Ring", None, ["control character"]),
+    # numbers with no upper bound once asked numpy for 3 PiB of silence, or overflowed converting .inf
+    ("soundtrack-longer-than-any-scene", ("version: 1\nsteps:\n  snd: {type: soundtrack, fps: 10,\n"
+                                          "    frames: 100000000000}\noutputs: {out/s.aac: '${snd.soundtrack}'}\n"),
+     "frames:", ("snd", "frames"), ["less than or equal to 1728000"]),
+    ("infinite-picture-limit", HEAD + "limits: {max_image_megapixels: .inf}\n"
+     "scenes:\n  - {text: Hello., image: assets/city.jpg}\n", "limits:", None, ["less than or equal to 1000"]),
 ]
 
 
