@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cache.digest import CHUNK, file_digest
+from pipeline.errors import CacheError
 
 
 def fsync_file(path: Path) -> None:
@@ -304,8 +305,34 @@ BlobStore = LocalBlobStore | FsspecBlobStore
 
 
 def open_store(spec: str | Path) -> BlobStore:
-    """A blob store from a folder path, a ``file://`` URL, or another fsspec URL."""
+    """A blob store from a folder path, a ``file://`` URL, or another fsspec URL; checked now (a folder that
+    can be made, a URL scheme that fsspec knows and whose package is installed), so a wrong ``--blob-store``
+    is a CacheError before anything runs rather than a node's failure."""
     text = str(spec)
     if "://" in text and not text.startswith("file://"):
+        _check_url(text)
         return FsspecBlobStore(text)
-    return LocalBlobStore(Path(text.removeprefix("file://")).resolve())
+    root = Path(text.removeprefix("file://")).resolve()
+    fix = "give --blob-store (or $PIPELINE_BLOB_STORE) a folder, or an fsspec URL such as s3://bucket/prefix"
+    if root.exists() and not root.is_dir():
+        raise CacheError(f"the blob store {root} is not a folder\n    fix: {fix}")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(f"cannot use the blob store {root}: {exc.strerror or exc}\n    fix: {fix}") from None
+    return LocalBlobStore(root)
+
+
+def _check_url(url: str) -> None:
+    """A CacheError unless fsspec can open ``url``'s kind of store here (it connects only when used)."""
+    scheme = url.split("://", 1)[0]
+    try:
+        import fsspec  # noqa: PLC0415 - optional: only for remote stores
+
+        fsspec.get_filesystem_class(scheme)
+    except ImportError as exc:
+        raise CacheError(f"the blob store {url} needs a package that is not installed: {exc}\n    fix: install "
+                         f"it (e.g. `pip install fsspec s3fs` for s3://), or use a shared folder") from None
+    except ValueError:
+        raise CacheError(f"the blob store {url}: unknown kind of store '{scheme}://'\n    fix: use a folder, or "
+                         "an fsspec URL such as s3://bucket/prefix, gs://bucket/prefix or memory://name") from None

@@ -9,6 +9,7 @@ the records that name them.
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from collections import defaultdict
@@ -187,10 +188,7 @@ def parse_size(text: str) -> int:
     value = text.strip().upper().removesuffix("B").removesuffix("I")
     unit = value[-1] if value and value[-1] in units else ""
     number = value[: len(value) - len(unit)] if unit else value
-    try:
-        return int(float(number) * units[unit])
-    except ValueError:
-        raise ValueError(f"cannot read size {text!r}; write e.g. 500M or 10G") from None
+    return int(_amount(number, text, "size", "500M or 10G") * units[unit])
 
 
 def parse_age(text: str) -> float:
@@ -199,10 +197,20 @@ def parse_age(text: str) -> float:
     value = text.strip().lower()
     unit = value[-1] if value and value[-1] in units else "s"
     number = value[:-1] if value and value[-1] in units else value
+    return _amount(number, text, "age", "30d or 12h") * units[unit]
+
+
+def _amount(number: str, text: str, what: str, example: str) -> float:
+    """The number of a size or an age: finite, not negative, at most 10^15 of its unit (a 1e400 once ended
+    ``cache gc`` with an OverflowError; a negative size would evict everything)."""
     try:
-        return float(number) * units[unit]
+        value = float(number)
     except ValueError:
-        raise ValueError(f"cannot read age {text!r}; write e.g. 30d or 12h") from None
+        value = math.nan
+    if not 0 <= value <= 1e15:
+        raise ValueError(f"cannot read {what} {text!r}: expected a number from 0 to 10^15 with a unit; "
+                         f"write e.g. {example}")
+    return value
 
 
 def human(size: float) -> str:

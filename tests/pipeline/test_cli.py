@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from pipeline.cli import main
 from tests.pipeline.test_run import RECIPE
@@ -132,3 +135,67 @@ def test_plan_lists_cached_nodes_in_a_row_on_one_line(write_recipe, tmp_path, ca
     assert lines[4] == "1 to run, 6 cached"
     assert main([*cache, "plan", "--json", str(path)]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 7  # JSON keeps every node
+
+
+def _failing_text(monkeypatch, error: BaseException) -> None:
+    from tests.pipeline import fakes
+
+    def run(self, ctx, params, inputs):
+        raise error
+    monkeypatch.setattr(fakes.Text, "run", run)
+
+
+def test_an_unexpected_node_error_is_one_line_and_its_frames_only_in_the_debug_log(
+        write_recipe, tmp_path, capsys, monkeypatch):
+    _failing_text(monkeypatch, RuntimeError("a bug"))
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "run", "-q", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "node 'hello': unexpected RuntimeError: a bug" in err and "--debug" in err
+    assert 'File "' not in err and "Traceback" not in err and "raise error" not in err
+    assert main(["--cache-dir", str(tmp_path / "c"), "--debug", "run", "-q", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert 'File "' not in err
+    log = err.split("the full traceback is in ")[1].split(";")[0]
+    assert "raise error" in Path(log).read_text(encoding="utf-8")
+    Path(log).unlink()
+
+
+def test_running_out_of_memory_is_said_in_the_users_terms(write_recipe, tmp_path, capsys, monkeypatch):
+    _failing_text(monkeypatch, MemoryError("Unable to allocate 3.41 PiB"))
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "run", "-q", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "node 'hello': ran out of memory" in err and "fix: check the step's numbers" in err
+    assert "PiB" not in err and 'File "' not in err
+
+
+@pytest.mark.parametrize("store, phrase", [("afile", "is not a folder"), ("afile/sub", "Not a directory"),
+                                           ("nosuch://x", "unknown kind of store 'nosuch://'")])
+def test_a_blob_store_that_cannot_be_used_is_refused_before_work(write_recipe, tmp_path, capsys, store, phrase):
+    (tmp_path / "afile").write_text("not a folder", encoding="utf-8")
+    path = write_recipe(RECIPE)
+    spec = store if "://" in store else str(tmp_path / store)
+    assert main(["--cache-dir", str(tmp_path / "c"), "--blob-store", spec, "run", "-q", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert phrase in err and "fix: " in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_blob_store_whose_package_is_missing_says_what_to_install(write_recipe, tmp_path, capsys, monkeypatch):
+    import fsspec
+
+    def missing(scheme: str) -> None:
+        raise ImportError("Install s3fs to access S3")
+    monkeypatch.setattr(fsspec, "get_filesystem_class", missing)
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "--blob-store", "s3://b/x", "run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "needs a package that is not installed: Install s3fs" in err and "fix: install it" in err
+
+
+@pytest.mark.parametrize("option", ["--max-size=1e400", "--max-size=-5G", "--max-size=nan", "--max-age=inf"])
+def test_gc_refuses_sizes_and_ages_out_of_range(tmp_path, capsys, option):
+    assert main(["--cache-dir", str(tmp_path / "c"), "cache", "gc", option]) == 2
+    err = capsys.readouterr().err
+    assert "expected a number from 0 to 10^15" in err and "Traceback" not in err
