@@ -179,22 +179,64 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from pipeline import draw
 
     pipeline = _load(args)
+    dest = _graph_destination(pipeline, args.output) if args.output else None
     plans = _plan(pipeline, _cache(args))
-    if args.output and Path(args.output).suffix.lower() in (".svg", ".png"):
+    if dest is not None and dest.suffix.lower() in (".svg", ".png"):
         try:
-            draw.render_image(draw.dot(pipeline, plans), Path(args.output))
+            data = draw.render_image(draw.dot(pipeline, plans), dest)
         except (FileNotFoundError, RuntimeError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-        print(f"wrote {args.output}")
-        return 0
-    text = draw.mermaid(pipeline, plans) if args.format == "mermaid" else draw.dot(pipeline, plans)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}")
     else:
-        print(text, end="")
+        text = draw.mermaid(pipeline, plans) if args.format == "mermaid" else draw.dot(pipeline, plans)
+        if dest is None:
+            print(text, end="")
+            return 0
+        data = text.encode("utf-8")
+    _write_atomically(dest, data)
+    print(f"wrote {args.output}")
     return 0
+
+
+def _graph_destination(pipeline: Pipeline, output: str) -> Path:
+    """Where ``graph -o`` writes, refused (UsageError) when it is the recipe, a file the recipe reads or
+    an output it publishes: a drawing must never replace the user's work."""
+    from pipeline.errors import UsageError
+    from pipeline.graph import files_in_use
+
+    try:
+        dest = Path(output).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise UsageError(f"cannot write the graph to {output}: {exc}\n    fix: choose another path") from None
+    used = files_in_use(pipeline).get(dest)
+    if used:
+        raise UsageError(f"-o {output} is {used}; the graph would replace it\n    fix: write the graph to a "
+                         "new file, e.g. -o graph.mmd")
+    return dest
+
+
+def _write_atomically(dest: Path, data: bytes) -> None:
+    """``data`` into ``dest`` through a temporary file beside it and a rename: a failure leaves any file
+    there as it was. A path that cannot be written is a UsageError naming it."""
+    import os
+    import tempfile
+
+    from pipeline.errors import UsageError
+
+    fix = "fix: choose a file name in a folder that exists and that you can write to"
+    try:
+        if dest.is_dir():
+            raise UsageError(f"cannot write the graph to {dest}: it is a folder\n    {fix}")
+        fd, tmp = tempfile.mkstemp(prefix=".graph.", suffix=".tmp", dir=dest.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write the graph to {dest}: {exc.strerror or exc}\n    {fix}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write the graph to {dest}: {exc.strerror or exc}\n    {fix}") from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:

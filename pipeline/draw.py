@@ -82,14 +82,15 @@ def dot(pipeline: Pipeline, plans: list[NodePlan]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_image(dot_text: str, dest: Path) -> None:
-    """Write SVG or PNG (by ``dest``'s suffix) with Graphviz; raises FileNotFoundError without it."""
+def render_image(dot_text: str, dest: Path) -> bytes:
+    """SVG or PNG (by ``dest``'s suffix) from Graphviz, for the caller to write; raises FileNotFoundError
+    without it."""
     exe = shutil.which("dot")
     if exe is None:
         raise FileNotFoundError("Graphviz 'dot' is not installed (apt-get install graphviz); "
                                 "use --format mermaid or dot for text output")
     fmt = dest.suffix.lstrip(".").lower()
-    done = subprocess.run([exe, f"-T{fmt}", "-o", str(dest)], input=dot_text.encode(), capture_output=True,
-                          check=False)
+    done = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode(), capture_output=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace')[-500:]}")
+    return done.stdout

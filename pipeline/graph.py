@@ -404,17 +404,33 @@ class _Compiler:
         recipe itself, or a file the recipe reads (publishing would overwrite the user's picture)."""
         if dest.is_dir():
             return "is an existing folder"
-        if dest == self.source.file.resolve():
-            return "is the recipe file itself"
-        for step in steps.values():
-            if any(isinstance(s, SourceFile) and s.path == dest for ss in step.inputs.values() for s in ss):
-                return f"is an input of step '{step.name}'"
-            if dest in _param_paths(step.params):
-                return f"is a file step '{step.name}' reads"
-        return ""
+        return _files_read(self.source.file, steps).get(dest, "")
 
     def _inside(self, path: Path) -> bool:
         return self.allow_outside or path.is_relative_to(self.base_dir)
+
+def _files_read(recipe: Path, steps: dict[str, Step]) -> dict[Path, str]:
+    """The files a recipe reads (resolved), each with what it is: the recipe itself, step inputs, files
+    named by params."""
+    found = {recipe.resolve(): "is the recipe file itself"}
+    for step in steps.values():
+        for sources in step.inputs.values():
+            for source in sources:
+                if isinstance(source, SourceFile):
+                    found.setdefault(source.path, f"is an input of step '{step.name}'")
+        for path in _param_paths(step.params):
+            found.setdefault(path, f"is a file step '{step.name}' reads")
+    return found
+
+
+def files_in_use(pipeline: Pipeline) -> dict[Path, str]:
+    """Every file the recipe reads or publishes (resolved), with what it is, for commands that write files
+    of their own (``graph -o``): none of them may be replaced."""
+    found = _files_read(pipeline.file, pipeline.steps)
+    for dest in pipeline.outputs:
+        found.setdefault(dest, "an output the recipe publishes")
+    return {path: reason.removeprefix("is ") for path, reason in found.items()}
+
 
 def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source, base_dir: Path,
                   allow_outside: bool = False, output_origin: Path_ | None = None) -> Pipeline:

@@ -199,3 +199,40 @@ def test_gc_refuses_sizes_and_ages_out_of_range(tmp_path, capsys, option):
     assert main(["--cache-dir", str(tmp_path / "c"), "cache", "gc", option]) == 2
     err = capsys.readouterr().err
     assert "expected a number from 0 to 10^15" in err and "Traceback" not in err
+
+
+GRAPH_RECIPE = RECIPE.replace("  hello: {type: text, text: Hello}\n",
+                              "  hello: {type: text, text: Hello}\n  read: {type: join, parts: [notes.txt]}\n")
+
+
+@pytest.mark.parametrize("target, phrase", [("recipe.yaml", "is the recipe file itself"),
+                                            ("notes.txt", "is an input of step 'read'"),
+                                            ("out/both.txt", "is an output the recipe publishes"),
+                                            ("out/./both.txt", "is an output the recipe publishes")])
+def test_graph_never_replaces_the_recipe_its_inputs_or_its_outputs(write_recipe, tmp_path, capsys, target, phrase):
+    (tmp_path / "notes.txt").write_text("notes", encoding="utf-8")
+    path = write_recipe(GRAPH_RECIPE)
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "run", "-q", str(path)]) == 0
+    kept = {p: p.read_bytes() for p in (path, tmp_path / "notes.txt", tmp_path / "out" / "both.txt")}
+    assert main([*cache, "graph", "-o", str(tmp_path / target), str(path)]) == 2
+    err = capsys.readouterr().err
+    assert phrase in err and "fix: write the graph to a new file" in err
+    assert {p: p.read_bytes() for p in kept} == kept
+
+
+@pytest.mark.parametrize("target, phrase", [("out", "it is a folder"), ("nope/g.mmd", "No such file or directory"),
+                                            ("a" * 300, "File name too long")])
+def test_graph_to_a_path_that_cannot_be_written_is_exit_2(write_recipe, tmp_path, capsys, target, phrase):
+    (tmp_path / "out").mkdir()
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "graph", "-o", str(tmp_path / target), str(path)]) == 2
+    err = capsys.readouterr().err
+    assert phrase in err and "fix: choose a file name" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "out", "recipe.yaml"]  # no temporary file left
+
+
+def test_graph_writes_its_file(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "graph", "-o", str(tmp_path / "g.mmd"), str(path)]) == 0
+    assert (tmp_path / "g.mmd").read_text(encoding="utf-8").startswith("flowchart LR")
