@@ -12,6 +12,7 @@ no cycles (reported with their path). Nothing here knows what the node types do.
 from __future__ import annotations
 
 import heapq
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -361,6 +362,7 @@ class _Compiler:
     def _outputs(self, steps: dict[str, Step]) -> dict[Path, Ref]:
         outputs: dict[Path, Ref] = {}
         reported: set[Path_] = set()
+        placed = _Placed()
         for path_text, value in self.raw_outputs.items():
             loc_path = self.output_origin or ("outputs", path_text)
             where = self.source.locate(loc_path)
@@ -368,6 +370,12 @@ class _Compiler:
             if ref is None:
                 self.problems.append(Problem(where, f"expected a ${{step.port}} reference, got {value!r}",
                                              field=f"outputs: {path_text}"))
+                continue
+            bad_name = _bad_output_name(path_text)
+            if bad_name:
+                shown = path_text if len(path_text) <= 80 else f"{path_text[:60]}..."
+                self.problems.append(Problem(where, f"output {shown!r} {bad_name}", field="outputs",
+                                             hint="give the output a plain file name, e.g. out/video.mp4"))
                 continue
             dest = (self.base_dir / path_text).resolve()
             if not self._inside(dest):
@@ -391,7 +399,7 @@ class _Compiler:
                                              field=f"outputs: {path_text}",
                                              hint=f"its outputs: {', '.join(step.node_type.outputs)}"))
                 continue
-            clash = self._clash(dest, steps)
+            clash = self._clash(dest, steps) or placed.clash(dest, path_text, where)
             if clash:
                 self.problems.append(Problem(where, f"output {dest} {clash}", field=f"outputs: {path_text}",
                                              hint="write the output to a new file name, e.g. under out/"))
@@ -402,12 +410,61 @@ class _Compiler:
     def _clash(self, dest: Path, steps: dict[str, Step]) -> str:
         """Why ``dest`` (already resolved, symlinks followed) cannot be written: it names a folder, the
         recipe itself, or a file the recipe reads (publishing would overwrite the user's picture)."""
-        if dest.is_dir():
-            return "is an existing folder"
+        try:
+            if dest.is_dir():
+                return "is an existing folder"
+            for folder in dest.parents:
+                if folder.exists():
+                    if not folder.is_dir():
+                        return f"cannot be written: {folder} is a file, not a folder"
+                    if not os.access(folder, os.W_OK | os.X_OK):
+                        return f"cannot be written: the folder {folder} is not writable"
+                    break
+        except OSError as exc:
+            return f"cannot be written: {exc.strerror or exc}"
         return _files_read(self.source.file, steps).get(dest, "")
 
     def _inside(self, path: Path) -> bool:
         return self.allow_outside or path.is_relative_to(self.base_dir)
+
+MAX_NAME_BYTES = 255  # the longest file or folder name most filesystems take
+_CONTROL = {chr(c) for c in (*range(32), 127)}
+
+
+def _bad_output_name(path_text: str) -> str:
+    """Why an output path cannot be a file name (control characters, a part longer than filesystems
+    allow); empty when it can."""
+    if any(c in _CONTROL for c in path_text):
+        return "contains a control character (a NUL, a bell, a line break...)"
+    longest = max((part for part in path_text.replace("\\", "/").split("/")), key=lambda p: len(p.encode()))
+    if len(longest.encode("utf-8", errors="surrogatepass")) > MAX_NAME_BYTES:
+        return f"has a name longer than {MAX_NAME_BYTES} bytes, the most a file system takes"
+    return ""
+
+
+class _Placed:
+    """The outputs compiled so far, to find two that are one file, or one inside the other."""
+
+    def __init__(self) -> None:
+        self.files: dict[Path, tuple[str, Location]] = {}
+        self.folders: dict[Path, tuple[str, Location]] = {}  # every folder an output is in
+
+    def clash(self, dest: Path, name: str, where: Location) -> str:
+        if dest in self.files:
+            other, at = self.files[dest]
+            return f"is the same file as output '{other}' ({at}): one would silently replace the other"
+        if dest in self.folders:
+            other, at = self.folders[dest]
+            return f"is a folder of output '{other}' ({at}): it cannot also be a file"
+        for folder in dest.parents:
+            if folder in self.files:
+                other, at = self.files[folder]
+                return f"would be inside output '{other}' ({at}), which is a file"
+        self.files[dest] = (name, where)
+        for folder in dest.parents:
+            self.folders.setdefault(folder, (name, where))
+        return ""
+
 
 def _files_read(recipe: Path, steps: dict[str, Step]) -> dict[Path, str]:
     """The files a recipe reads (resolved), each with what it is: the recipe itself, step inputs, files

@@ -297,7 +297,13 @@ class _Expander:
         ports = merge_type.outputs if merge_type is not None and with_captions else {}
         for port, suffix in (("srt", ".srt"), ("vtt", ".vtt"), ("ass", ".ass")):
             if port in ports:
-                outputs[str(video.with_suffix(suffix))] = f"${{{MERGE_STEP}.{port}}}"
+                sidecar = str(video.with_suffix(suffix))
+                if sidecar in outputs:  # a video named out/v.srt: its captions file would replace it
+                    self.problem(("output", "path"), f"the video {video} would be written over by its {suffix} "
+                                 "captions file, which takes the video's name", "give the video a .mp4 name, "
+                                 "e.g. out/video.mp4", "output.path")
+                    continue
+                outputs[sidecar] = f"${{{MERGE_STEP}.{port}}}"
         return outputs
 
 

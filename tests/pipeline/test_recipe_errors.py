@@ -190,3 +190,38 @@ def test_one_mistake_found_in_many_steps_is_one_problem_naming_them():
     assert str(error).startswith("2 problems in the recipe:")
     few = RecipeError([Problem(where, "bad", "zoom", steps=(name,)) for name in ("a", "b", "c")])
     assert [str(p) for p in few.problems] == ["r.yaml:3:24: a, b, c: zoom: bad"]
+
+
+OUTPUTS_HEAD = "version: 1\nsteps:\n  a: {type: text, text: x}\n  b: {type: text, text: y}\noutputs:\n"
+
+
+@pytest.mark.parametrize("first, second, phrase", [
+    ("out/s.txt", "out/./s.txt", "is the same file as output 'out/s.txt'"),
+    ("out/s.txt", "out/x/../s.txt", "is the same file as output 'out/s.txt'"),
+    ("out/s.txt", "out/s.txt/x.txt", "would be inside output 'out/s.txt'"),
+    ("out/s.txt/x.txt", "out/s.txt", "is a folder of output 'out/s.txt/x.txt'"),
+])
+def test_two_outputs_that_are_one_file_are_refused_naming_both(write_recipe, first, second, phrase):
+    path = write_recipe(OUTPUTS_HEAD + f"  {first}: ${{a.out}}\n  {second}: ${{b.out}}\n")
+    [problem] = problems(path)
+    assert f"{path}:7:3" in problem and phrase in problem and f"({path}:6:3)" in problem
+    assert "fix: write the output to a new file name" in problem
+
+
+@pytest.mark.parametrize("name, phrase", [
+    ('"out/a\\0b.txt"', "contains a control character"),
+    ('"out/bell\\a.txt"', "contains a control character"),
+    ('"out/new\\nline.txt"', "contains a control character"),
+    ("out/" + "n" * 256 + ".txt", "has a name longer than 255 bytes"),
+])
+def test_an_output_name_no_file_can_have_is_refused_at_its_line(write_recipe, name, phrase):
+    path = write_recipe(OUTPUTS_HEAD + f"  {name}: ${{a.out}}\n")
+    [problem] = problems(path)
+    assert f"{path}:6:3" in problem and phrase in problem and "fix: " in problem
+
+
+def test_an_output_inside_a_file_is_refused(write_recipe, tmp_path):
+    (tmp_path / "afile").write_text("a file", encoding="utf-8")
+    path = write_recipe(OUTPUTS_HEAD + "  afile/x.txt: ${a.out}\n")
+    [problem] = problems(path)
+    assert f"{path}:6:3" in problem and f"{tmp_path / 'afile'} is a file, not a folder" in problem

@@ -75,6 +75,9 @@ CHECKED = [
      "Hel", None, ["control character"]),
     ("bell-through-a-yaml-escape", HEAD + "scenes:\n  - image: assets/city.jpg\n    text: \"Ring \\a\"\n",
      "Ring", None, ["control character"]),
+    ("video-named-like-its-captions", HEAD.replace("fps: 10}", "fps: 10, path: out/z.srt}")
+     + "scenes:\n  - {text: Hello., image: assets/city.jpg}\n", "z.srt", None,
+     ["would be written over by its .srt captions file"]),
     # numbers with no upper bound once asked numpy for 3 PiB of silence, or overflowed converting .inf
     ("soundtrack-longer-than-any-scene", ("version: 1\nsteps:\n  snd: {type: soundtrack, fps: 10,\n"
                                           "    frames: 100000000000}\noutputs: {out/s.aac: '${snd.soundtrack}'}\n"),
