@@ -41,3 +41,24 @@ def test_unknown_variable_is_located(write_recipe):
     text = str(info.value)
     assert f"{path}:6:" in text and "unknown variable 'whom'" in text and "did you mean 'who'" in text
 
+
+
+def test_splicing_a_variable_is_bounded_per_value(write_recipe):
+    x = "a" * 100_000
+    path = write_recipe(f"version: 1\nvars:\n  x: {x}\nsteps:\n  t: {{type: text, text: \"{'${x} ' * 3000}\"}}\n"
+                        "outputs: {out/t.txt: '${t.out}'}\n")
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path)
+    [problem] = info.value.problems
+    assert f"{path}:5:" in str(problem) and problem.field == "steps.t.text"
+    assert "would be 300015000 characters, more than the limit of 1000000" in problem.message
+
+
+def test_splicing_variables_is_bounded_for_the_whole_recipe(write_recipe):
+    x = "a" * 100_000
+    steps = "".join(f"  t{i}: {{type: text, text: \"{'${x} ' * 9}\"}}\n" for i in range(20))
+    path = write_recipe(f"version: 1\nvars:\n  x: {x}\nsteps:\n{steps}outputs: {{out/t.txt: '${{t0.out}}'}}\n")
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path)
+    [problem] = [p for p in info.value.problems if "the recipe would be more than 10000000" in p.message]
+    assert f"{path}:16:" in str(problem) and "fix: " in str(problem)
