@@ -25,7 +25,15 @@ Path_ = tuple[str | int, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and CR are text
+_KEY_CONTROL = re.compile("[\x00-\x1f\x7f]")  # a key is a name or a file path: no tab or line break either
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+_TAG_HINT = "remove the tag (!!int, !name...) and write a plain value; quote text that looks like a number or a date"
+
+
+def _tag_name(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
 
 
 @dataclass
@@ -67,18 +75,27 @@ class _Builder:
             raise self._error(node, f"values are nested more than {MAX_DEPTH} levels deep",
                               "flatten the recipe")
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self._check_tag(node)
         if isinstance(node, yaml.MappingNode):
             # Keys written in this mapping, as opposed to those a merge key (<<: *base) brings in: an
             # own key overriding a merged one is what merge keys are for; two own keys are a mistake.
             own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
-            self.constructor.flatten_mapping(node)  # merged pairs first, own ones last: the last wins
+            try:
+                self.constructor.flatten_mapping(node)  # merged pairs first, own ones last: the last wins
+            except yaml.YAMLError as exc:
+                raise self._construct_error(node, exc, "a merge key (<<) takes a mapping or a list of "
+                                            "mappings, e.g. <<: *defaults") from None
             result: dict[str, Any] = {}
             owned: set[str] = set()
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
+                key = self._construct(key_node)
                 if not isinstance(key, str | int | float | bool) or key is None:
                     raise self._error(key_node, "mapping keys must be plain text", "quote the key")
                 key = str(key)
+                if bad := _KEY_CONTROL.search(key):
+                    raise self._error(key_node, f"the key {key!r} contains the control character {bad.group()!r}",
+                                      "remove it; keys are names and file paths, with no tabs or line breaks")
                 if key in owned and id(key_node) in own:
                     raise self._error(key_node, f"the key '{key}' appears twice in the same mapping",
                                       "keep one of them (YAML would silently drop the first)")
@@ -92,12 +109,39 @@ class _Builder:
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if node.tag in _NUMBER_TAGS and ":" in str(node.value):
             return node.value  # YAML 1.1 reads 16:9 as 969 (base 60); YAML 1.2 and people read text
-        value = self.constructor.construct_object(node, deep=True)
+        value = self._construct(node)
+        if isinstance(value, bytes | bytearray):
+            raise self._error(node, "binary data (!!binary) cannot be a recipe value",
+                              "write the value as text; give pictures and sounds as file paths")
         if isinstance(value, str) and (bad := _CONTROL.search(value)):
             # the reader refuses these characters written raw; an escape ("\0", "\x07") makes them too
             raise self._error(node, f"text contains the control character {bad.group()!r} (written as an "
                               "escape)", "remove it; write text with letters, digits and punctuation only")
         return value
+
+    def _construct(self, node: yaml.Node) -> Any:
+        """PyYAML's value for a scalar; any failure (a bad ``!!int``, an unknown ``!tag``) is a RecipeError
+        at the node."""
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except Exception as exc:  # noqa: BLE001 - yaml's constructors raise ValueError, AttributeError...
+            raise self._construct_error(node, exc) from None
+
+    def _construct_error(self, node: yaml.Node, exc: Exception, hint: str = _TAG_HINT) -> RecipeError:
+        mark = getattr(exc, "problem_mark", None) or node.start_mark
+        if isinstance(exc, yaml.YAMLError):
+            reason = getattr(exc, "problem", None) or "not a value YAML can read"
+        else:  # a standard tag on text that is not of its type (!!int abc, !!timestamp x)
+            reason = f"{str(node.value)[:60]!r} is not a valid {_tag_name(node.tag)}"
+        return RecipeError([Problem(Location(self.file, mark.line + 1, mark.column + 1),
+                                    f"cannot read this value: {reason}", hint=hint)])
+
+    def _check_tag(self, node: yaml.Node) -> None:
+        """Lists and mappings are plain: a tag on one (!!set, !!omap, !!python/...) would be ignored or
+        change its meaning, so it is refused."""
+        plain = "tag:yaml.org,2002:map" if isinstance(node, yaml.MappingNode) else "tag:yaml.org,2002:seq"
+        if node.tag != plain:
+            raise self._error(node, f"the tag {_tag_name(node.tag)} is not used in recipes", _TAG_HINT)
 
     def _error(self, node: yaml.Node, message: str, hint: str) -> RecipeError:
         mark = node.start_mark

@@ -209,9 +209,9 @@ def test_two_outputs_that_are_one_file_are_refused_naming_both(write_recipe, fir
 
 
 @pytest.mark.parametrize("name, phrase", [
-    ('"out/a\\0b.txt"', "contains a control character"),
-    ('"out/bell\\a.txt"', "contains a control character"),
-    ('"out/new\\nline.txt"', "contains a control character"),
+    ('"out/a\\0b.txt"', "control character"),  # refused by the reader (keys), the compiler checks names too
+    ('"out/bell\\a.txt"', "control character"),
+    ('"out/new\\nline.txt"', "control character"),
     ("out/" + "n" * 256 + ".txt", "has a name longer than 255 bytes"),
 ])
 def test_an_output_name_no_file_can_have_is_refused_at_its_line(write_recipe, name, phrase):
@@ -220,8 +220,51 @@ def test_an_output_name_no_file_can_have_is_refused_at_its_line(write_recipe, na
     assert f"{path}:6:3" in problem and phrase in problem and "fix: " in problem
 
 
+def test_an_output_name_made_by_a_variable_is_checked_too(write_recipe):
+    path = write_recipe("version: 1\nvars: {who: \"a\\ab\"}\nsteps:\n  a: {type: text, text: x}\n"
+                        "outputs:\n  out/${who}.txt: ${a.out}\n")
+    with pytest.raises(RecipeError):  # the variable's own value is refused where it is written
+        load_recipe(path)
+    path = write_recipe("version: 1\nvars: {who: x}\nsteps:\n  a: {type: text, text: x}\n"
+                        "outputs:\n  out/${who}.txt: ${a.out}\n")
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path, {"who": "a\nb"})
+    assert "contains a control character" in str(info.value) and f"{path}:5:" in str(info.value)
+
+
 def test_an_output_inside_a_file_is_refused(write_recipe, tmp_path):
     (tmp_path / "afile").write_text("a file", encoding="utf-8")
     path = write_recipe(OUTPUTS_HEAD + "  afile/x.txt: ${a.out}\n")
     [problem] = problems(path)
     assert f"{path}:6:3" in problem and f"{tmp_path / 'afile'} is a file, not a folder" in problem
+
+
+@pytest.mark.parametrize("value, phrase", [
+    ("!!int abc", "'abc' is not a valid !!int"),
+    ("!!float abc", "'abc' is not a valid !!float"),
+    ("!!timestamp x", "'x' is not a valid !!timestamp"),
+    ("!!int " + "9" * 5000, "is not a valid !!int"),
+    ("!custom Hello", "could not determine a constructor for the tag '!custom'"),
+    ("!!binary SGVsbG8AdGhlcmU=", "binary data (!!binary) cannot be a recipe value"),
+    ("!!set {a: null}", "the tag !!set is not used in recipes"),
+    ("!!python/object/apply:os.system [ls]", "the tag !!python/object/apply:os.system is not used"),
+])
+def test_a_value_yaml_cannot_construct_is_a_problem_at_its_place(write_recipe, value, phrase):
+    path = write_recipe(f"version: 1\nsteps:\n  a:\n    type: text\n    text: {value}\n")
+    [problem] = problems(path)
+    assert f"{path}:5:11" in problem and phrase in problem and "fix: " in problem
+    assert "<unicode string>" not in problem
+
+
+def test_a_merge_key_of_scalars_is_a_problem_at_its_place(write_recipe):
+    path = write_recipe("version: 1\nsteps:\n  a:\n    type: text\n    <<: [1, 2]\n")
+    [problem] = problems(path)
+    assert f"{path}:5:" in problem and "expected a mapping for merging" in problem
+    assert "fix: a merge key (<<) takes a mapping" in problem and "<unicode string>" not in problem
+
+
+@pytest.mark.parametrize("key", ['"a\\0b"', '"tab\\there"', '"bell\\a"'])
+def test_control_characters_in_keys_are_refused(write_recipe, key):
+    path = write_recipe(f"version: 1\nsteps:\n  a: {{type: text, text: x}}\noutputs:\n  {key}: ${{a.out}}\n")
+    [problem] = problems(path)
+    assert f"{path}:5:3" in problem and "contains the control character" in problem
