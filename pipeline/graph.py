@@ -138,6 +138,18 @@ def _recipe_path(metadata: list[Any], annotation: Any) -> _RecipePath | None:
     return None
 
 
+def resolve_path(base_dir: Path, text: str) -> tuple[Path, str]:
+    """``text`` made absolute against ``base_dir``, symlinks followed, and "" ; or the path as given and why
+    it cannot be followed (a symlink loop, a NUL, a name too long)."""
+    path = base_dir / Path(text).expanduser()
+    try:
+        return path.resolve(), ""
+    except RuntimeError:  # Python 3.11 and 3.12 raise it for a loop of symbolic links
+        return path, "its symbolic links form a loop"
+    except (OSError, ValueError) as exc:
+        return path, str(getattr(exc, "strerror", None) or exc)
+
+
 def looks_like_path(value: str, base_dir: Path) -> bool:
     """A RecipePath value names a file or folder (not a plain name like a voice or a font family) when it
     has a folder part, starts with ``.`` or ``~``, is absolute, or exists beside the recipe."""
@@ -164,7 +176,7 @@ def resolve_recipe_paths(params: BaseModel, base_dir: Path, allow_outside: bool 
                 updates[name] = resolved
         elif isinstance(value, str) and (marker := _recipe_path(info.metadata, info.annotation)) is not None \
                 and (marker.always or looks_like_path(value, base_dir)):
-            path = (base_dir / Path(value).expanduser()).resolve()
+            path = resolve_path(base_dir, value)[0]  # one that cannot be followed: the node's check says why
             if not allow_outside and not path.is_relative_to(base_dir) and outside is not None:
                 outside.append(((name,), path))
             updates[name] = str(path)
@@ -307,15 +319,20 @@ class _Compiler:
                 self.problem(spec, loc, f"malformed reference {item!r}",
                              "write references as ${step.port}, for example ${narrate.audio}")
             elif isinstance(item, str) and item.strip():
-                path = (self.base_dir / item).resolve()
-                if not self._inside(path):
+                path, why = resolve_path(self.base_dir, item)
+                if why:
+                    self.problem(spec, loc, f"{port.kind} file {item!r} cannot be read: {why}",
+                                 "paths are relative to the recipe file; give an existing file")
+                elif not self._inside(path):
                     self.problem(spec, loc, f"{path} is outside the recipe's folder {self.base_dir}",
                                  "move the file next to the recipe, or set `allow_outside_paths: true` "
                                  "at the top of the recipe if you mean it")
                 elif not path.is_file():
-                    what = "is a folder, not a file" if path.is_dir() else "not found"
+                    what = ("is a folder, not a file" if path.is_dir() else
+                            "is not a regular file (a device, a pipe or a socket)" if path.exists() else "not found")
                     self.problem(spec, loc, f"{port.kind} file {what}: {path}",
-                                 "paths are relative to the recipe file; check the spelling")
+                                 "paths are relative to the recipe file; check the spelling" if what == "not found"
+                                 else "give a regular file (a picture, a recording) saved on disk")
                 else:
                     sources.append(SourceFile(path))
             else:
@@ -377,7 +394,11 @@ class _Compiler:
                 self.problems.append(Problem(where, f"output {shown!r} {bad_name}", field="outputs",
                                              hint="give the output a plain file name, e.g. out/video.mp4"))
                 continue
-            dest = (self.base_dir / path_text).resolve()
+            dest, why = resolve_path(self.base_dir, path_text)
+            if why:
+                self.problems.append(Problem(where, f"output {path_text!r} cannot be written: {why}",
+                                             field=f"outputs: {path_text}", hint="write outputs under out/"))
+                continue
             if not self._inside(dest):
                 if loc_path in reported:
                     continue

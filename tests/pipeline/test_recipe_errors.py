@@ -268,3 +268,20 @@ def test_control_characters_in_keys_are_refused(write_recipe, key):
     path = write_recipe(f"version: 1\nsteps:\n  a: {{type: text, text: x}}\noutputs:\n  {key}: ${{a.out}}\n")
     [problem] = problems(path)
     assert f"{path}:5:3" in problem and "contains the control character" in problem
+
+
+def test_an_input_that_is_a_symlink_loop_is_a_problem_at_its_line(write_recipe, tmp_path):
+    (tmp_path / "loop1.txt").symlink_to(tmp_path / "loop2.txt")
+    (tmp_path / "loop2.txt").symlink_to(tmp_path / "loop1.txt")
+    path = write_recipe("version: 1\nsteps:\n  j: {type: join, parts: [loop1.txt]}\noutputs:\n  o.txt: ${j.out}\n")
+    [problem] = problems(path)
+    assert f"{path}:3:" in problem and "symbolic links form a loop" in problem and "fix: " in problem
+
+
+def test_an_input_that_is_a_pipe_is_not_a_regular_file(write_recipe, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "fifo.txt")
+    path = write_recipe("version: 1\nsteps:\n  j: {type: join, parts: [fifo.txt]}\noutputs:\n  o.txt: ${j.out}\n")
+    [problem] = problems(path)
+    assert f"{path}:3:" in problem and "is not a regular file" in problem and "not found" not in problem
