@@ -27,7 +27,7 @@ from pipeline.cache.blobs import BlobStore, fsync_file
 from pipeline.cache.leases import Lease
 from pipeline.cache.records import OutputRef
 from pipeline.device import cpu_threads, detect_device
-from pipeline.errors import EXIT_INTERRUPTED, NodeFailed, PipelineError, RecipeError
+from pipeline.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, NodeFailed, PipelineError, RecipeError
 from pipeline.execute import InputFile, Job, JobResult, execute
 from pipeline.executor import Executor, LocalExecutor, Slots
 from pipeline.graph import Pipeline, SourceFile, Step
@@ -61,6 +61,12 @@ class Interrupted(PipelineError):
     def __init__(self) -> None:
         super().__init__("interrupted: running nodes were stopped, nothing partial was kept; "
                          "run again to resume")
+
+
+class OutputUnwritable(PipelineError):
+    """An output cannot be written where the recipe puts it: the user's to fix, exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT
 
 
 class ExecutorLost(PipelineError):
@@ -556,6 +562,12 @@ class Runner:
         except DamagedBlob as exc:
             self.cache.blobs.discard(exc.digest)
             raise
+        except OSError as exc:  # an output folder made read-only, or a file put where a folder goes, since
+            # the checks before the run; the results are cached, nothing earlier was replaced
+            where = exc.filename or "an output"
+            raise OutputUnwritable(f"cannot write {where}: {exc.strerror or exc}; nothing was published (the "
+                                   "results are cached)\n    fix: make the output folder writable, or write "
+                                   "the outputs elsewhere, then run again") from None
         return [dest for _, dest, _ in files], empty
 
 

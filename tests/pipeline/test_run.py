@@ -295,3 +295,15 @@ def test_a_failed_node_never_sets_the_callers_cancel(write_recipe, cache) -> Non
     with pytest.raises(NodeFailed, match="the text is empty"):
         run_pipeline(load_recipe(path), cache, cancel=cancel)
     assert not cancel.is_set()
+
+
+def test_an_output_that_cannot_be_written_at_publish_is_exit_2_and_keeps_the_results(write_recipe, cache, tmp_path):
+    from pipeline.run import OutputUnwritable
+
+    recipe = load_recipe(write_recipe(RECIPE))
+    (tmp_path / "out").write_text("a file where the output folder goes", encoding="utf-8")  # after the checks
+    with pytest.raises(OutputUnwritable) as info:
+        run_pipeline(recipe, cache)
+    assert info.value.exit_code == 2 and str(tmp_path / "out") in str(info.value) and "fix: " in str(info.value)
+    (tmp_path / "out").unlink()
+    assert run_pipeline(load_recipe(write_recipe(RECIPE)), cache).ran == []  # the work was kept
