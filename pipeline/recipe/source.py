@@ -24,7 +24,7 @@ MAX_DEPTH = 64
 Path_ = tuple[str | int, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and CR are text
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newline and CR are text
 _KEY_CONTROL = re.compile("[\x00-\x1f\x7f]")  # a key is a name or a file path: no tab or line break either
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
@@ -113,7 +113,7 @@ class _Builder:
         if isinstance(value, bytes | bytearray):
             raise self._error(node, "binary data (!!binary) cannot be a recipe value",
                               "write the value as text; give pictures and sounds as file paths")
-        if isinstance(value, str) and (bad := _CONTROL.search(value)):
+        if isinstance(value, str) and (bad := CONTROL.search(value)):
             # the reader refuses these characters written raw; an escape ("\0", "\x07") makes them too
             raise self._error(node, f"text contains the control character {bad.group()!r} (written as an "
                               "escape)", "remove it; write text with letters, digits and punctuation only")

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.errors import Problem
 from pipeline.recipe.diagnose import did_you_mean
-from pipeline.recipe.source import Path_, Source
+from pipeline.recipe.source import CONTROL, Path_, Source
 
 _VAR = re.compile(r"(?<!\$)\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 _WHOLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
@@ -102,6 +102,37 @@ def substitute(source: Source, overrides: dict[str, str] | None = None, check_ov
     return problems
 
 
+def recipe_variables(source: Source) -> set[str]:
+    """The variables a recipe declares under ``vars`` or uses as ``${name}`` anywhere."""
+    data = source.data
+    names: set[str] = set()
+    if isinstance(data, dict) and isinstance(data.get("vars"), dict):
+        names.update(data["vars"])
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                visit(key)
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, str):
+            names.update(_VAR.findall(value))
+    visit(data)
+    return names
+
+
+def control_character(value: Any) -> str:
+    """The first control character in a variable's value given outside the recipe (``--var``, a batch row),
+    text nested in lists and mappings included; "" when there is none. Tab, newline and CR are text."""
+    if isinstance(value, str):
+        bad = CONTROL.search(value)
+        return bad.group() if bad else ""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return next((found for item in items if (found := control_character(item))), "")
+
+
 def parse_assignments(items: list[str] | None) -> dict[str, str]:
     """``["city=Porto", ...]`` (from ``--var``) -> ``{"city": "Porto"}``; a malformed item is a RecipeError."""
     from pipeline.errors import UsageError
@@ -111,5 +142,8 @@ def parse_assignments(items: list[str] | None) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--var expects NAME=VALUE, got {item!r}\n    fix: write --var city=Porto")
+        if bad := control_character(value):
+            raise UsageError(f"--var {name.strip()}: the value contains the control character {bad!r}\n"
+                             "    fix: remove it; write text with letters, digits and punctuation only")
         values[name.strip()] = value
     return values
