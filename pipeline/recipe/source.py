@@ -84,7 +84,7 @@ class _Builder:
             try:
                 self.constructor.flatten_mapping(node)  # merged pairs first, own ones last: the last wins
             except yaml.YAMLError as exc:
-                raise self._construct_error(node, exc, "a merge key (<<) takes a mapping or a list of "
+                raise self._construct_error(node, exc, "a << key takes a mapping or a list of "
                                             "mappings, e.g. <<: *defaults") from None
             result: dict[str, Any] = {}
             owned: set[str] = set()

@@ -260,7 +260,7 @@ def test_a_merge_key_of_scalars_is_a_problem_at_its_place(write_recipe):
     path = write_recipe("version: 1\nsteps:\n  a:\n    type: text\n    <<: [1, 2]\n")
     [problem] = problems(path)
     assert f"{path}:5:" in problem and "expected a mapping for merging" in problem
-    assert "fix: a merge key (<<) takes a mapping" in problem and "<unicode string>" not in problem
+    assert "fix: a << key takes a mapping" in problem and "<unicode string>" not in problem
 
 
 @pytest.mark.parametrize("key", ['"a\\0b"', '"tab\\there"', '"bell\\a"'])
