@@ -141,10 +141,12 @@ def _check_values(path: Path, rows: list[Row]) -> None:
 
 
 def _check_columns(path: Path, rows: list[Row], known: set[str], given: dict[str, str]) -> None:
-    """Every column (and ``--var``) names a variable of the recipe: a misspelt one was ignored silently."""
+    """A column that looks like a misspelt variable of the recipe is refused (it was ignored silently, and
+    every video took the variable's default); other columns (notes, ids) are left alone, as before. Every
+    ``--var`` must name a variable."""
     for row in rows:
         for name in row.variables:
-            if name not in known:
+            if name not in known and did_you_mean(name, known - set(row.variables)):
                 where = Location(path, 1, 1) if path.suffix.lower() == ".csv" else row.location
                 listed = ", ".join(sorted(known)) or "none"
                 raise RecipeError([Problem(where, f"the recipe has no variable '{name}'{did_you_mean(name, known)}",

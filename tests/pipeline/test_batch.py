@@ -37,6 +37,16 @@ def test_a_bad_batch_file_is_exit_2_at_its_line(tmp_path: Path, capsys, name, da
     assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 
+def test_columns_that_name_no_variable_are_left_alone(tmp_path: Path):
+    """A spreadsheet's other columns (an id, notes) are not variables and not mistakes."""
+    template = tmp_path / "template.yaml"
+    template.write_text(TEMPLATE, encoding="utf-8")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("id,who,notes\n7,ana,first take\n", encoding="utf-8")
+    assert main(["--cache-dir", str(tmp_path / "c"), "run", "-q", "--batch", str(rows), str(template)]) == 0
+    assert (tmp_path / "out" / "ana.txt").read_text(encoding="utf-8") == "Hi ana"
+
+
 def test_a_misspelt_var_with_a_batch_is_refused(tmp_path: Path, capsys):
     template = tmp_path / "template.yaml"
     template.write_text(TEMPLATE, encoding="utf-8")
