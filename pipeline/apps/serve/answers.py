@@ -13,6 +13,8 @@ from http import HTTPStatus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pipeline.apps.serve.rewrite import Headers, headers_of, rewriting, without
+
 
 class JsonErrors:
     def __init__(self, app: ASGIApp) -> None:
@@ -22,34 +24,18 @@ class JsonErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start: Message | None = None
-        body: list[bytes] = []
+        await self.app(scope, receive, rewriting(send, _unshaped_error, _shaped))
 
-        async def shaped_send(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                kind = dict(message.get("headers", [])).get(b"content-type", b"")
-                if message["status"] < 400 or kind.startswith(b"application/json"):
-                    await send(message)
-                    return
-                start = message
-                return
-            if message["type"] != "http.response.body" or start is None:
-                await send(message)
-                return
-            body.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            status = start["status"]
-            text = b"".join(body).decode("utf-8", errors="replace").strip() or _phrase(status)
-            data = json.dumps({"error": text}, ensure_ascii=False).encode("utf-8")
-            headers = [(k, v) for k, v in start.get("headers", [])
-                       if k.lower() not in (b"content-length", b"content-type")]
-            await send({**start, "headers": [*headers, (b"content-type", b"application/json"),
-                                             (b"content-length", str(len(data)).encode())]})
-            await send({"type": "http.response.body", "body": data})
 
-        await self.app(scope, receive, shaped_send)
+def _unshaped_error(start: Message) -> bool:
+    return bool(start["status"] >= 400 and not headers_of(start).get(b"content-type", b"").startswith(
+        b"application/json"))
+
+
+def _shaped(start: Message, body: bytes) -> tuple[Headers, bytes]:
+    text = body.decode("utf-8", errors="replace").strip() or _phrase(start["status"])
+    data = json.dumps({"error": text}, ensure_ascii=False).encode("utf-8")
+    return [*without(start, b"content-type"), (b"content-type", b"application/json")], data
 
 
 def _phrase(status: int) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import nodes
+from pipeline.apps.serve.rewrite import Headers, headers_of, rewriting, without
 
 _TAIL = r"(?P<tail>/[^\s'\",;:()\[\]{}<>]*)?"  # the rest of a path after its root
 _BOUNDARY = r"(?<![\w.~/-])"  # a root counts only where a path starts, not inside another word or path
@@ -81,29 +82,14 @@ class Redact:
             await self.app(scope, receive, send)
             return
         redactor: Redactor = server.redact
-        start: Message | None = None
-        body: list[bytes] = []
 
-        async def cleaned_send(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                named = dict(message.get("headers", []))
-                kind = named.get(b"content-type", b"")
-                # a file sent as it is (a job's output, a stored file) is the client's data: never rewritten
-                if not kind.startswith(b"application/json") or b"content-disposition" in named:
-                    await send(message)
-                    return
-                start = message
-                return
-            if message["type"] != "http.response.body" or start is None:
-                await send(message)
-                return
-            body.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            data = redactor(b"".join(body).decode("utf-8", errors="replace")).encode("utf-8")
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            await send({**start, "headers": [*headers, (b"content-length", str(len(data)).encode())]})
-            await send({"type": "http.response.body", "body": data})
+        def wanted(start: Message) -> bool:
+            # a file sent as it is (a job's output, a stored file) is the client's data: never rewritten
+            named = headers_of(start)
+            return named.get(b"content-type", b"").startswith(b"application/json") \
+                and b"content-disposition" not in named
 
-        await self.app(scope, receive, cleaned_send)
+        def cleaned(start: Message, body: bytes) -> tuple[Headers, bytes]:
+            return without(start), redactor(body.decode("utf-8", errors="replace")).encode("utf-8")
+
+        await self.app(scope, receive, rewriting(send, wanted, cleaned))
