@@ -10,6 +10,7 @@ fallback chain; the engine that runs is chosen the same way for the cache key.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -123,7 +124,17 @@ class TTS(NodeType):
     resources = Resources(cpu=1)
 
     def tools(self, params: TTSParams) -> dict[str, str | Path]:
-        return _fingerprint(_choose(params))
+        """The engine and voice, and what the voice is given to say: the text as the reading rules make
+        it (``spoken_text``). A change in those rules re-speaks only the narrations it changes (the
+        rules once had to bump this node's version, re-speaking every narration)."""
+        choice = _choose(params)
+        fingerprint = _fingerprint(choice)  # a missing voice is said here, in the user's terms
+        try:
+            language = choice.engine.language()
+        except VoiceError as exc:
+            raise NodeInputError(exc.message, field=exc.field, hint=exc.hint) from exc
+        spoken = "\n".join(speakable_sentences(params.text, language))
+        return {**fingerprint, "spoken-text": hashlib.sha256(spoken.encode("utf-8")).hexdigest()[:16]}
 
     def resources_for(self, params: TTSParams) -> Resources:
         """A GPU voice (Kokoro, Chatterbox) takes the GPU slot, so two do not share one GPU at once and

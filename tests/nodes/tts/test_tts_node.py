@@ -137,7 +137,19 @@ def test_tools_fingerprint_the_voice_and_piper() -> None:
     assert tools["piper-tts"] == piper_engine.piper_version()
     assert tools["piper-voice"] == piper_engine.bundled_voice()  # a file: the engine hashes it
     assert tools["piper-voice-config"].name.endswith(".onnx.json")
-    assert TTS().tools(TTSParams(text="Other text.")) == tools
+    other = TTS().tools(TTSParams(text="Other text."))
+    assert {k: v for k, v in other.items() if k != "spoken-text"} == \
+        {k: v for k, v in tools.items() if k != "spoken-text"}
+
+
+def test_a_change_in_the_reading_rules_re_speaks_only_the_texts_it_changes(monkeypatch) -> None:
+    from nodes.tts import node as tts_node
+
+    before = {text: TTS().tools(TTSParams(text=text))["spoken-text"] for text in ("Call 555-1234.", "Hello.")}
+    reading = tts_node.normalize
+    monkeypatch.setattr(tts_node, "normalize", lambda text: reading(text.replace("555-1234", "555-9876")))
+    assert TTS().tools(TTSParams(text="Call 555-1234."))["spoken-text"] != before["Call 555-1234."]
+    assert TTS().tools(TTSParams(text="Hello."))["spoken-text"] == before["Hello."]
 
 
 def test_diagnostics_name_the_engines() -> None:
