@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import Location, Problem, RecipeError
-from pipeline.node import InputValue, NodeError, NodeType, Params, Port, _RecipePath
+from pipeline.node import CheckValue, Facts, NodeError, NodeType, Params, Pending, Port, _RecipePath
 from pipeline.recipe.diagnose import did_you_mean, problems_from_validation
 from pipeline.recipe.refs import Ref, looks_like_ref, parse_ref
 from pipeline.recipe.source import Path_, Source
@@ -196,15 +196,22 @@ def _param_paths(params: BaseModel) -> set[Path]:
     return found
 
 
-def _source_inputs(step: Step) -> dict[str, InputValue]:
-    """Inputs of a step as the node sees them, for those fed by files only (used by ``check``)."""
-    values: dict[str, InputValue] = {}
+def _check_inputs(step: Step, known: dict[str, dict[str, Facts]]) -> dict[str, CheckValue]:
+    """Inputs of a step as ``check`` sees them before anything runs: each file the user named as its
+    path, each other step's output as a Pending with what is known of it (``known``: step -> port ->
+    facts); ports the recipe leaves out are absent."""
+    values: dict[str, CheckValue] = {}
     for port_name, port in step.node_type.inputs.items():
-        sources = step.inputs.get(port_name, [])
-        if not sources or not all(isinstance(s, SourceFile) for s in sources):
+        if port_name not in step.inputs:
             continue
-        paths = [s.path for s in sources if isinstance(s, SourceFile)]
-        values[port_name] = paths if port.many else paths[0]
+        items: list[Path | Pending] = [
+            s.path if isinstance(s, SourceFile)
+            else Pending(s.ref.step, s.ref.port, known.get(s.ref.step, {}).get(s.ref.port, {}))
+            for s in step.inputs[port_name]]
+        if port.many:
+            values[port_name] = items
+        elif items:
+            values[port_name] = items[0]
     return values
 
 
@@ -518,17 +525,25 @@ def compile_steps(specs: list[StepSpec], outputs: dict[str, str], source: Source
 
 
 def input_problems(pipeline: Pipeline, names: list[str] | None = None) -> list[Problem]:
-    """Ask each node type to look at its params and the files the user gave it (a readable picture,
-    decodable music, a voice that loads), before anything runs; every problem, at its recipe line.
-    ``names``: only these steps."""
+    """Ask each node type to look at its params and its inputs as far as they are known before anything
+    runs (the files the user gave it; what other steps' types say of their outputs), in run order; every
+    problem, at its recipe line. ``names``: check only these steps (the others still say what they know)."""
     problems = []
-    for name in pipeline.order if names is None else [n for n in pipeline.order if n in names]:
+    known: dict[str, dict[str, Facts]] = {}
+    for name in pipeline.order:
         step = pipeline.steps[name]
+        inputs = _check_inputs(step, known)
+        try:
+            known[name] = dict(step.node_type.known(step.params, inputs))
+        except NodeError:
+            known[name] = {}  # its check says why
+        if names is not None and name not in names:
+            continue
         # Every step is asked, also one fed only by other steps (a TTS step has no input files, yet its
         # text, engine and voice can be checked now): what a run would refuse, validate refuses.
         found: list[NodeError]
         try:
-            found = list(step.node_type.check(step.params, _source_inputs(step)))
+            found = list(step.node_type.check(step.params, inputs))
         except NodeError as exc:
             found = [exc]
         for error in found:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -78,6 +78,25 @@ class Resources:
 
 # What a node receives for each input port: one path, a list of paths (``many``), or None (optional, absent).
 InputValue = Path | list[Path] | None
+
+# What is known of one output before anything runs (``NodeType.known``): names and values the node types
+# agree on among themselves; the engine only hands them on.
+Facts = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An input another step will make, as ``check`` sees it before anything runs: the ``port`` output of
+    ``step``, and the ``facts`` its node type gives of that output ahead of time (empty: nothing known)."""
+
+    step: str
+    port: str
+    facts: Facts = field(default_factory=dict, compare=False)
+
+
+# What ``check`` receives for each input port the recipe gives: a file the user named (a Path), another
+# step's output (a Pending), or a list of those (``many``). A port the recipe leaves out is absent.
+CheckValue = Path | Pending | list[Path | Pending] | None
 
 
 @dataclass(frozen=True)
@@ -174,9 +193,20 @@ class NodeType(ABC):
         for ``pipeline --version``; empty by default."""
         return {}
 
-    def check(self, params: Any, inputs: dict[str, InputValue]) -> list[NodeInputError]:
-        """Cheap checks of source inputs before anything runs (readable image, decodable music...)."""
+    def check(self, params: Any, inputs: dict[str, CheckValue]) -> list[NodeInputError]:
+        """Cheap checks before anything runs, by ``validate`` and by ``run`` before work starts: the
+        params against each other and against the inputs as far as they are known (a readable picture,
+        decodable music; how many scenes a list gives; the facts another step's output is known by, such
+        as its length when its params fix it). Whatever a run would refuse that can be seen now belongs
+        here, not in ``run``, so no upstream work is spent on a recipe that cannot finish."""
         return []
+
+    def known(self, params: Any, inputs: dict[str, CheckValue]) -> dict[str, Facts]:
+        """What is known of each output before anything runs (output port -> facts), from the params and
+        ``inputs`` as ``check`` sees them; handed to the steps that read the output as ``Pending.facts``.
+        Called for every step in run order before the checks: keep it cheap (params, headers at most).
+        Default: nothing is known."""
+        return {}
 
     def split(self, params: Any, inputs: dict[str, InputValue]) -> Split | None:
         """Parts to run instead of one run, decided once the inputs exist (a scene whose length only its

@@ -47,7 +47,7 @@ from nodes.media.encoder import (
 from nodes.media.ffmpeg import ProgressFn, ffmpeg_exe, run_ffmpeg
 from nodes.media.filters import samples_for
 from nodes.media.probe import MediaInfo, VideoInfo, probe
-from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
+from pipeline.node import CheckValue, InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
 if TYPE_CHECKING:
     import numpy as np
@@ -383,7 +383,7 @@ class Merge(NodeType):
 
         load_kernels()
 
-    def check(self, params: MergeParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+    def check(self, params: MergeParams, inputs: dict[str, CheckValue]) -> list[NodeInputError]:
         errors = font_problems(params.caption_style)
         music = inputs.get("music")
         if isinstance(music, Path) and music.is_file():

@@ -50,6 +50,7 @@ from nodes.render.segments import SEGMENT_SECONDS, segment_length
 from nodes.render.soundtrack import NARRATION_HINT
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import (
+    CheckValue,
     InputValue,
     NodeError,
     NodeInputError,
@@ -220,14 +221,15 @@ class Render(NodeType):
         except NodeError as exc:
             return {"ffmpeg": f"not usable: {exc.message}"}
 
-    def check(self, params: RenderParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+    def check(self, params: RenderParams, inputs: dict[str, CheckValue]) -> list[NodeInputError]:
         errors = font_problems(params.caption_style)
         if params.duration is not None and params.duration > params.max_seconds:
             errors.append(NodeInputError(f"the scene would last {params.duration:.1f} s, more than the limit of "
                                          f"{params.max_seconds:g} s", field="duration", hint=_LENGTH_HINT))
-        if "image" in inputs or "video" in inputs:  # absent: fed by another step, checked when it runs
+        files: dict[str, InputValue] = {port: value for port, value in inputs.items() if isinstance(value, Path)}
+        if "image" in files or "video" in files:  # absent: fed by another step, checked when it runs
             try:
-                _one_picture(inputs)
+                _one_picture(files)
             except NodeInputError as exc:
                 return [*errors, exc]
         video = inputs.get("video")

@@ -20,7 +20,17 @@ from nodes.tts import whisper
 from nodes.tts.align import ENERGY, AlignerError, aeneas_align, aeneas_version, energy_align
 from nodes.tts.audio import AudioReadError, read_mono
 from nodes.tts.word_timing import Span, script_words, tidy
-from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, RecipeFilePath, Resources, RunContext
+from pipeline.node import (
+    CheckValue,
+    InputValue,
+    NodeInputError,
+    NodeType,
+    Params,
+    Port,
+    RecipeFilePath,
+    Resources,
+    RunContext,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -118,12 +128,12 @@ class Align(NodeType):
             return {"aligner": f"aeneas {found}", "fallback": ENERGY}
         return {"aligner": ENERGY}
 
-    def check(self, params: AlignParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+    def check(self, params: AlignParams, inputs: dict[str, CheckValue]) -> list[NodeInputError]:
         errors = []
         if not script_words(params.text):
             errors.append(NodeInputError("the narration text has no words", field="text", hint=_TEXT_HINT))
         audio = inputs.get("audio")
-        if audio is not None and not isinstance(audio, list):
+        if isinstance(audio, Path):  # a file the user gave (another step's output is checked when made)
             if not audio.is_file():
                 errors.append(NodeInputError(f"narration audio not found: {audio}", field="audio",
                                              hint="give the path of the recording"))

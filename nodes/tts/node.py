@@ -27,6 +27,7 @@ from nodes.tts.spoken_text import normalize
 from nodes.tts.weights import WeightsNotFound
 from nodes.tts.word_timing import Span, script_words, tidy
 from pipeline.node import (
+    CheckValue,
     InputValue,
     NodeError,
     NodeInputError,
@@ -158,7 +159,7 @@ class TTS(NodeType):
         return {row.engine: row.detail.split(";")[0] if row.usable else row.detail.split(":")[0]
                 for row in engine_report()}
 
-    def check(self, params: TTSParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+    def check(self, params: TTSParams, inputs: dict[str, CheckValue]) -> list[NodeInputError]:
         errors: list[NodeInputError] = []
         language = "en"
         try:

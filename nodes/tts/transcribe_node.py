@@ -14,7 +14,17 @@ from pydantic import Field
 from nodes.formats import Word, WordTimings
 from nodes.tts import whisper
 from nodes.tts.audio import AudioReadError, read_mono
-from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, RecipeFilePath, Resources, RunContext
+from pipeline.node import (
+    CheckValue,
+    InputValue,
+    NodeInputError,
+    NodeType,
+    Params,
+    Port,
+    RecipeFilePath,
+    Resources,
+    RunContext,
+)
 
 NONE = "none"  # the recogniser's identity when there is none: installing one reruns the step
 
@@ -55,7 +65,7 @@ class Transcribe(NodeType):
             return {"recogniser": NONE}
         return {"recogniser": whisper.describe(), "whisper_model": model.identity}
 
-    def check(self, params: TranscribeParams, inputs: dict[str, InputValue]) -> list[NodeInputError]:
+    def check(self, params: TranscribeParams, inputs: dict[str, CheckValue]) -> list[NodeInputError]:
         audio = inputs.get("audio")
         if isinstance(audio, Path) and not audio.is_file():
             return [NodeInputError(f"audio not found: {audio}", field="audio", hint="give the path of the recording")]

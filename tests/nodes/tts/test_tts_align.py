@@ -13,7 +13,7 @@ from nodes.tts import piper_engine
 from nodes.tts.align import distribute, energy_align, speech_segments
 from nodes.tts.align_node import Align, AlignParams
 from nodes.tts.piper_engine import PiperEngine
-from pipeline.node import NodeInputError, RunContext
+from pipeline.node import NodeInputError, Pending, RunContext
 
 RATE = 16000
 
@@ -105,6 +105,10 @@ def test_align_node_input_errors(tmp_path: Path) -> None:
         run_align(tmp_path, good, " ... ")
     assert caught.value.field == "text"
     assert [e.field for e in Align().check(AlignParams(text="Hi."), {"audio": tmp_path / "nope.wav"})] == ["audio"]
+
+
+def test_align_check_leaves_a_recording_another_step_makes_to_its_run() -> None:
+    assert Align().check(AlignParams(text="Hi."), {"audio": Pending("record", "audio")}) == []
 
 
 def test_align_tools_name_the_aligner(monkeypatch: pytest.MonkeyPatch) -> None:
