@@ -51,6 +51,7 @@ from nodes.render.soundtrack import NARRATION_HINT
 from nodes.render.video import Clip, clip_chain, clip_input
 from pipeline.node import (
     CheckValue,
+    Facts,
     InputValue,
     NodeError,
     NodeInputError,
@@ -226,22 +227,25 @@ class Render(NodeType):
         if params.duration is not None and params.duration > params.max_seconds:
             errors.append(NodeInputError(f"the scene would last {params.duration:.1f} s, more than the limit of "
                                          f"{params.max_seconds:g} s", field="duration", hint=_LENGTH_HINT))
-        files: dict[str, InputValue] = {port: value for port, value in inputs.items() if isinstance(value, Path)}
-        if "image" in files or "video" in files:  # absent: fed by another step, checked when it runs
-            try:
-                _one_picture(files)
-            except NodeInputError as exc:
-                return [*errors, exc]
-        video = inputs.get("video")
+        image, video, audio = inputs.get("image"), inputs.get("video"), inputs.get("audio")
+        if (image is None) == (video is None):
+            errors.append(_picture_count_error(both=image is not None))
+            return errors
+        if video is not None and (params.frames is not None or params.segment_seconds is not None):
+            errors.append(_clip_segments_error(params))
+        if params.duration is None and audio is None and video is None:
+            errors.append(_no_length())
+        if params.frames is not None and params.duration is not None:
+            n_frames = frames_for(params.duration, params.fps)
+            if params.frames[1] > n_frames:
+                errors.append(_past_the_end(params, n_frames, params.duration))
         if isinstance(video, Path):
             try:
                 Clip.read(video)
             except NodeInputError as exc:
                 errors.append(exc)
-        image = inputs.get("image")
         if isinstance(image, Path) and image.is_file():
             errors.extend(_picture_problems(image, params.max_image_pixels))
-        audio = inputs.get("audio")
         if params.duration is None and isinstance(audio, Path) and audio.is_file():
             try:  # a recording used as it is sets the scene's length: over the limit is refused now
                 seconds = narration_format(audio)[1]
@@ -252,6 +256,16 @@ class Render(NodeType):
                     errors.append(NodeInputError(f"the scene would last {seconds:.1f} s, more than the limit of "
                                                  f"{params.max_seconds:g} s", field="audio", hint=_LENGTH_HINT))
         return errors
+
+    def known(self, params: RenderParams, inputs: dict[str, CheckValue]) -> dict[str, Facts]:
+        """The video's size and frame rate always; its frame count when the params fix it (a ``duration``,
+        or a segment's ``frames``), not when a narration or a clip sets it."""
+        facts: dict[str, object] = {"width": params.width, "height": params.height, "fps": params.fps}
+        if params.frames is not None:
+            facts["frames"] = params.frames[1] - params.frames[0]
+        elif params.duration is not None:
+            facts["frames"] = frames_for(params.duration, params.fps)
+        return {"video": facts}
 
     def run(self, ctx: RunContext, params: RenderParams, inputs: dict[str, InputValue]) -> None:
         image_path, clip_path = _one_picture(inputs)
@@ -272,14 +286,9 @@ class Render(NodeType):
         n_frames = frames_for(seconds, params.fps)
         first, end = params.frames or (0, n_frames)
         if clip is not None and (params.frames is not None or params.segment_seconds is not None):
-            field_name = "frames" if params.frames is not None else "segment_seconds"
-            raise NodeInputError("a background clip cannot be rendered in segments", field=field_name,
-                                 hint=f"render the clip's scene as one step (no `{field_name}`)")
-        if params.frames is not None:
-            if end > n_frames:
-                raise NodeInputError(f"frames {first}..{end} lie past the scene's end ({n_frames} frames, "
-                                     f"{seconds:.3f} s at {params.fps} fps)", field="frames",
-                                     hint="segments must cover [0, scene frames) exactly")
+            raise _clip_segments_error(params)
+        if params.frames is not None and end > n_frames:
+            raise _past_the_end(params, n_frames, seconds)
 
         if params.segment_seconds is not None and n_frames > segment_length(params.fps, params.segment_seconds):
             raise NodeError("a scene longer than one segment runs as the steps its split gives, not as one node",
@@ -479,10 +488,33 @@ def _one_picture(inputs: dict[str, InputValue]) -> tuple[Path | None, Path | Non
     image = image if isinstance(image, Path) else None
     video = video if isinstance(video, Path) else None
     if (image is None) == (video is None):
-        raise NodeInputError("a scene needs exactly one picture: an `image` or a `video`, "
-                             + ("not both" if image else "and it has neither"), field="image",
-                             hint="give the scene `image: picture.jpg` or `video: clip.mp4`")
+        raise _picture_count_error(both=image is not None)
     return image, video
+
+
+def _picture_count_error(*, both: bool) -> NodeInputError:
+    return NodeInputError("a scene needs exactly one picture: an `image` or a `video`, "
+                          + ("not both" if both else "and it has neither"), field="image",
+                          hint="give the scene `image: picture.jpg` or `video: clip.mp4`")
+
+
+def _clip_segments_error(params: RenderParams) -> NodeInputError:
+    field_name = "frames" if params.frames is not None else "segment_seconds"
+    return NodeInputError("a background clip cannot be rendered in segments", field=field_name,
+                          hint=f"render the clip's scene as one step (no `{field_name}`)")
+
+
+def _past_the_end(params: RenderParams, n_frames: int, seconds: float) -> NodeInputError:
+    assert params.frames is not None
+    first, end = params.frames
+    return NodeInputError(f"frames {first}..{end} lie past the scene's end ({n_frames} frames, "
+                          f"{seconds:.3f} s at {params.fps} fps)", field="frames",
+                          hint="segments must cover [0, scene frames) exactly")
+
+
+def _no_length() -> NodeInputError:
+    return NodeInputError("a scene without narration needs a length", field="duration",
+                          hint="give the scene `duration: <seconds>`, or narration text or audio")
 
 
 def narration_format(path: Path) -> tuple[int, float]:
@@ -511,8 +543,7 @@ def _scene_length(params: RenderParams, narration: float | None, clip: Clip | No
         return narration
     if clip is not None:
         return clip.duration
-    raise NodeInputError("a scene without narration needs a length", field="duration",
-                         hint="give the scene `duration: <seconds>`, or narration text or audio")
+    raise _no_length()
 
 
 def _check_frames(output: Path, expected: int) -> None:

@@ -19,6 +19,7 @@ import soundfile as sf
 from tests.robustness.helpers import Guard, Project, digest, dump, scene_recipe
 
 HEAD = "version: 1\noutput: {size: 160x288, fps: 10}\n"
+STEPS = "version: 1\nsteps:\n"
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +83,20 @@ CHECKED = [
     ("soundtrack-longer-than-any-scene", ("version: 1\nsteps:\n  snd: {type: soundtrack, fps: 10,\n"
                                           "    frames: 100000000000}\noutputs: {out/s.aac: '${snd.soundtrack}'}\n"),
      "frames:", ("snd", "frames"), ["less than or equal to 1728000"]),
+    # params against each other and against the inputs, known before anything runs (they were found by the
+    # node's run, after the steps before it had run)
+    ("render-without-a-picture", (STEPS + "  still: {type: render, width: 160, height: 288, fps: 10, duration: 1}\n"
+                                  "outputs: {out/r.mp4: '${still.video}'}\n"), "still:", ("still", "image"),
+     ["needs exactly one picture", "it has neither"]),
+    ("render-without-narration-or-duration",
+     (STEPS + "  still: {type: render, width: 160, height: 288, fps: 10, image: assets/city.jpg}\n"
+      "outputs: {out/r.mp4: '${still.video}'}\n"), "still:", ("still", "duration"),
+     ["a scene without narration needs a length"]),
+    ("render-frames-past-the-scene-end",
+     (STEPS + "  still: {type: render, width: 160, height: 288, fps: 10, image: assets/city.jpg, duration: 1,\n"
+      "          frames: [500, 600]}\n"
+      "outputs: {out/r.mp4: '${still.video}'}\n"), "frames:", ("still", "frames"),
+     ["frames 500..600 lie past the scene's end (10 frames"]),
     ("infinite-picture-limit", HEAD + "limits: {max_image_megapixels: .inf}\n"
      "scenes:\n  - {text: Hello., image: assets/city.jpg}\n", "limits:", None, ["less than or equal to 1000"]),
 ]

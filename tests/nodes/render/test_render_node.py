@@ -17,7 +17,7 @@ from nodes.media.ffmpeg import ffmpeg_exe
 from nodes.media.probe import probe
 from nodes.render.command import ClipSound, Pictures, Sound
 from nodes.render.node import Render, RenderParams, render_args
-from pipeline.node import NodeInputError, RunContext
+from pipeline.node import NodeInputError, Pending, RunContext
 
 W, H, FPS = 320, 568, 15
 
@@ -194,3 +194,30 @@ def test_tools_and_diagnostics() -> None:
 
     lanes = resample_kernel.lanes()
     assert facts["frame resampler"].startswith(f"vector permutes, {lanes} pixels" if lanes else "one pixel at a time")
+
+
+def _fields(params: RenderParams, inputs: dict) -> list[str | None]:
+    return [e.field for e in Render().check(params, inputs)]
+
+
+def test_check_refuses_before_running_what_params_and_inputs_say_cannot_render(picture: Path) -> None:
+    upstream = Pending("narrate", "audio")
+    # no picture at all, or two: known from the recipe, also when another step feeds one of them
+    assert _fields(RenderParams(duration=2), {}) == ["image"]
+    assert _fields(RenderParams(duration=2), {"image": picture, "video": Pending("clip", "video")}) == ["image"]
+    # a still without narration and without a duration has no length
+    assert _fields(RenderParams(), {"image": picture}) == ["duration"]
+    assert _fields(RenderParams(), {"image": picture, "audio": upstream}) == []
+    # a segment past the end of a scene whose length the duration fixes (2 s at 30 fps: 60 frames)
+    assert _fields(RenderParams(duration=2, frames=(500, 600)), {"image": picture}) == ["frames"]
+    assert _fields(RenderParams(duration=2, frames=(30, 60)), {"image": picture}) == []
+    assert _fields(RenderParams(frames=(500, 600)), {"image": picture, "audio": upstream}) == []  # length unknown
+    # a clip cannot be cut into segments
+    assert _fields(RenderParams(segment_seconds=2), {"video": Pending("clip", "video")}) == ["segment_seconds"]
+
+
+def test_known_gives_the_size_and_the_frames_its_params_fix() -> None:
+    assert Render().known(RenderParams(width=64, height=32, fps=10, duration=2.05), {}) == {
+        "video": {"width": 64, "height": 32, "fps": 10, "frames": 21}}
+    assert Render().known(RenderParams(fps=10, duration=9, frames=(10, 30)), {})["video"]["frames"] == 20
+    assert "frames" not in Render().known(RenderParams(), {"audio": Pending("narrate", "audio")})["video"]
