@@ -47,7 +47,7 @@ from nodes.media.encoder import (
 from nodes.media.ffmpeg import ProgressFn, ffmpeg_exe, run_ffmpeg
 from nodes.media.filters import samples_for
 from nodes.media.probe import MediaInfo, VideoInfo, probe
-from pipeline.node import CheckValue, InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
+from pipeline.node import CheckValue, InputValue, NodeInputError, NodeType, Params, Pending, Port, Resources, RunContext
 
 if TYPE_CHECKING:
     import numpy as np
@@ -391,14 +391,16 @@ class Merge(NodeType):
                 _music_info(music)
             except NodeInputError as exc:
                 errors.append(exc)
+        scenes = inputs.get("scenes")
+        if isinstance(scenes, list):
+            errors.extend(_scene_list_problems(params, scenes, inputs.get("captions")))
         return errors
 
     def run(self, ctx: RunContext, params: MergeParams, inputs: dict[str, InputValue]) -> None:
         scene_paths = inputs["scenes"]
         assert isinstance(scene_paths, list)
         if not scene_paths:
-            raise NodeInputError("merge needs at least one scene", field="scenes",
-                                 hint="list the rendered scene videos under `scenes`")
+            raise _no_scenes()
         scenes = [Scene.read(path) for path in scene_paths]
         _check_compatible(scenes)
         tracks = _load_tracks(inputs.get("captions"), len(scenes), params.caption_scenes)
@@ -411,10 +413,7 @@ class Merge(NodeType):
         timeline = plan_timeline([scene.frames(fps) for scene in scenes], fps,
                                  resolve_transitions(params, len(scenes)))
         if timeline.total > params.max_seconds:
-            raise NodeInputError(f"the video would last {timeline.total:.1f} s, more than the limit of "
-                                 f"{params.max_seconds:g} s", field="scenes",
-                                 hint="shorten the scenes, or raise limits: {max_video_seconds: ...} in the "
-                                      "recipe")
+            raise _too_long(params, timeline.total)
         # Captions first: they are cheap, and a bad caption style then fails before any encoding.
         subtitles = self._captions(ctx, params, tracks, timeline, scenes[0].video)
         copy = timeline.all_cuts and subtitles is None and same_decode_delay(scenes)
@@ -525,6 +524,71 @@ class Merge(NodeType):
         return burn_filter(ctx.output("ass"), font.fontsdir)
 
 
+def _no_scenes() -> NodeInputError:
+    return NodeInputError("merge needs at least one scene", field="scenes",
+                          hint="list the rendered scene videos under `scenes`")
+
+
+def _too_long(params: MergeParams, seconds: float, *, at_least: bool = False) -> NodeInputError:
+    return NodeInputError(f"the video would last {'at least ' if at_least else ''}{seconds:.1f} s, more than "
+                          f"the limit of {params.max_seconds:g} s", field="scenes",
+                          hint="shorten the scenes, or raise limits: {max_video_seconds: ...} in the recipe")
+
+
+def _owner_problem(owners: list[int], n_scenes: int) -> str:
+    """Why ``caption_scenes`` cannot name the scenes of ``n_scenes`` (empty: it can)."""
+    if len(set(owners)) != len(owners):
+        return f"caption_scenes {owners} names a scene twice"
+    outside = [o for o in owners if o >= n_scenes]
+    if outside:
+        return f"caption_scenes {owners} names scene {outside[0]}, but there are {n_scenes} (0 to {n_scenes - 1})"
+    return ""
+
+
+def _scene_list_problems(params: MergeParams, scenes: list[Path | Pending],
+                         captions: CheckValue) -> list[NodeInputError]:
+    """What the scene list, the caption list and the params say against each other before anything runs:
+    a scene at all, one transition per boundary, caption tracks that name scenes there are, scenes of
+    one size and frame rate, and a video within ``max_seconds`` as far as the scenes' lengths are known
+    (a scene with a ``duration`` is; a narrated one is not until its speech exists)."""
+    if not scenes:
+        return [_no_scenes()]
+    errors: list[NodeInputError] = []
+    n = len(scenes)
+    transitions: list[Transition] | None = None
+    try:
+        transitions = resolve_transitions(params, n)
+    except NodeInputError as exc:
+        errors.append(exc)
+    owners = params.caption_scenes
+    if owners is not None and (why := _owner_problem(owners, n)):
+        errors.append(NodeInputError(why, field="caption_scenes",
+                                     hint="name each scene with captions once, 0-based, in order"))
+    elif isinstance(captions, list) and captions and len(captions) != (n if owners is None else len(owners)):
+        errors.append(NodeInputError(f"{len(captions)} caption tracks for "
+                                     + (f"{n} scenes" if owners is None else f"scenes {owners}"), field="captions",
+                                     hint="give one caption track per scene, in the same order (or name their "
+                                          "scenes in caption_scenes)"))
+    facts = [scene.facts if isinstance(scene, Pending) else {} for scene in scenes]
+    shapes = [(i, (f["width"], f["height"], f["fps"])) for i, f in enumerate(facts)
+              if all(k in f for k in ("width", "height", "fps"))]
+    for index, shape in shapes[1:]:
+        first, reference = shapes[0]
+        if shape != reference:
+            errors.append(NodeInputError(
+                f"scene {index + 1} is {shape[0]}x{shape[1]} @ {shape[2]} fps, but scene {first + 1} is "
+                f"{reference[0]}x{reference[1]} @ {reference[2]} fps", field="scenes",
+                hint="render every scene with the same width, height and fps"))
+            return errors
+    if shapes and transitions is not None:
+        fps = Fraction(shapes[0][1][2])
+        frames = [int(f["frames"]) if "frames" in f else 0 for f in facts]  # unknown: at least nothing
+        total = plan_timeline(frames, fps, transitions).total
+        if total > params.max_seconds:
+            errors.append(_too_long(params, total, at_least=any("frames" not in f for f in facts)))
+    return errors
+
+
 def _check_compatible(scenes: list[Scene]) -> None:
     """Joining needs every scene in the same format; say which one differs."""
     first = scenes[0].video
@@ -550,7 +614,7 @@ def _load_tracks(paths: InputValue, n_scenes: int, owners: list[int] | None = No
         return []
     assert isinstance(paths, list)
     owners = list(range(n_scenes)) if owners is None else owners
-    if len(paths) != len(owners) or len(set(owners)) != len(owners) or not all(0 <= o < n_scenes for o in owners):
+    if len(paths) != len(owners) or _owner_problem(owners, n_scenes):
         raise NodeInputError(f"{len(paths)} caption tracks for scenes {owners} of {n_scenes}", field="captions",
                              hint="give one caption track per scene, in the same order (or name their scenes "
                                   "in caption_scenes)")

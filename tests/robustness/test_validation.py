@@ -20,6 +20,9 @@ from tests.robustness.helpers import Guard, Project, digest, dump, scene_recipe
 
 HEAD = "version: 1\noutput: {size: 160x288, fps: 10}\n"
 STEPS = "version: 1\nsteps:\n"
+TWO_STILLS = ("  a: {type: render, width: 160, height: 288, fps: 10, image: assets/city.jpg, duration: 1}\n"
+              "  b: {type: render, width: 160, height: 288, fps: 10, image: assets/city.jpg, duration: 1}\n")
+MERGED = "outputs: {out/m.mp4: '${merge.video}'}\n"
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,31 @@ CHECKED = [
       "          frames: [500, 600]}\n"
       "outputs: {out/r.mp4: '${still.video}'}\n"), "frames:", ("still", "frames"),
      ["frames 500..600 lie past the scene's end (10 frames"]),
+    ("scenes-with-durations-over-the-video-limit",
+     dump(scene_recipe({"image": "assets/city.jpg", "duration": 3}, {"image": "assets/city.jpg", "duration": 3},
+                       limits={"max_video_seconds": 5})), "scenes:", ("merge", "scenes"),
+     ["the video would last 6.0 s, more than the limit of 5 s", "max_video_seconds"]),
+    # 20,000 scenes of a second each pass the 4-hour default: refused without one render
+    ("twenty-thousand-scenes-over-four-hours",
+     HEAD + "scenes:\n" + "  - {image: assets/city.jpg, duration: 1}\n" * 20_000, "scenes:", ("merge", "scenes"),
+     ["the video would last 20000.0 s, more than the limit of 14400 s"]),
+    ("merge-without-scenes", (STEPS + "  merge: {type: merge, scenes: []}\noutputs: {out/m.mp4: '${merge.video}'}\n"),
+     "merge:", ("merge", "scenes"), ["merge needs at least one scene"]),
+    ("merge-transitions-for-boundaries-there-are-not", (STEPS + TWO_STILLS + "  merge:\n    type: merge\n"
+     "    scenes: ['${a.video}', '${b.video}']\n    transitions: [null, null, null]\n" + MERGED),
+     "transitions:", ("merge", "transitions"), ["3 transitions for 1 scene boundaries"]),
+    ("merge-captions-for-a-scene-there-is-not", (STEPS + TWO_STILLS + "  merge:\n    type: merge\n"
+     "    scenes: ['${a.video}', '${b.video}']\n    caption_scenes: [7]\n" + MERGED),
+     "caption_scenes:", ("merge", "caption_scenes"), ["names scene 7, but there are 2"]),
+    ("merge-captions-for-a-scene-twice", (STEPS + TWO_STILLS + "  merge:\n    type: merge\n"
+     "    scenes: ['${a.video}', '${b.video}']\n    caption_scenes: [1, 1]\n" + MERGED),
+     "caption_scenes:", ("merge", "caption_scenes"), ["names a scene twice"]),
+    ("merge-scenes-of-two-sizes", (STEPS + TWO_STILLS.replace("height: 288, fps: 10, image: assets/city.jpg, "
+                                                               "duration: 1}\n  b", "height: 288, fps: 10, image: "
+                                                               "assets/city.jpg, duration: 1}\n  b", 1)
+     .replace("b: {type: render, width: 160", "b: {type: render, width: 320") + "  merge:\n    type: merge\n"
+     "    scenes: ['${a.video}', '${b.video}']\n" + MERGED),
+     "scenes:", ("merge", "scenes"), ["scene 2 is 320x288 @ 10 fps, but scene 1 is 160x288 @ 10 fps"]),
     ("infinite-picture-limit", HEAD + "limits: {max_image_megapixels: .inf}\n"
      "scenes:\n  - {text: Hello., image: assets/city.jpg}\n", "limits:", None, ["less than or equal to 1000"]),
 ]

@@ -30,7 +30,7 @@ from nodes.merge.node import (
     encode_args,
     plan_timeline,
 )
-from pipeline.node import NodeInputError, RunContext
+from pipeline.node import NodeInputError, Pending, RunContext
 
 W, H, FPS = 160, 284, 15
 RATE = 48000
@@ -491,3 +491,43 @@ def test_captions_burned_after_transitions_name_the_glyphs_the_font_lacks(tmp_pa
     warnings.clear()
     _merge(tmp_path / "files", [grey, grey], captions=tracks, transition=transition, warnings=warnings)
     assert not [w for w in warnings if "glyph" in w], warnings
+
+
+def _pending_scene(frames: int | None = None, size: tuple[int, int] = (64, 32), fps: int = 10) -> Pending:
+    """A scene another step renders, with what its params say of it."""
+    facts: dict[str, int] = {"width": size[0], "height": size[1], "fps": fps}
+    if frames is not None:
+        facts["frames"] = frames
+    return Pending("render", "video", facts)
+
+
+def _problems(params: MergeParams, inputs: dict) -> list[tuple[str | None, str]]:
+    return [(e.field, e.message) for e in Merge().check(params, inputs)]
+
+
+def test_check_refuses_a_scene_list_the_params_cannot_join() -> None:
+    assert _problems(MergeParams(), {"scenes": []}) == [("scenes", "merge needs at least one scene")]
+    two = {"scenes": [_pending_scene(), _pending_scene()]}
+    assert _problems(MergeParams(transitions=[None, None, None]), two) == [
+        ("transitions", "3 transitions for 1 scene boundaries")]
+    assert [f for f, _ in _problems(MergeParams(caption_scenes=[7]), two)] == ["caption_scenes"]
+    assert [f for f, _ in _problems(MergeParams(caption_scenes=[1, 1]), two)] == ["caption_scenes"]
+    captions = [Pending("c1", "captions"), Pending("c2", "captions"), Pending("c3", "captions")]
+    assert [f for f, _ in _problems(MergeParams(), {**two, "captions": captions})] == ["captions"]
+    assert _problems(MergeParams(caption_scenes=[1]), {**two, "captions": captions[:1]}) == []
+    two_sizes = {"scenes": [_pending_scene(), _pending_scene(size=(32, 32))]}
+    assert [f for f, _ in _problems(MergeParams(), two_sizes)] == ["scenes"]
+
+
+def test_check_adds_up_the_scene_lengths_known_before_running() -> None:
+    limit = MergeParams(max_seconds=5)
+    assert _problems(limit, {"scenes": [_pending_scene(30), _pending_scene(30)]}) == [
+        ("scenes", "the video would last 6.0 s, more than the limit of 5 s")]
+    assert _problems(limit, {"scenes": [_pending_scene(30), _pending_scene(20)]}) == []
+    # a narrated scene's length is unknown: what is known already passes the limit
+    assert _problems(limit, {"scenes": [_pending_scene(60), _pending_scene()]}) == [
+        ("scenes", "the video would last at least 6.0 s, more than the limit of 5 s")]
+    assert _problems(limit, {"scenes": [_pending_scene(40), _pending_scene()]}) == []
+    # each transition adds its length
+    fade = MergeParams(max_seconds=5, transition={"type": "crossfade", "duration": 1.5})
+    assert [f for f, _ in _problems(fade, {"scenes": [_pending_scene(20), _pending_scene(20)]})] == ["scenes"]
