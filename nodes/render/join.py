@@ -20,10 +20,13 @@ from nodes.render.bounds import MAX_FPS, MAX_SCENE_FRAMES
 from nodes.render.segments import join_segments
 from nodes.render.soundtrack import encode_soundtrack, read_soundtrack
 from pipeline.node import (
+    CheckValue,
+    Facts,
     InputValue,
     NodeInputError,
     NodeType,
     Params,
+    Pending,
     Port,
     Resources,
     RunContext,
@@ -75,12 +78,36 @@ class Join(NodeType):
     def tools(self, params: JoinParams) -> dict[str, str | Path]:
         return {"ffmpeg": Path(ffmpeg_exe())}
 
+    def check(self, params: JoinParams, inputs: dict[str, CheckValue]) -> list[NodeInputError]:
+        """The segment list against ``frames``, a segment's known frame count against its entry, and the
+        sound inputs against ``video_only``: all known before the segments render."""
+        errors = []
+        segments = inputs.get("segments")
+        count = len(segments) if isinstance(segments, list) else 0
+        if count != len(params.frames):
+            errors.append(_count_error(count, params))
+        elif isinstance(segments, list):
+            for index, (segment, expected) in enumerate(zip(segments, params.frames, strict=True)):
+                if not isinstance(segment, Pending):
+                    continue
+                found = segment.facts.get("frames")
+                if found is not None and found != expected:
+                    errors.append(NodeInputError(
+                        f"segment {index + 1} (${{{segment.step}.{segment.port}}}) makes {found} frames, not "
+                        f"{expected}", field="frames", hint="the frame counts must match the segments' ranges"))
+                    break
+        sound = _sound_problem(params, inputs.get("audio") is not None, inputs.get("soundtrack") is not None)
+        if sound is not None:
+            errors.append(sound)
+        return errors
+
+    def known(self, params: JoinParams, inputs: dict[str, CheckValue]) -> dict[str, Facts]:
+        return {"video": {"frames": sum(params.frames), "fps": params.fps}}
+
     def run(self, ctx: RunContext, params: JoinParams, inputs: dict[str, InputValue]) -> None:
         segments = inputs.get("segments")
         if not isinstance(segments, list) or len(segments) != len(params.frames):
-            count = len(segments) if isinstance(segments, list) else 0
-            raise NodeInputError(f"{count} segments for {len(params.frames)} frame counts", field="segments",
-                                 hint="give one entry in `frames` per segment, in the same order")
+            raise _count_error(len(segments) if isinstance(segments, list) else 0, params)
         for index, (path, expected) in enumerate(zip(segments, params.frames, strict=True)):
             found = _frames(path)
             if found is not None and found != expected:
@@ -89,13 +116,9 @@ class Join(NodeType):
         audio, encoded = inputs.get("audio"), inputs.get("soundtrack")
         narration = audio if isinstance(audio, Path) else None
         soundtrack = encoded if isinstance(encoded, Path) else None
-        if params.video_only and (narration or soundtrack):
-            field_name = "audio" if narration else "soundtrack"
-            raise NodeInputError(f"a video-only join takes no sound (`{field_name}`)", field=field_name,
-                                 hint="give the sound to the join that takes the groups, or drop video_only")
-        if narration and soundtrack:
-            raise NodeInputError("the join takes the narration (`audio`) or its encoded `soundtrack`, not both",
-                                 field="soundtrack", hint="drop `audio`: the soundtrack step has it")
+        sound = _sound_problem(params, narration is not None, soundtrack is not None)
+        if sound is not None:
+            raise sound
         track = None
         n_frames = sum(params.frames)
         if soundtrack is not None:
@@ -107,3 +130,20 @@ class Join(NodeType):
                       work_dir=ctx.work_dir, warn=ctx.warning, progress=ctx.progress, cancel=ctx.cancelled)
         ctx.progress(1.0, f"{len(segments)} segments, {sum(params.frames)} frames"
                           + (", video only" if params.video_only else ""))
+
+
+def _count_error(count: int, params: JoinParams) -> NodeInputError:
+    return NodeInputError(f"{count} segments for {len(params.frames)} frame counts", field="segments",
+                          hint="give one entry in `frames` per segment, in the same order")
+
+
+def _sound_problem(params: JoinParams, narration: bool, soundtrack: bool) -> NodeInputError | None:
+    """The sound inputs against ``video_only``: none for a video-only join, at most one otherwise."""
+    if params.video_only and (narration or soundtrack):
+        field_name = "audio" if narration else "soundtrack"
+        return NodeInputError(f"a video-only join takes no sound (`{field_name}`)", field=field_name,
+                              hint="give the sound to the join that takes the groups, or drop video_only")
+    if narration and soundtrack:
+        return NodeInputError("the join takes the narration (`audio`) or its encoded `soundtrack`, not both",
+                              field="soundtrack", hint="drop `audio`: the soundtrack step has it")
+    return None

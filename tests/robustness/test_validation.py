@@ -125,6 +125,14 @@ CHECKED = [
      .replace("b: {type: render, width: 160", "b: {type: render, width: 320") + "  merge:\n    type: merge\n"
      "    scenes: ['${a.video}', '${b.video}']\n" + MERGED),
      "scenes:", ("merge", "scenes"), ["scene 2 is 320x288 @ 10 fps, but scene 1 is 160x288 @ 10 fps"]),
+    ("join-frames-for-segments-there-are-not",
+     (STEPS + "  s1: {type: render, width: 160, height: 288, fps: 10, image: assets/city.jpg, duration: 2,\n"
+      "       frames: [0, 10]}\n"
+      "  s2: {type: render, width: 160, height: 288, fps: 10, image: assets/city.jpg, duration: 2,\n"
+      "       frames: [10, 20]}\n"
+      "  joined: {type: join, fps: 10, segments: ['${s1.video}', '${s2.video}'], frames: [10, 5, 5]}\n"
+      "outputs: {out/j.mp4: '${joined.video}'}\n"), "joined:", ("joined", "segments"),
+     ["2 segments for 3 frame counts"]),
     ("infinite-picture-limit", HEAD + "limits: {max_image_megapixels: .inf}\n"
      "scenes:\n  - {text: Hello., image: assets/city.jpg}\n", "limits:", None, ["less than or equal to 1000"]),
 ]

@@ -528,3 +528,22 @@ def test_a_scene_one_frame_past_its_segments_joins_and_merges(folder: Path) -> N
         assert len({b - a for a, b in zip(dts, dts[1:], strict=False)}) == 1
         assert video.duration is not None and audio.duration is not None
         assert abs(float(video.duration * video.time_base) - float(audio.duration * audio.time_base)) < 1 / 15
+
+
+def test_join_check_refuses_what_its_params_and_segments_say_before_they_render() -> None:
+    from nodes.render.join import Join
+    from pipeline.node import Pending
+
+    def fields(params: JoinParams, inputs: dict) -> list[str | None]:
+        return [e.field for e in Join().check(params, inputs)]
+
+    segments = [Pending("seg1", "video", {"frames": 10}), Pending("seg2", "video", {"frames": 5})]
+    assert fields(JoinParams(fps=10, frames=[10, 5]), {"segments": segments}) == []
+    assert fields(JoinParams(fps=10, frames=[10, 5, 5]), {"segments": segments}) == ["segments"]
+    assert fields(JoinParams(fps=10, frames=[10, 6]), {"segments": segments}) == ["frames"]
+    assert fields(JoinParams(fps=10, frames=[10, 6]), {"segments": [Pending("a", "video")] * 2}) == []  # unknown
+    sound = {"audio": Pending("tts", "audio"), "soundtrack": Pending("snd", "soundtrack")}
+    assert fields(JoinParams(fps=10, frames=[10, 5]), {"segments": segments, **sound}) == ["soundtrack"]
+    assert fields(JoinParams(fps=10, frames=[10, 5], video_only=True),
+                  {"segments": segments, "audio": sound["audio"]}) == ["audio"]
+    assert Join().known(JoinParams(fps=10, frames=[10, 5]), {}) == {"video": {"frames": 15, "fps": 10}}
