@@ -18,7 +18,7 @@ from nodes.media.mp4 import video_track
 from nodes.media.probe import probe
 from nodes.render.bounds import MAX_FPS, MAX_SCENE_FRAMES
 from nodes.render.segments import join_segments
-from nodes.render.soundtrack import encode_soundtrack, read_soundtrack
+from nodes.render.soundtrack import aac_frames_for, encode_soundtrack, read_soundtrack
 from pipeline.node import (
     CheckValue,
     Facts,
@@ -96,7 +96,21 @@ class Join(NodeType):
                         f"segment {index + 1} (${{{segment.step}.{segment.port}}}) makes {found} frames, not "
                         f"{expected}", field="frames", hint="the frame counts must match the segments' ranges"))
                     break
-        sound = _sound_problem(params, inputs.get("audio") is not None, inputs.get("soundtrack") is not None)
+        if isinstance(segments, list):
+            rates = {s.facts["fps"] for s in segments if isinstance(s, Pending) and "fps" in s.facts}
+            if rates - {params.fps}:
+                errors.append(NodeInputError(f"the segments are made at {min(rates - {params.fps})} fps, the join "
+                                             f"says {params.fps}", field="fps",
+                                             hint="give the join the fps of the render steps it joins"))
+        soundtrack = inputs.get("soundtrack")
+        if isinstance(soundtrack, Pending) and {"frames", "fps"} <= soundtrack.facts.keys():
+            made, fps = int(soundtrack.facts["frames"]), int(soundtrack.facts["fps"])
+            if aac_frames_for(made, fps) != aac_frames_for(sum(params.frames), params.fps):
+                errors.append(NodeInputError(f"the soundtrack is made for {made} frames at {fps} fps, but the "
+                                             f"segments add up to {sum(params.frames)} frames at {params.fps} fps",
+                                             field="soundtrack",
+                                             hint="give the soundtrack step the same fps and frames as the join"))
+        sound = _sound_problem(params, inputs.get("audio") is not None, soundtrack is not None)
         if sound is not None:
             errors.append(sound)
         return errors

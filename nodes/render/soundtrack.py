@@ -19,7 +19,7 @@ from pydantic import Field
 from nodes.media.ffmpeg import ffmpeg_exe
 from nodes.media.filters import SAMPLE_RATE, samples_for
 from nodes.render.bounds import MAX_FPS, MAX_SCENE_FRAMES
-from pipeline.node import InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
+from pipeline.node import CheckValue, Facts, InputValue, NodeInputError, NodeType, Params, Port, Resources, RunContext
 
 if TYPE_CHECKING:  # numpy and the decoders load when a soundtrack is made, not when node types are listed
     import numpy as np
@@ -67,12 +67,19 @@ def encode_soundtrack(narration: Path | None, n_frames: int, fps: int, output: P
     return encode_aac(samples, output, exe=exe, cancel=cancel, workers=workers)
 
 
+def aac_frames_for(n_frames: int, fps: int) -> int:
+    """AAC frames a soundtrack of a scene of ``n_frames`` at ``fps`` holds (its priming included)."""
+    from nodes.media.aac import FRAME, PRIMING
+
+    return -(-(scene_samples(n_frames, fps) + PRIMING) // FRAME)
+
+
 def read_soundtrack(path: Path, n_frames: int, fps: int) -> AacTrack:
     """A ``soundtrack`` step's file as the join places it, checked to be as long as the scene."""
-    from nodes.media.aac import FRAME, PRIMING, AacTrack, adts_frames
+    from nodes.media.aac import AacTrack, adts_frames
 
     samples = scene_samples(n_frames, fps)
-    needed = -(-(samples + PRIMING) // FRAME)
+    needed = aac_frames_for(n_frames, fps)
     try:
         found = len(adts_frames(path.read_bytes(), path.name))
     except OSError as exc:
@@ -103,6 +110,9 @@ class Soundtrack(NodeType):
 
     def tools(self, params: SoundtrackParams) -> dict[str, str | Path]:
         return {"ffmpeg": Path(ffmpeg_exe())}
+
+    def known(self, params: SoundtrackParams, inputs: dict[str, CheckValue]) -> dict[str, Facts]:
+        return {"soundtrack": {"frames": params.frames, "fps": params.fps}}
 
     def run(self, ctx: RunContext, params: SoundtrackParams, inputs: dict[str, InputValue]) -> None:
         audio = inputs.get("audio")

@@ -547,3 +547,20 @@ def test_join_check_refuses_what_its_params_and_segments_say_before_they_render(
     assert fields(JoinParams(fps=10, frames=[10, 5], video_only=True),
                   {"segments": segments, "audio": sound["audio"]}) == ["audio"]
     assert Join().known(JoinParams(fps=10, frames=[10, 5]), {}) == {"video": {"frames": 15, "fps": 10}}
+
+
+def test_join_check_holds_the_segments_and_the_soundtrack_to_its_fps_and_frames() -> None:
+    from nodes.render.join import Join
+    from nodes.render.soundtrack import Soundtrack, SoundtrackParams
+    from pipeline.node import Pending
+
+    def fields(params: JoinParams, inputs: dict) -> list[str | None]:
+        return [e.field for e in Join().check(params, inputs)]
+
+    made = Soundtrack().known(SoundtrackParams(fps=10, frames=15), {})["soundtrack"]
+    segments = [Pending("seg1", "video", {"frames": 10, "fps": 10}), Pending("seg2", "video", {"frames": 5})]
+    sound = {"soundtrack": Pending("snd", "soundtrack", made)}
+    assert fields(JoinParams(fps=10, frames=[10, 5]), {"segments": segments, **sound}) == []
+    assert fields(JoinParams(fps=12, frames=[10, 5]), {"segments": segments}) == ["fps"]
+    other = {"soundtrack": Pending("snd", "soundtrack", {"frames": 40, "fps": 10})}
+    assert fields(JoinParams(fps=10, frames=[10, 5]), {"segments": segments, **other}) == ["soundtrack"]
