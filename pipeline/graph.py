@@ -348,7 +348,7 @@ class _Compiler:
 
     def _check_ref(self, spec: StepSpec, loc: tuple[str | int, ...], ref: Ref, port: Port,
                    names: list[str]) -> bool:
-        if ref.step not in names:
+        if ref.step not in self.types and ref.step not in names:  # types: a dict, names: a list
             self.problem(spec, loc, f"reference to unknown step '{ref.step}'{did_you_mean(ref.step, names)}",
                          f"steps in this recipe: {', '.join(names)}")
             return False

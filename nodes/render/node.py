@@ -14,6 +14,7 @@ then): the engine runs the scene's segments, sound and joins as steps of their o
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import warnings
@@ -455,6 +456,22 @@ _LENGTH_HINT = "shorten the narration, or raise limits: {max_scene_seconds: ...}
 
 
 def _picture_problems(image: Path, max_pixels: int) -> list[NodeInputError]:
+    """``_read_picture_problems``, once per picture file (by identity and limit): a recipe of thousands of
+    scenes over one picture is checked in a second, not in minutes."""
+    try:
+        stat = image.stat()
+    except OSError:
+        return _read_picture_problems(image, max_pixels)
+    return list(_cached_picture_problems(image, (stat.st_ino, stat.st_size, stat.st_mtime_ns), max_pixels))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_picture_problems(image: Path, identity: tuple[int, int, int],
+                             max_pixels: int) -> tuple[NodeInputError, ...]:
+    return tuple(_read_picture_problems(image, max_pixels))
+
+
+def _read_picture_problems(image: Path, max_pixels: int) -> list[NodeInputError]:
     """A picture that opens, is within the pixel limit, and decodes to its end (a truncated JPEG passes
     ``verify`` but fails halfway through the render; decoding at a reduced scale catches it cheaply)."""
     from PIL import Image, UnidentifiedImageError

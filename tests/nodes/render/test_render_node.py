@@ -221,3 +221,23 @@ def test_known_gives_the_size_and_the_frames_its_params_fix() -> None:
         "video": {"width": 64, "height": 32, "fps": 10, "frames": 21}}
     assert Render().known(RenderParams(fps=10, duration=9, frames=(10, 30)), {})["video"]["frames"] == 20
     assert "frames" not in Render().known(RenderParams(), {"audio": Pending("narrate", "audio")})["video"]
+
+
+def test_one_picture_is_checked_once_however_many_scenes_show_it(tmp_path: Path, monkeypatch) -> None:
+    from nodes.render import node as render_node
+
+    reads: list[Path] = []
+    real = render_node._read_picture_problems
+
+    def counted(image: Path, limit: int) -> list[NodeInputError]:
+        reads.append(image)
+        return real(image, limit)
+
+    monkeypatch.setattr(render_node, "_read_picture_problems", counted)
+    picture = tmp_path / "p.png"
+    Image.new("RGB", (32, 32)).save(picture)
+    for _ in range(3):
+        assert Render().check(RenderParams(duration=1), {"image": picture}) == []
+    Image.new("RGB", (32, 30)).save(picture)  # a new picture at the same path is read again
+    assert Render().check(RenderParams(duration=1), {"image": picture}) == []
+    assert reads == [picture, picture]
