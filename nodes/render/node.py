@@ -242,9 +242,14 @@ class Render(NodeType):
                 errors.append(_past_the_end(params, n_frames, params.duration))
         if isinstance(video, Path):
             try:
-                Clip.read(video)
+                clip = _read_clip(video)
             except NodeInputError as exc:
                 errors.append(exc)
+            else:
+                if params.duration is None and audio is None and clip.duration > params.max_seconds:
+                    errors.append(NodeInputError(f"the scene would last {clip.duration:.1f} s (its clip), more than "
+                                                 f"the limit of {params.max_seconds:g} s", field="video",
+                                                 hint=_LENGTH_HINT))
         if isinstance(image, Path) and image.is_file():
             errors.extend(_picture_problems(image, params.max_image_pixels))
         if params.duration is None and isinstance(audio, Path) and audio.is_file():
@@ -260,12 +265,14 @@ class Render(NodeType):
 
     def known(self, params: RenderParams, inputs: dict[str, CheckValue]) -> dict[str, Facts]:
         """The video's size and frame rate always; its frame count when the params fix it (a ``duration``,
-        or a segment's ``frames``), not when a narration or a clip sets it."""
+        or a segment's ``frames``, or a clip the user gave, without narration), not when a narration sets it."""
         facts: dict[str, object] = {"width": params.width, "height": params.height, "fps": params.fps}
         if params.frames is not None:
             facts["frames"] = params.frames[1] - params.frames[0]
         elif params.duration is not None:
             facts["frames"] = frames_for(params.duration, params.fps)
+        elif inputs.get("audio") is None and isinstance(clip := inputs.get("video"), Path):
+            facts["frames"] = frames_for(_read_clip(clip).duration, params.fps)  # a clip's header tells it
         return {"video": facts}
 
     def run(self, ctx: RunContext, params: RenderParams, inputs: dict[str, InputValue]) -> None:
@@ -453,6 +460,20 @@ def _parallelism() -> str:
 
 
 _LENGTH_HINT = "shorten the narration, or raise limits: {max_scene_seconds: ...} in the recipe"
+
+
+def _read_clip(path: Path) -> Clip:
+    """``Clip.read``, once per clip file (by identity): ``known`` and ``check`` both need it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return Clip.read(path)
+    return _cached_clip(path, (stat.st_ino, stat.st_size, stat.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_clip(path: Path, identity: tuple[int, int, int]) -> Clip:
+    return Clip.read(path)
 
 
 def _picture_problems(image: Path, max_pixels: int) -> list[NodeInputError]:

@@ -22,6 +22,8 @@ HEAD = "version: 1\noutput: {size: 160x288, fps: 10}\n"
 STEPS = "version: 1\nsteps:\n"
 TWO_STILLS = ("  a: {type: render, width: 160, height: 288, fps: 10, image: assets/city.jpg, duration: 1}\n"
               "  b: {type: render, width: 160, height: 288, fps: 10, image: assets/city.jpg, duration: 1}\n")
+TWO_CLIPS = ("  a: {type: render, width: 160, height: 288, fps: 10, video: assets/waves.mp4}\n"
+             "  b: {type: render, width: 160, height: 288, fps: 10, video: assets/waves.mp4}\n")
 MERGED = "outputs: {out/m.mp4: '${merge.video}'}\n"
 
 
@@ -104,6 +106,14 @@ CHECKED = [
      dump(scene_recipe({"image": "assets/city.jpg", "duration": 3}, {"image": "assets/city.jpg", "duration": 3},
                        limits={"max_video_seconds": 5})), "scenes:", ("merge", "scenes"),
      ["the video would last 6.0 s, more than the limit of 5 s", "max_video_seconds"]),
+    # a clip without narration is as long as its header says (4 s)
+    ("clip-scenes-over-the-video-limit", (STEPS + TWO_CLIPS + "  merge:\n    type: merge\n"
+     "    scenes: ['${a.video}', '${b.video}']\n    max_seconds: 5\n" + MERGED),
+     "scenes:", ("merge", "scenes"), ["the video would last 8.0 s, more than the limit of 5 s"]),
+    ("clip-scene-over-the-scene-limit",
+     (STEPS + "  clip: {type: render, width: 160, height: 288, fps: 10, max_seconds: 3,\n"
+      "         video: assets/waves.mp4}\noutputs: {out/c.mp4: '${clip.video}'}\n"),
+     "video:", ("clip", "video"), ["would last 4.0 s (its clip), more than the limit of 3 s"]),
     # 20,000 scenes of a second each pass the 4-hour default: refused without one render
     ("twenty-thousand-scenes-over-four-hours",
      HEAD + "scenes:\n" + "  - {image: assets/city.jpg, duration: 1}\n" * 20_000, "scenes:", ("merge", "scenes"),

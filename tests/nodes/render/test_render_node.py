@@ -241,3 +241,12 @@ def test_one_picture_is_checked_once_however_many_scenes_show_it(tmp_path: Path,
     Image.new("RGB", (32, 30)).save(picture)  # a new picture at the same path is read again
     assert Render().check(RenderParams(duration=1), {"image": picture}) == []
     assert reads == [picture, picture]
+
+
+def test_a_clip_the_user_gives_tells_the_scene_length_before_running() -> None:
+    waves = Path(__file__).parents[3] / "recipes" / "assets" / "waves.mp4"  # 4 s
+    assert Render().known(RenderParams(fps=10), {"video": waves})["video"]["frames"] == 40
+    narrated = {"video": waves, "audio": Pending("n", "audio")}
+    assert "frames" not in Render().known(RenderParams(fps=10), narrated)["video"]
+    assert [e.field for e in Render().check(RenderParams(max_seconds=3), {"video": waves})] == ["video"]
+    assert Render().check(RenderParams(max_seconds=3, duration=2), {"video": waves}) == []
