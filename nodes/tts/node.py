@@ -11,6 +11,8 @@ fallback chain; the engine that runs is chosen the same way for the cache key.
 from __future__ import annotations
 
 import hashlib
+import logging
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -42,12 +44,17 @@ from pipeline.node import (
 if TYPE_CHECKING:
     import soundfile as sf
 
+_log = logging.getLogger(__name__)
 _EMPTY_HINT = "write the narration in `text`; it must contain at least one word"
 
 
 EngineName = Literal["piper", "kokoro", "chatterbox", "remote"]
 
 MAX_TEXT_CHARS = 1_000_000  # the most max_chars may allow
+# The speaking rates every engine speaks intelligibly: Piper's length_scale 1/speed and Kokoro's speed go
+# far outside (speed 0.001 made Piper generate for minutes; 1e-300 overflowed inside onnxruntime).
+MIN_SPEED = 0.25
+MAX_SPEED = 4.0
 
 class TTSParams(Params):
     # The remote engine's settings change the output only when it speaks, and then its fingerprint (server,
@@ -66,7 +73,8 @@ class TTSParams(Params):
     voice: RecipePath | None = Field(
         default=None,
         description="Piper: path of a .onnx voice (its .onnx.json beside it); none = the bundled US voice.")
-    speed: float = Field(default=1.0, gt=0, le=4, description="Speaking rate (Piper, Kokoro); 2 is twice as fast.")
+    speed: float = Field(default=1.0, ge=MIN_SPEED, le=MAX_SPEED,
+                         description="Speaking rate (Piper, Kokoro, remote), 0.25 to 4; 2 is twice as fast.")
     deterministic: bool = Field(
         default=True, description="Piper: turn sampling noise off so the same text always gives the same audio.")
     kokoro: KokoroOptions = Field(default_factory=KokoroOptions, description="Kokoro voice and weights.")
@@ -193,14 +201,21 @@ class TTS(NodeType):
                     raise NodeError("cancelled")
                 spoken, tail = silent_tail(chunk)
                 try:
-                    speech = with_tail(engine.synthesize(spoken), tail)
+                    with warnings.catch_warnings():  # numpy overflow and the like: the failure says it
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        speech = with_tail(engine.synthesize(spoken), tail)
                 except VoiceError as exc:
                     raise NodeInputError(exc.message, field=exc.field, hint=exc.hint) from exc
                 except Exception as exc:
-                    raise NodeError(f"{engine.name} could not speak chunk {i + 1} of {len(chunks)}: "
-                                    f"{_clip(chunk)!r}", field="text",
-                                    hint="no audio was written; fix the cause and rerun (nothing is skipped)",
-                                    detail=f"{type(exc).__name__}: {exc}") from exc
+                    # One line in the user's terms: the library's own text (onnxruntime's C++ status,
+                    # torch's stack) names nothing they can change, so it goes to the log only.
+                    _log.debug("%s failed on chunk %d: %s: %s", engine.name, i + 1, type(exc).__name__, exc)
+                    cause = "it ran out of memory" if "out of memory" in str(exc).lower() else "the engine failed"
+                    raise NodeError(f"{engine.name} could not speak chunk {i + 1} of {len(chunks)} "
+                                    f"({_clip(chunk)!r}): {cause}",
+                                    field="engine",
+                                    hint="no audio was written; try another engine or speed, or rerun "
+                                         "(nothing is skipped)") from exc
                 writer.add(speech)
                 ctx.progress((i + 1) / len(chunks), f"chunk {i + 1}/{len(chunks)}")
         writer.timings().save(ctx.output("words"))

@@ -92,7 +92,7 @@ def literal(field: str, value: str) -> str:
 
 def _tts_step(text: str, chain: list[str], speed: float, kokoro_voice: str | None = None,
               chatterbox: dict[str, Any] | None = None, names: Names = KOKORO_NAMES) -> dict[str, Any]:
-    from nodes.tts.node import TTSParams
+    from nodes.tts.node import MAX_SPEED, MIN_SPEED, TTSParams
 
     if not text or not text.strip():
         raise RequestError(f"{names['text']}: the narration is empty; send the words to speak")
@@ -100,9 +100,10 @@ def _tts_step(text: str, chain: list[str], speed: float, kokoro_voice: str | Non
     if len(text) > limit:
         raise RequestError(f"{names['text']}: the text is {len(text)} characters long, more than this server's "
                            f"limit of {limit}; send it in parts (one request each)")
-    if not (0 < speed <= 4):
+    if not (MIN_SPEED <= speed <= MAX_SPEED):  # nan fails both
         field = names.get("speed", "speed")
-        raise RequestError(f"{field}: {speed} is outside 0 < {field} <= 4")
+        raise RequestError(f"{field}: {speed:g} is outside {MIN_SPEED:g} <= {field} <= {MAX_SPEED:g}; send a "
+                           f"speaking rate in that range (1 is normal, 2 twice as fast)")
     step: dict[str, Any] = {"type": "tts", "text": literal(names["text"], text), "engine": chain, "speed": speed}
     if kokoro_voice is not None:
         step["kokoro"] = {"voice": kokoro_voice}

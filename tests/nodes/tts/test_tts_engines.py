@@ -232,7 +232,8 @@ def test_chatterbox_failed_chunk_fails_the_node_naming_it(
         run(tmp_path, text="The first part is fine. Second part breaks.", engine="chatterbox",
             chatterbox={"weights": str(weights), "chunk_chars": 40, "seed": None})
     assert "chunk 2 of 2" in caught.value.message and "Second part breaks." in caught.value.message
-    assert caught.value.detail == "RuntimeError: CUDA out of memory"
+    assert "it ran out of memory" in caught.value.message and "CUDA" not in caught.value.message
+    assert caught.value.detail is None
 
 
 def test_chatterbox_bad_reference_and_missing_builtin_voice(

@@ -103,7 +103,26 @@ def test_engine_failure_names_the_sentence(tmp_path: Path, tone: ToneEngine, mon
     with pytest.raises(NodeError) as caught:
         run(tmp_path, "First one. Second one.")
     assert "chunk 1 of 2" in caught.value.message and "First one." in caught.value.message
-    assert caught.value.detail == "RuntimeError: phonemizer exploded"
+    # One line in the user's terms: the library's own text never reaches them (it is logged at debug).
+    assert "\n" not in caught.value.message and "exploded" not in caught.value.message
+    assert caught.value.detail is None and caught.value.field == "engine"
+
+
+def test_engine_warnings_stay_out_of_the_terminal(tmp_path: Path, tone: ToneEngine,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A numpy RuntimeWarning raised while speaking (an overflow) is not printed to the user."""
+    import warnings
+
+    real = tone.synthesize
+
+    def noisy(text: str) -> Speech:
+        warnings.warn("overflow encountered in multiply", RuntimeWarning, stacklevel=1)
+        return real(text)
+
+    monkeypatch.setattr(tone, "synthesize", noisy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        run(tmp_path, "Quiet please.")
 
 
 def test_ten_thousand_words_with_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,6 +61,17 @@ def test_faster_speed_gives_shorter_audio(run_tts: Callable) -> None:
     assert len(fast) < 0.7 * len(normal)
 
 
+@pytest.mark.parametrize("speed", [0.001, 1e-300, 0.0, -1.0, 4.5, float("nan")])
+def test_a_speed_outside_what_the_engines_speak_is_refused_naming_speed(speed: float) -> None:
+    """speed 0.001 kept Piper generating for minutes; 1e-300 overflowed inside onnxruntime."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        TTSParams(text="Hi there friend", speed=speed)
+    assert [e["loc"] for e in caught.value.errors()] == [("speed",)]
+    assert TTSParams(text="Hi", speed=0.25).speed == 0.25 and TTSParams(text="Hi", speed=4).speed == 4
+
+
 def test_merged_and_split_words_keep_their_own_times(run_tts: Callable) -> None:
     """espeak says "for the" as one word and "R2-D2" as several; each script word still gets its span."""
     audio, rate, timings = run_tts(text="He paid for the book about R2-D2 today.")

@@ -223,6 +223,12 @@ def test_out_of_range_voice_settings_are_400(client: httpx.Client) -> None:
     assert hot.status_code == 400 and "temperature" in hot.json()["error"]
     fast = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "Hi there.", "speed": "9"})
     assert fast.status_code == 400 and "speed" in fast.json()["error"]
+    for tiny in ("1e-300", "0.001", "-1"):  # 1e-300 was accepted and failed with onnxruntime's C++ text
+        slow = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "Hi", "speed": tiny})
+        assert slow.status_code == 400, slow.text
+        assert slow.json()["error"].startswith(f"speed: {float(tiny):g} is outside 0.25 <= speed <= 4; send ")
+    zero = client.post(f"{M}/audio-tools/tts/kokoro", data={"text": "Hi", "speed": "0"})
+    assert zero.status_code == 200  # the original's documented mapping: speed 0 is the default 1.0
 
 
 def test_chatterbox_falls_back_and_says_so(client: httpx.Client) -> None:
