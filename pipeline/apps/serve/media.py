@@ -29,6 +29,28 @@ def describe(path: Path) -> MediaInfo:
         raise MediaUnreadable(f"the file cannot be read as media: {getattr(exc, 'message', exc)}") from None
 
 
+def not_an_image(path: Path) -> str | None:
+    """None when ``path`` is a picture Pillow can open; else what it holds, in words ("holds audio")."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path):
+            return None
+    except Image.DecompressionBombError:
+        return None  # a picture; the render step says it is too large, in its own terms
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        pass
+    try:
+        info = probe(path, field="background_id", decode=False)
+    except Exception:  # noqa: BLE001 - unreadable as media too: said below
+        return "is not a picture (not media at all)"
+    if info.video is not None and info.video.width > 0:  # a broken .jpg probes as a 0x0 mjpeg "video"
+        return "holds video, not a picture"
+    if info.audio is not None:
+        return "holds audio, not a picture"
+    return "is not a picture"
+
+
 def fraction_text(value: Fraction | None) -> str | None:
     """An exact rate such as ``30000/1001`` (the original gave only the numerator)."""
     if value is None:

@@ -38,7 +38,8 @@ def _server(request: Request) -> Server:
 
 
 def _stored(server: Server, file_id: str, media_type: str | None = None) -> Any:
-    """The path of a stored file, or the client's error (400 bad id or type, 404 absent)."""
+    """The path of a stored file, or the client's error (400 bad id or type, 404 absent); a file whose
+    job failed says so, as its status route does (it was not "never stored": it was never made)."""
     try:
         path = server.storage.path(file_id)
     except BadId as exc:
@@ -46,6 +47,13 @@ def _stored(server: Server, file_id: str, media_type: str | None = None) -> Any:
     if media_type is not None and not file_id.startswith(media_type + "_"):
         raise HTTPException(400, f"{file_id} is not a stored {media_type} (ids start with '{media_type}_')")
     if not path.is_file():
+        job = server.store.get(file_id)
+        if job is not None and job.state in ("queued", "processing"):
+            raise HTTPException(409, f"{file_id} is still being made; poll /storage/{file_id}/status until ready")
+        if job is not None and job.state in ("failed", "cancelled"):
+            why = f": {job.error}" if job.error else ""
+            raise HTTPException(404, f"file {file_id} was not made: its job {job.state}{why}; "
+                                     f"/storage/{file_id}/status says the same")
         raise HTTPException(404, f"file {file_id} not found (never stored, deleted, or expired)")
     return path
 
@@ -251,6 +259,10 @@ def captioned_video(
     server = _server(request)
     server.check_capacity()
     background = _stored(server, background_id, "image")
+    held = media.not_an_image(background)
+    if held is not None:  # was a 200 and a job failing at render with the recipe's line and file name
+        raise HTTPException(400, f"background_id: {background_id} is stored as an image but {held}; upload a "
+                                 f"picture (JPEG, PNG, WebP) with media_type=image and send its id")
     audio = _stored(server, audio_id, "audio") if audio_id else None
     try:
         captions = c.CaptionForm(

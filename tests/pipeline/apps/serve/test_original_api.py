@@ -158,14 +158,33 @@ def test_captioned_video_refusals_are_400_not_stuck_jobs(client: httpx.Client, b
     assert out_of_range.status_code == 400
 
 
+def test_a_background_that_is_not_a_picture_is_400_naming_background_id(client: httpx.Client,
+                                                                         tmp_path: Path) -> None:
+    """Audio stored as an image was a 200 and a job failing with 'recipe.yaml:19:5: render: image: ...'."""
+    music = upload(client, clip(tmp_path / "m.mp4", 32, 32, seconds=0.5), "music.m4a", "image")
+    text = upload(client, b"this is text, not a picture", "fake.jpg", "image")
+    for stored, held in ((music, "holds video"), (text, "is not a picture")):
+        response = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={
+            "background_id": stored, "text": "Hi.", "width": "160", "height": "284"})
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error.startswith(f"background_id: {stored} is stored as an image but {held}"), error
+        assert "media_type=image" in error and "recipe.yaml" not in error
+
+
 def test_a_failing_job_reports_failed_and_serves_nothing(client: httpx.Client) -> None:
-    not_an_image = upload(client, b"this is text, not a picture", "fake.jpg", "image")
+    broken = upload(client, jpeg()[:1000], "broken.jpg", "image")  # a picture's header, its body cut off
     file_id = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={
-        "background_id": not_an_image, "text": "This will fail.", "width": "160", "height": "284"}).json()["file_id"]
+        "background_id": broken, "text": "This will fail.", "width": "160", "height": "284"}).json()["file_id"]
     status = wait(client, file_id)
     assert status["status"] == "failed" and "image" in status["error"]
     assert "/jobs/" not in status["error"]  # the server's folders are not shown
-    assert client.get(f"{M}/storage/{file_id}").status_code == 404
+    # Every route says what the status route says (they said "never stored" of a failed job).
+    download = client.get(f"{M}/storage/{file_id}")
+    assert download.status_code == 404 and "its job failed" in download.json()["error"]
+    assert "never stored" not in download.json()["error"]
+    merged = client.post(f"{M}/video-tools/merge", data={"video_ids": file_id})
+    assert merged.status_code == 404 and "its job failed" in merged.json()["error"]
 
 
 def test_merge_joins_and_mixes_music(client: httpx.Client, video: tuple[str, dict]) -> None:
