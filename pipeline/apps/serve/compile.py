@@ -29,6 +29,8 @@ KOKORO_VOICES = (
     "pm_alex", "pm_santa", "hf_alpha", "hf_beta", "hm_omega", "hm_psi")
 ORIGINAL_FPS = 25  # the original's captioned videos
 MAX_SIDE = 4096
+MAX_CHUNK_CHARS = 100_000  # the longest narration a request may send
+MAX_PAUSE_MS = 10_000  # the tts step's sentence_pause_ms
 
 
 class RequestError(ValueError):

@@ -137,13 +137,23 @@ async def tts_chatterbox(
     elif sample_audio_id:
         _stored(server, sample_audio_id)
         reference = sample_audio_id
+    # The original's chunk_chars default (1024) is past what Chatterbox speaks whole, so a size outside
+    # 40..400 is moved into it with a note; one that is no size at all (0, -5) is the client's error.
+    if not (1 <= chunk_chars <= c.MAX_CHUNK_CHARS):
+        raise HTTPException(400, f"chunk_chars: {chunk_chars} is outside 1 <= chunk_chars <= {c.MAX_CHUNK_CHARS}; "
+                                 f"send the most characters per chunk (the default is 1024)")
+    if not (0 <= chunk_silence_ms <= c.MAX_PAUSE_MS):
+        raise HTTPException(400, f"chunk_silence_ms: {chunk_silence_ms} is outside 0 <= chunk_silence_ms <= "
+                                 f"{c.MAX_PAUSE_MS}; send the silence between chunks in milliseconds (default 350)")
     options = {"exaggeration": exaggeration, "cfg_weight": cfg_weight, "temperature": temperature,
                "chunk_chars": max(40, min(400, chunk_chars))}
     compiled = c.tts_recipe(text, ["chatterbox", "piper"], 1.0, chatterbox=options, reference=reference,
                             names=c.CHATTERBOX_NAMES)
-    compiled.recipe["steps"]["speak"]["sentence_pause_ms"] = max(0, min(10_000, chunk_silence_ms))
+    compiled.recipe["steps"]["speak"]["sentence_pause_ms"] = chunk_silence_ms
     if chunk_chars > 400:
         compiled.notes.append(f"chunk_chars {chunk_chars} lowered to 400 (Chatterbox truncates longer chunks)")
+    elif chunk_chars < 40:
+        compiled.notes.append(f"chunk_chars {chunk_chars} raised to 40 (Chatterbox's shortest chunk)")
     file_id = server.storage.new_id("audio", ".wav")
     await run_in_threadpool(server.submit, file_id, "tts", compiled, file_id)
     return {"file_id": file_id}

@@ -111,6 +111,17 @@ def test_bad_recipes_and_assets_are_400(client: httpx.Client) -> None:
     assert client.get(f"{J}/not-a-job").status_code == 404
 
 
+def test_a_recipe_file_not_utf8_or_sent_twice_is_400(client: httpx.Client) -> None:
+    """A bad byte became U+FFFD ('version: Input should be 1 (got '1\ufffd')'); a file and a text together
+    silently used the file."""
+    latin = client.post(J, files=[("recipe", ("recipe.yaml", b"version: 1\xff\n", "application/x-yaml"))])
+    assert latin.status_code == 400
+    assert latin.json()["error"].startswith("recipe: the recipe is not UTF-8 text (byte 0xff at offset 10); save")
+    both = client.post(J, data={"recipe_text": recipe("hi")},
+                       files=[("recipe", ("recipe.yaml", recipe("hi").encode(), "application/x-yaml"))])
+    assert both.status_code == 400 and "both a file (`recipe`) and text (`recipe_text`)" in both.json()["error"]
+
+
 def test_no_input_makes_a_server_error(served: Served) -> None:
     """Every operation of /openapi.json, a few generated inputs each (bounded): never a server error
     (but the intended 501 of transcribe without a recogniser). (Driven by

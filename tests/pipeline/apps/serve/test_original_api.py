@@ -343,6 +343,13 @@ def test_refusals_name_the_clients_form_fields(client: httpx.Client, background:
         (f"{M}/audio-tools/tts/chatterbox", {"text": "Hi.", "exaggeration": "nan"},
          "exaggeration: Input should be less than or equal to 2 (got nan)"),
         (f"{M}/audio-tools/tts/chatterbox", {"text": "Hi.", "cfg_weight": "-1"}, "cfg_weight: Input should be"),
+        # these were accepted and silently clamped
+        (f"{M}/audio-tools/tts/chatterbox", {"text": "Hi.", "chunk_silence_ms": "-1"},
+         "chunk_silence_ms: -1 is outside 0 <= chunk_silence_ms <= 10000; send "),
+        (f"{M}/audio-tools/tts/chatterbox", {"text": "Hi.", "chunk_silence_ms": "99999999999"},
+         "chunk_silence_ms: 99999999999 is outside"),
+        (f"{M}/audio-tools/tts/chatterbox", {"text": "Hi.", "chunk_chars": "0"},
+         "chunk_chars: 0 is outside 1 <= chunk_chars <= 100000; send "),
         (f"{M}/audio-tools/tts/kokoro", {"text": "word " * 20_001},
          "text: the text is 100005 characters long, more than this server's limit of 100000"),
         (f"{M}/audio-tools/tts/kokoro", {"text": "a\x00b"}, "text: contains the control character '\\x00'"),
