@@ -94,11 +94,11 @@ async def submit(request: Request, recipe: Annotated[UploadFile | None, File()] 
     if recipe is not None and recipe.filename and recipe_text:  # the file silently won
         raise HTTPException(400, "recipe: both a file (`recipe`) and text (`recipe_text`) were sent; send one")
     if recipe is not None and recipe.filename:
-        data = await recipe.read()
+        raw = await recipe.read()
         try:  # strictly: a replaced byte turned into 'version: Input should be 1 (got '1\ufffd')'
-            text = data.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise HTTPException(400, f"recipe: the recipe is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+            raise HTTPException(400, f"recipe: the recipe is not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
                                      f"offset {exc.start}); save the file as UTF-8 and send it again") from None
     elif recipe_text:
         text = recipe_text
