@@ -15,6 +15,7 @@ import mimetypes
 import re
 import shutil
 import uuid
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
@@ -79,6 +80,22 @@ async def _write_assets(folder: Path, assets: list[UploadFile], max_bytes: int) 
             raise HTTPException(400, f"assets: {str(name)!r} could not be stored ({why}); rename it") from None
 
 
+# The engine's fixes that a server refuses, in the server's terms: a recipe sent here cannot reach outside
+# its job (allow_outside_paths is refused) and there is no command line (--var).
+_SERVER_HINTS = (
+    ("allow_outside_paths", "send the file with the job as an asset (the `assets` field) and name it by its "
+                            "path relative to the recipe; a job here reads no file outside its own folder"),
+    ("--var", "define it under `vars:` in the recipe (this server takes no --var); write $${ for a literal ${"),
+)
+
+
+def in_server_terms(exc: RecipeError) -> str:
+    """The recipe's problems with each fix the server would refuse replaced by one it accepts."""
+    problems = [replace(p, hint=next((hint for key, hint in _SERVER_HINTS if key in p.hint), p.hint))
+                for p in exc.problems]
+    return str(RecipeError(problems))
+
+
 def _job_id(job_id: str) -> str:
     if not re.fullmatch(r"job_[0-9a-f-]{36}", job_id):
         raise HTTPException(404, f"no job {job_id!r}")
@@ -126,7 +143,7 @@ async def submit(request: Request, recipe: Annotated[UploadFile | None, File()] 
     except BaseException as exc:  # nothing of a refused job stays behind
         shutil.rmtree(folder, ignore_errors=True)
         if isinstance(exc, RecipeError):
-            raise HTTPException(400, str(exc)) from None
+            raise HTTPException(400, in_server_terms(exc)) from None
         if isinstance(exc, TooLarge):
             raise HTTPException(413, str(exc)) from None
         raise

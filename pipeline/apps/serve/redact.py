@@ -23,7 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import nodes
 from pipeline.apps.serve.rewrite import Headers, headers_of, rewriting, without
 
-_TAIL = r"(?P<tail>/[^\s'\",;:()\[\]{}<>]*)?"  # the rest of a path after its root
+# the rest of a path after its root; it ends at a backslash too, which in a JSON body starts an escape
+# (the "\n" before "fix:" was taken into the job folder's name, and lost with it)
+_TAIL = r"(?P<tail>/[^\s'\",;:()\[\]{}<>\\]*)?"
 _BOUNDARY = r"(?<![\w.~/-])"  # a root counts only where a path starts, not inside another word or path
 
 

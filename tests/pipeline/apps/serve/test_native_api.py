@@ -122,6 +122,22 @@ def test_a_recipe_file_not_utf8_or_sent_twice_is_400(client: httpx.Client) -> No
     assert both.status_code == 400 and "both a file (`recipe`) and text (`recipe_text`)" in both.json()["error"]
 
 
+def test_fixes_in_errors_are_ones_the_server_accepts(client: httpx.Client) -> None:
+    """The engine's fixes named allow_outside_paths (refused here) and --var (a CLI flag), and the line
+    break before 'fix:' was lost with the job folder's name."""
+    outside = client.post(J, data={"recipe_text": recipe("hi").replace("assets/pic.jpg", "/etc/passwd")})
+    assert outside.status_code == 400
+    error = outside.json()["error"]
+    assert "/etc/passwd is outside the recipe's folder .\n    fix: send the file with the job as an asset" in error
+    assert "allow_outside_paths" not in error, error
+    home = client.post(J, data={"recipe_text": recipe("Hello ${HOME}")},
+                       files=[("assets", ("assets/pic.jpg", jpeg(), "image/jpeg"))])
+    assert home.status_code == 400
+    error = home.json()["error"]
+    assert "unknown variable 'HOME'" in error and "fix: define it under `vars:` in the recipe" in error
+    assert "--var NAME" not in error, error
+
+
 def test_no_input_makes_a_server_error(served: Served) -> None:
     """Every operation of /openapi.json, a few generated inputs each (bounded): never a server error
     (but the intended 501 of transcribe without a recogniser). (Driven by
