@@ -51,6 +51,25 @@ def not_an_image(path: Path) -> str | None:
     return "is not a picture"
 
 
+def wrong_kind(path: Path, media_type: str) -> str | None:
+    """What a stored file holds when it is recognisably media of another kind than ``media_type`` (audio
+    stored as an image), else None; bytes that are no media at all pass, as the original stored them."""
+    picture = not_an_image(path) is None
+    try:
+        info = probe(path, field="file", decode=False)
+    except Exception:  # noqa: BLE001 - not media ffmpeg reads: a picture or nothing recognisable
+        info = None
+    moving = info is not None and info.video is not None and info.video.width > 0 and not picture
+    sound = info is not None and info.audio is not None
+    if media_type == "image" and not picture and (moving or sound):
+        return "video" if moving else "audio"
+    if media_type == "video" and sound and not moving and not picture:
+        return "audio"
+    if media_type == "audio" and not sound and (moving or picture):
+        return "video" if moving else "an image"
+    return None
+
+
 def fraction_text(value: Fraction | None) -> str | None:
     """An exact rate such as ``30000/1001`` (the original gave only the numerator)."""
     if value is None:

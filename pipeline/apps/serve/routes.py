@@ -173,6 +173,17 @@ async def _save_upload(server: Server, file_id: str, upload: UploadFile) -> None
         raise HTTPException(413, str(exc)) from None
 
 
+async def _check_kind(server: Server, file_id: str, media_type: str) -> None:
+    """Refuse (and drop) a stored file that holds another kind of media than its media_type: audio stored
+    as an image was accepted and failed later, in a job, as 'render: image: ... is not an image'."""
+    held = await run_in_threadpool(media.wrong_kind, server.storage.path(file_id), media_type)
+    if held is not None:
+        server.storage.delete(file_id)
+        article = "an " if media_type[0] in "aeiou" else "a "
+        raise HTTPException(400, f"media_type: the file holds {held}, not {article}{media_type}; send the "
+                                 f"media_type that fits the file, or upload {article}{media_type} file")
+
+
 @api.post("/storage")
 async def upload(request: Request, media_type: Annotated[Literal["image", "video", "audio"], Form()],
                  file: Annotated[UploadFile | None, File()] = None,
@@ -182,6 +193,7 @@ async def upload(request: Request, media_type: Annotated[Literal["image", "video
     if file is not None and file.filename:
         file_id = server.storage.new_id(media_type, clean_extension(file.filename))
         await _save_upload(server, file_id, file)
+        await _check_kind(server, file_id, media_type)
         return {"file_id": file_id}
     if url:
         if not settings.allow_url_fetch:
@@ -196,6 +208,7 @@ async def upload(request: Request, media_type: Annotated[Literal["image", "video
             raise HTTPException(400, str(exc)) from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise HTTPException(400, f"url: the download failed: {type(exc).__name__}") from None
+        await _check_kind(server, file_id, media_type)
         return {"file_id": file_id}
     raise HTTPException(400, "send a `file` or a `url` to store")
 

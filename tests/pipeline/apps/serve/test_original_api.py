@@ -158,12 +158,25 @@ def test_captioned_video_refusals_are_400_not_stuck_jobs(client: httpx.Client, b
     assert out_of_range.status_code == 400
 
 
-def test_a_background_that_is_not_a_picture_is_400_naming_background_id(client: httpx.Client,
-                                                                         tmp_path: Path) -> None:
+def test_an_upload_holding_another_kind_of_media_is_400_naming_media_type(client: httpx.Client,
+                                                                          tmp_path: Path) -> None:
+    """music.ogg stored with media_type=image was accepted and failed later, in a render."""
+    sound = clip(tmp_path / "m.mp4", 32, 32, seconds=0.5)
+    cases = [(_tone_wav(), "music.ogg", "image", "audio, not an image"),
+             (_tone_wav(), "music.wav", "video", "audio, not a video"),
+             (jpeg(), "photo.jpg", "audio", "an image, not an audio"),
+             (sound, "clip.mp4", "image", "video, not an image")]
+    for data, name, kind, held in cases:
+        response = client.post(f"{M}/storage", data={"media_type": kind}, files={"file": (name, data)})
+        assert response.status_code == 400, (name, kind, response.text)
+        assert response.json()["error"].startswith(f"media_type: the file holds {held}; send the media_type")
+    assert upload(client, sound, "music.m4a", "audio")  # a video's sound track is audio (merge music)
+
+
+def test_a_background_that_is_not_a_picture_is_400_naming_background_id(client: httpx.Client) -> None:
     """Audio stored as an image was a 200 and a job failing with 'recipe.yaml:19:5: render: image: ...'."""
-    music = upload(client, clip(tmp_path / "m.mp4", 32, 32, seconds=0.5), "music.m4a", "image")
-    text = upload(client, b"this is text, not a picture", "fake.jpg", "image")
-    for stored, held in ((music, "holds video"), (text, "is not a picture")):
+    text = upload(client, b"this is text, not a picture", "fake.jpg", "image")  # no media: upload passes it
+    for stored, held in ((text, "is not a picture"),):
         response = client.post(f"{M}/video-tools/generate/tts-captioned-video", data={
             "background_id": stored, "text": "Hi.", "width": "160", "height": "284"})
         assert response.status_code == 400, response.text
