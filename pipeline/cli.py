@@ -179,7 +179,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from pipeline import draw
 
     pipeline = _load(args)
-    dest = _graph_destination(pipeline, args.output) if args.output else None
+    dest = _graph_destination(pipeline, args.output, _cache_root(args)) if args.output else None
     plans = _plan(pipeline, _cache(args))
     if dest is not None and dest.suffix.lower() in (".svg", ".png"):
         try:
@@ -198,9 +198,12 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _graph_destination(pipeline: Pipeline, output: str) -> Path:
-    """Where ``graph -o`` writes, refused (UsageError) when it is the recipe, a file the recipe reads or
-    an output it publishes: a drawing must never replace the user's work."""
+def _graph_destination(pipeline: Pipeline, output: str, cache_root: Path) -> Path:
+    """Where ``graph -o`` writes, refused (UsageError) when it is the recipe, a file the recipe reads, an
+    output it publishes, a path inside the cache folder (its index, its blobs) or something that exists
+    and is not a regular file (a device, a pipe): a drawing must never replace the user's work."""
+    import stat
+
     from pipeline.errors import UsageError
     from pipeline.graph import files_in_use
 
@@ -208,6 +211,16 @@ def _graph_destination(pipeline: Pipeline, output: str) -> Path:
         dest = Path(output).resolve()
     except (OSError, ValueError, RuntimeError) as exc:
         raise UsageError(f"cannot write the graph to {output}: {exc}\n    fix: choose another path") from None
+    if dest.is_relative_to(cache_root):
+        raise UsageError(f"-o {output} is inside the cache folder {cache_root}; the graph would replace the "
+                         "cache's own files\n    fix: write the graph outside the cache folder, e.g. -o graph.mmd")
+    try:
+        mode = dest.stat().st_mode
+    except OSError:
+        mode = None  # nothing there yet (or unreadable): _write_atomically reports what it meets
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise UsageError(f"-o {output} exists and is not a regular file (a device, pipe or socket); the graph "
+                         "would replace it\n    fix: write the graph to a new file, e.g. -o graph.mmd")
     used = files_in_use(pipeline).get(dest)
     if used:
         raise UsageError(f"-o {output} is {used}; the graph would replace it\n    fix: write the graph to a "

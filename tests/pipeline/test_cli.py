@@ -236,3 +236,27 @@ def test_graph_writes_its_file(write_recipe, tmp_path, capsys):
     path = write_recipe(RECIPE)
     assert main(["--cache-dir", str(tmp_path / "c"), "graph", "-o", str(tmp_path / "g.mmd"), str(path)]) == 0
     assert (tmp_path / "g.mmd").read_text(encoding="utf-8").startswith("flowchart LR")
+
+
+def test_graph_never_writes_inside_the_cache_folder(write_recipe, tmp_path, capsys):
+    path = write_recipe(RECIPE)
+    cache = tmp_path / "c"
+    assert main(["--cache-dir", str(cache), "run", "-q", str(path)]) == 0
+    index = sorted(p for p in cache.rglob("*") if p.is_file())
+    kept = {p: p.read_bytes() for p in index}
+    for target in (cache / "index" / "cache.db", cache / "graph.mmd"):
+        assert main(["--cache-dir", str(cache), "graph", "-o", str(target), str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "inside the cache folder" in err and "fix: write the graph outside" in err
+    assert {p: p.read_bytes() for p in index} == kept and not (cache / "graph.mmd").exists()
+
+
+def test_graph_never_replaces_a_device_or_pipe(write_recipe, tmp_path, capsys):
+    import os
+
+    path = write_recipe(RECIPE)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert main(["--cache-dir", str(tmp_path / "c"), "graph", "-o", str(fifo), str(path)]) == 2
+    assert "is not a regular file" in capsys.readouterr().err
+    assert fifo.is_fifo()  # not swapped for a regular file (as /dev/full was, run as root)
