@@ -24,7 +24,7 @@ from pipeline import (
 )
 from pipeline.apps.golden.determinism import check_determinism
 from pipeline.apps.golden.errors import GoldenError
-from pipeline.apps.golden.extract import DEFAULT_SAMPLES
+from pipeline.apps.golden.extract import DEFAULT_SAMPLES, MAX_SAMPLES
 from pipeline.apps.golden.workflow import check_recipe, record_recipe
 
 
@@ -51,7 +51,36 @@ def _reporter(args: argparse.Namespace) -> Reporter:
 Command = Callable[[argparse.Namespace], int]
 
 
+# Each tolerance flag with its range, the one golden.json's tolerances block has (the lower and upper
+# bound, None: unbounded); checked before anything renders so a typo is exit 2 naming the flag.
+TOLERANCE_FLAGS: dict[str, tuple[str, float | None, float | None]] = {
+    "ssim": ("--ssim", -1.0, 1.0), "psnr_db": ("--psnr-db", None, None),
+    "loudness_lu": ("--loudness-lu", 0.0, None), "envelope_lu": ("--envelope-lu", 0.0, None),
+    "spectrum_db": ("--spectrum-db", 0.0, None), "caption_ms": ("--caption-ms", 0.0, None),
+    "duration_frames": ("--duration-frames", 0.0, None),
+}
+
+
+def _check_flag(flag: str, value: float, low: float | None, high: float | None) -> None:
+    """A GoldenError (exit 2) naming ``flag`` when ``value`` is not a finite number in [low, high]."""
+    import math
+
+    if math.isfinite(value) and (low is None or value >= low) and (high is None or value <= high):
+        return
+    if low is not None and high is not None:
+        expected = f"a number from {low:g} to {high:g}"
+    elif low is not None:
+        expected = f"a number of at least {low:g}"
+    else:
+        expected = "a finite number"
+    raise GoldenError(f"{flag} must be {expected}, got {value:g}",
+                      hint=f"give {flag} {expected}, or leave it out to use golden.json's tolerance")
+
+
 def cmd_record(args: argparse.Namespace) -> int:
+    if not 1 <= args.frames <= MAX_SAMPLES:
+        raise GoldenError(f"--frames must be a whole number from 1 to {MAX_SAMPLES}, got {args.frames}",
+                          hint=f"sample a few frames, e.g. --frames {DEFAULT_SAMPLES}")
     recipe = _recipe(args)
     cache = _cache(args)
     try:
@@ -68,6 +97,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     overrides = {"ssim": args.ssim, "psnr_db": args.psnr_db, "loudness_lu": args.loudness_lu,
                  "envelope_lu": args.envelope_lu, "spectrum_db": args.spectrum_db,
                  "caption_ms": args.caption_ms, "duration_frames": args.duration_frames}
+    for name, value in overrides.items():
+        if value is not None:
+            flag, low, high = TOLERANCE_FLAGS[name]
+            _check_flag(flag, value, low, high)
     cache = _cache(args)
     try:
         outcome = check_recipe(recipe, cache, _variables(args), overrides, reporter=_reporter(args))
@@ -103,7 +136,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     record = action("record", cmd_record, "render the recipe and store its golden set in <stem>.golden/")
     record.add_argument("--frames", type=int, default=DEFAULT_SAMPLES,
-                        help=f"how many frames to sample (default {DEFAULT_SAMPLES})")
+                        help=f"how many frames to sample, 1 to {MAX_SAMPLES} (default {DEFAULT_SAMPLES})")
     check = action("check", cmd_check, "render the recipe (cached) and compare with its golden set; "
                                        "exit 0 all pass, 1 some check failed, 2 bad input or no golden set")
     check.add_argument("--ssim", type=float, help="minimum SSIM per sampled frame (default 0.97)")

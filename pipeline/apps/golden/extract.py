@@ -20,6 +20,7 @@ from pipeline.apps.golden.spectrum import BAND_CENTRES_HZ, spectrum
 from pipeline.apps.golden.store import AudioPrint, AudioStream, Streams, VideoStream
 
 DEFAULT_SAMPLES = 5
+MAX_SAMPLES = 1000  # a golden set is for review by eye; more frames only slow every check
 
 
 @dataclass

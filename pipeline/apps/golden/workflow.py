@@ -14,7 +14,8 @@ from PIL import Image
 from nodes.media.ffmpeg import ffmpeg_version
 from pipeline import Cache, Reporter
 from pipeline.apps.golden.compare import CheckResult, compare
-from pipeline.apps.golden.extract import DEFAULT_SAMPLES, Observation, extract
+from pipeline.apps.golden.errors import GoldenError
+from pipeline.apps.golden.extract import DEFAULT_SAMPLES, MAX_SAMPLES, Observation, extract
 from pipeline.apps.golden.render import render
 from pipeline.apps.golden.report import format_report
 from pipeline.apps.golden.store import (
@@ -112,6 +113,9 @@ def record_recipe(recipe: Path, cache: Cache, variables: dict[str, str] | None =
                   samples: int = DEFAULT_SAMPLES, reporter: Reporter | None = None) -> RecordOutcome:
     """Render ``recipe`` and store its golden set beside it (replacing an earlier one, whose tolerances
     block is kept so hand-tuned tolerances survive a re-record)."""
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise GoldenError(f"frames to sample must be 1 to {MAX_SAMPLES}, got {samples}",
+                          hint=f"sample a few frames, e.g. --frames {DEFAULT_SAMPLES}")
     recipe = Path(recipe)
     folder = golden_dir(recipe)
     previous = _previous_tolerances(folder)
