@@ -134,6 +134,35 @@ def executor_from_spec(spec: str) -> Callable[[], Any]:
         return lambda: DaskExecutor()
     if spec.startswith(("dask://", "tcp://", "tls://")):
         address = "tcp://" + spec.removeprefix("dask://") if spec.startswith("dask://") else spec
+        scheduler_address(spec, address)
         return lambda: DaskExecutor(address=address)
-    raise UsageError(f"unknown executor {spec!r}\n    fix: use --executor local, dask, or dask://HOST:PORT "
-                     f"(or set ${ENV_EXECUTOR} to one of them)")
+    raise UsageError(f"unknown executor {spec!r}\n    {_EXECUTOR_FIX}")
+
+
+_EXECUTOR_FIX = f"fix: use --executor local, dask, or dask://HOST:PORT (or set ${ENV_EXECUTOR} to one of them)"
+
+
+def scheduler_address(spec: str, address: str) -> tuple[str, int]:
+    """The host and port of a scheduler ``address`` (``tcp://HOST:PORT``), checked when the command line
+    is read: a malformed one (no host, a port that is not 1-65535, a stray colon, path or bracket) is a
+    UsageError naming ``spec``, not an error from deep inside the Dask client once a node has to run."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    def refuse(why: str) -> UsageError:
+        return UsageError(f"--executor {spec!r} is not a scheduler address: {why}; expected HOST:PORT, e.g. "
+                          f"dask://localhost:8786\n    {_EXECUTOR_FIX}")
+
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError as exc:
+        raise refuse(str(exc)) from None
+    if not parts.hostname:
+        raise refuse("no host")
+    if port is None:
+        raise refuse("no port")
+    if not 1 <= port <= 65535:
+        raise refuse(f"port {port} is not 1 to 65535")
+    if parts.path or parts.query or parts.fragment or parts.username is not None:
+        raise refuse("only HOST:PORT may follow the scheme")
+    return parts.hostname, port

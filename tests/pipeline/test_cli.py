@@ -260,3 +260,13 @@ def test_graph_never_replaces_a_device_or_pipe(write_recipe, tmp_path, capsys):
     assert main(["--cache-dir", str(tmp_path / "c"), "graph", "-o", str(fifo), str(path)]) == 2
     assert "is not a regular file" in capsys.readouterr().err
     assert fifo.is_fifo()  # not swapped for a regular file (as /dev/full was, run as root)
+
+
+@pytest.mark.parametrize("spec", ["dask://", "dask://:abc", "dask://h:1:2", "dask://[::1", "dask://h:0",
+                                  "dask://h:99999", "dask://h", "tcp://h:8786/x"])
+def test_a_malformed_scheduler_address_is_exit_2_before_anything_runs(write_recipe, tmp_path, capsys, spec):
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "run", "-q", "--executor", spec, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"--executor {spec!r} is not a scheduler address" in err and "fix: use --executor local" in err
+    assert "unexpectedly" not in err and not (tmp_path / "out").exists()
