@@ -14,11 +14,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import PipelineError, validate
+from pipeline import validate
 from pipeline.apps.author.errors import AuthorError
 
 EXAMPLE = Path(__file__).parent / "example"
 PICTURES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+MAX_SIDE = 4096  # the scene list's default limits.max_output_side; a recipe may raise it, a new one starts here
 VIDEOS = (".mp4", ".mov", ".m4v", ".webm", ".mkv")
 EXAMPLE_SCENES = [
     ("Every city has a sound at dawn. The first trams hum, and the harbour wakes.", "city.jpg"),
@@ -116,13 +117,47 @@ def recipe_text(name: str, scenes: list[tuple[str, str, str]], size: str, music:
     return "\n".join(lines) + "\n"
 
 
-def _copy_example_assets(folder: Path, names: list[str]) -> None:
+def _copy_example_assets(folder: Path, names: list[str], made: list[Path]) -> None:
+    """The example's pictures and music into ``folder/assets``; what it creates is appended to ``made``."""
     assets = folder / "assets"
-    assets.mkdir(parents=True, exist_ok=True)
+    if not assets.exists():
+        assets.mkdir(parents=True)
+        made.append(assets)
     for name in names:
         target = assets / name
         if not target.exists():
             shutil.copyfile(EXAMPLE / name, target)
+            made.append(target)
+
+
+def _check_size(size: str) -> None:
+    """``--size`` as the recipe's ``output.size`` will take it, checked before anything is written."""
+    from pydantic import ValidationError
+
+    from nodes.scenes.model import PRESETS, OutputSettings
+
+    hint = (f"give --size WIDTHxHEIGHT (both even, 16 to {MAX_SIDE}), e.g. 1080x1920, or a preset: "
+            f"{', '.join(PRESETS)}")
+    try:
+        width, height = OutputSettings(size=size).dimensions
+    except ValidationError as exc:
+        why = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        raise AuthorError(f"--size {size!r} is not an output size: {why}", hint=hint) from None
+    if max(width, height) > MAX_SIDE:
+        raise AuthorError(f"--size {size!r} is larger than the {MAX_SIDE} pixels a side a new recipe allows",
+                          hint=hint)
+
+
+def _remove(made: list[Path]) -> None:
+    """Undo a failed ``new``: what it created, newest first (folders only once empty)."""
+    for path in reversed(made):
+        try:
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def create(name: str, script: Path | None = None, pictures: Path | None = None, music: Path | None = None,
@@ -133,6 +168,9 @@ def create(name: str, script: Path | None = None, pictures: Path | None = None, 
     if not re.fullmatch(r"[\w][\w.-]*", stem):
         raise AuthorError(f"'{name}' is not a usable name",
                           hint="use letters, digits, '-', '_' or '.', e.g. pipeline new my-video")
+    if folder.exists() and not folder.is_dir():
+        raise AuthorError(f"{folder} is a file; choose another name",
+                          hint=f"pipeline new wants a new folder, e.g. pipeline new {stem}-video")
     recipe = folder / f"{stem}.yaml"
     if recipe.exists():
         raise AuthorError(f"{recipe} already exists", hint="choose another name, or edit that recipe")
@@ -141,12 +179,28 @@ def create(name: str, script: Path | None = None, pictures: Path | None = None, 
     if music is not None and not music.is_file():
         raise AuthorError(f"music file {music} not found", hint="give the path of an audio file, or leave "
                                                                 "--music out")
-    folder.mkdir(parents=True, exist_ok=True)
+    _check_size(size)
+    made: list[Path] = []
+    try:
+        return _write(folder, recipe, stem, texts, found, music, size, made)
+    except BaseException:
+        _remove(made)  # a failed new leaves nothing behind
+        raise
+
+
+def _write(folder: Path, recipe: Path, stem: str, texts: list[str] | None, found: list[Path] | None,
+           music: Path | None, size: str, made: list[Path]) -> Created:
+    """``create``'s writing half: every folder and file it makes is appended to ``made``."""
+    missing = [folder, *folder.parents]
+    for parent in reversed([p for p in missing if not p.exists()]):
+        parent.mkdir()
+        made.append(parent)
     outside = False
     scenes: list[tuple[str, str, str]] = []
     unused: list[Path] = []
     if found is None:
-        _copy_example_assets(folder, [image for _, image in EXAMPLE_SCENES] + ([] if music else ["music.ogg"]))
+        _copy_example_assets(folder, [image for _, image in EXAMPLE_SCENES] + ([] if music else ["music.ogg"]),
+                             made)
         texts = texts or [text for text, _ in EXAMPLE_SCENES]
         for i, text in enumerate(texts):
             scenes.append((text, "image", f"assets/{EXAMPLE_SCENES[i % len(EXAMPLE_SCENES)][1]}"))
@@ -169,9 +223,6 @@ def create(name: str, script: Path | None = None, pictures: Path | None = None, 
     tmp = recipe.with_name(f".{recipe.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, recipe)
-    try:
-        validate(recipe)
-    except PipelineError:
-        recipe.unlink()  # a recipe that does not validate is not left behind to confuse
-        raise
+    made.append(recipe)  # a recipe that does not validate is not left behind to confuse
+    validate(recipe)
     return Created(recipe, len(scenes), unused)

@@ -114,3 +114,32 @@ def test_bad_arguments_exit_2_with_a_fix_and_leave_no_recipe(tmp_path: Path, mon
     assert message in err and "Traceback" not in err
     assert "fix:" in err
     assert not (tmp_path / "demo" / "demo.yaml").exists()
+
+
+def test_a_name_taken_by_a_file_is_exit_2_and_the_file_is_kept(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "f").write_text("mine", encoding="utf-8")
+    assert main(["new", "f"]) == 2
+    err = capsys.readouterr().err
+    assert "f is a file; choose another name" in err and "fix:" in err
+    assert (tmp_path / "f").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize("size, phrase", [("99999x99999", "between 16 and 7680"), ("7680x7680", "4096 pixels a side"),
+                                          ("big", "expected WIDTHxHEIGHT")])
+def test_a_bad_size_is_refused_naming_the_flag_before_anything_is_written(tmp_path: Path, monkeypatch, capsys,
+                                                                          size: str, phrase: str):
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "a/n1", "--size", size]) == 2
+    err = capsys.readouterr().err
+    assert f"--size '{size}'" in err and phrase in err and "fix: give --size WIDTHxHEIGHT" in err
+    assert "pipeline schema" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_a_recipe_that_fails_to_validate_leaves_nothing_behind(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "bad.ogg").write_text("not audio", encoding="utf-8")
+    assert main(["new", "n4", "--music", "bad.ogg"]) == 2
+    assert "bad.ogg" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assets", "bad.ogg"]
