@@ -105,21 +105,61 @@ def load_golden(recipe: Path) -> GoldenSet:
         raise GoldenError(f"no golden set recorded for {recipe}: {path} does not exist",
                           hint=f"run `pipeline golden record {recipe}` first, review the frames it writes "
                                f"to {folder}/ and commit that folder")
-    try:
-        golden = GoldenSet.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, ValueError, OSError) as exc:
-        raise GoldenError(f"{path} is not a readable golden set: {exc}",
-                          hint=f"fix the file (only the 'tolerances' block is meant to be edited) or "
-                               f"record again with `pipeline golden record {recipe}`") from exc
+    fix = (f"fix the file (only the 'tolerances' block is meant to be edited) or record again with "
+           f"`pipeline golden record {recipe}`")
+    golden = _parse(path, fix)
     if golden.format != FORMAT:
         raise GoldenError(f"{path} has format {golden.format}; this version reads format {FORMAT}",
                           hint=f"record again with `pipeline golden record {recipe}`")
-    missing = [f.file for f in golden.frames if not (folder / f.file).is_file()]
-    missing += [c.file for c in golden.captions if not (folder / c.file).is_file()]
+    named = [(f"frames[{i}].file", f.file) for i, f in enumerate(golden.frames)]
+    named += [(f"captions[{i}].file", c.file) for i, c in enumerate(golden.captions)]
+    inside = folder.resolve()
+    for field, name in named:
+        if not (folder / name).resolve().is_relative_to(inside) or Path(name).is_absolute():
+            raise GoldenError(f"{path}: {field}: {name!r} is outside the golden folder {folder}; expected a file "
+                              "name inside it", hint=fix)
+    missing = [name for _, name in named if not (folder / name).is_file()]
     if missing:
         raise GoldenError(f"golden set {folder} is incomplete: missing {', '.join(missing)}",
                           hint="restore the folder from version control or record again")
+    for i, sample in enumerate(golden.frames):
+        _check_image(path, f"frames[{i}].file", folder / sample.file, fix)
     return golden
+
+
+def _parse(path: Path, fix: str) -> GoldenSet:
+    """golden.json as a GoldenSet; GoldenError naming the file, the line or field, and what was expected."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise GoldenError(f"{path} cannot be read: {exc.strerror or exc}", hint=fix) from None
+    except UnicodeDecodeError:
+        raise GoldenError(f"{path} is not a readable golden set: not UTF-8 text", hint=fix) from None
+    except json.JSONDecodeError as exc:
+        raise GoldenError(f"{path}:{exc.lineno}:{exc.colno}: not a readable golden set: invalid JSON: {exc.msg}",
+                          hint=fix) from None
+    try:
+        return GoldenSet.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+            got = "" if error["type"] == "missing" else f" (got {json.dumps(error.get('input'))[:60]})"
+            problems.append(f"{field.lstrip('.') or '(top level)'}: {error['msg']}{got}")
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        raise GoldenError(f"{path} is not a readable golden set: {shown}", hint=fix) from None
+
+
+def _check_image(path: Path, field: str, image: Path, fix: str) -> None:
+    """A GoldenError unless ``image`` (a sampled frame) is a picture PIL can read."""
+    from PIL import Image
+
+    try:
+        with Image.open(image) as picture:
+            picture.verify()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise GoldenError(f"{path}: {field}: {image.name} is not a readable image ({type(exc).__name__})",
+                          hint=fix) from None
 
 
 def save_golden(recipe: Path, golden: GoldenSet, files: dict[str, Path | bytes]) -> Path:

@@ -54,3 +54,66 @@ def test_sample_indices_avoid_first_and_last_frame():
         indices = sample_indices(count, 5)
         assert indices and min(indices) >= 1 and max(indices) <= count - 2
     assert sample_indices(2, 5) == [0, 1]
+
+
+def write_set(tmp_path, frame_file: str = "frame-1.png", frame_bytes: bytes | None = None, **changes):
+    """A minimal golden set for intro.yaml: one frame (a real PNG unless ``frame_bytes``), no audio."""
+    import io
+
+    from PIL import Image
+
+    folder = tmp_path / "intro.golden"
+    folder.mkdir()
+    if frame_bytes is None:
+        buffer = io.BytesIO()
+        Image.new("RGB", (4, 4)).save(buffer, format="PNG")
+        frame_bytes = buffer.getvalue()
+    (folder / "frame-1.png").write_bytes(frame_bytes)
+    data = {"format": 1, "recipe": "intro.yaml", "video": "out/intro.mp4",
+            "streams": {"container": "mp4", "duration": 1.0},
+            "frames": [{"index": 1, "time": 0.1, "file": frame_file}], **changes}
+    (folder / "golden.json").write_text(json.dumps(data), encoding="utf-8")
+    return tmp_path / "intro.yaml"
+
+
+def test_a_good_minimal_set_loads(tmp_path):
+    assert load_golden(write_set(tmp_path)).frames[0].file == "frame-1.png"
+
+
+@pytest.mark.parametrize("name", ["../../../etc/passwd", "/etc/passwd", "../intro.yaml"])
+def test_a_frame_outside_the_golden_folder_is_refused_unopened(tmp_path, monkeypatch, name):
+    from PIL import Image
+
+    (tmp_path / "intro.yaml").write_text("version: 1\n", encoding="utf-8")
+    opened = []
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(a) or pytest.fail("opened"))
+    with pytest.raises(GoldenError, match=r"frames\[0\]\.file: .* is outside the golden folder") as info:
+        load_golden(write_set(tmp_path, frame_file=name))
+    assert info.value.exit_code == 2 and "fix:" in str(info.value) and not opened
+
+
+def test_a_frame_that_is_not_an_image_is_bad_input(tmp_path):
+    with pytest.raises(GoldenError, match=r"frames\[0\]\.file: frame-1.png is not a readable image") as info:
+        load_golden(write_set(tmp_path, frame_bytes=b"root:x:0:0:root:/root:/bin/bash\n"))
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("changes, phrase", [({"tolerances": {"ssim": 2}}, "tolerances.ssim: Input should be"),
+                                             ({"frames": [{"index": "x", "time": 0, "file": "frame-1.png"}]},
+                                              "frames[0].index: Input should be a valid integer"),
+                                             ({"video": None}, "video: Input should be a valid string")])
+def test_bad_contents_are_one_message_naming_the_field(tmp_path, changes, phrase):
+    with pytest.raises(GoldenError) as info:
+        load_golden(write_set(tmp_path, **changes))
+    text = str(info.value)
+    assert phrase in text and "golden.json is not a readable golden set" in text and "fix:" in text
+    assert "pydantic" not in text and "validation error" not in text
+
+
+def test_invalid_json_names_the_line_without_a_link(tmp_path):
+    folder = tmp_path / "intro.golden"
+    folder.mkdir()
+    (folder / "golden.json").write_text('{\n "format": 1,,\n}', encoding="utf-8")
+    with pytest.raises(GoldenError, match=r"golden.json:2:\d+: not a readable golden set: invalid JSON") as info:
+        load_golden(tmp_path / "intro.yaml")
+    assert "errors.pydantic.dev" not in str(info.value)
