@@ -41,6 +41,7 @@ class BatchResult:
     summary: Summary
     rendered: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    bad_input: list[int] = field(default_factory=list)  # failed rows whose problem is the user's to fix (exit 2)
 
 
 def _refuse(path: Path, line: int, column: int, message: str, hint: str) -> RecipeError:
@@ -214,6 +215,7 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
     _check_columns(rows_file, rows, recipe_variables(load_yaml(recipe)), variables or {})
     pipelines: dict[int, Pipeline] = {}
     failed: dict[int, str] = {}
+    bad_input: set[int] = set()
     for row in rows:
         try:
             row_pipeline = load_recipe(recipe, {**(variables or {}), **row.variables}, check_variables=False)
@@ -221,9 +223,10 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
             pipelines[row.number] = row_pipeline
         except PipelineError as exc:
             failed[row.number] = f"{row.location}: {exc}"
+            if exc.exit_code == EXIT_BAD_INPUT:
+                bad_input.add(row.number)
     if not pipelines:
-        result = BatchResult(Summary(), failed=failed)
-        return result
+        return BatchResult(Summary(), failed=failed, bad_input=sorted(bad_input))
     combined, members = combine(pipelines, next(iter(pipelines.values())))
     check_outputs(combined, cache.root)
     summary, state = Runner(combined, cache, reporter, executor).run(keep_going=True, publish_partial=True)
@@ -236,8 +239,10 @@ def run_batch(recipe: Path, rows_file: Path, cache: Cache, reporter: Reporter | 
                           if node == n or node.startswith(n + ".")), None)
             where = next(r.location for r in rows if r.number == number)
             failed[number] = f"{where}: {first}" if first else f"{where}: upstream of {bad[0]} failed"
+            if getattr(first, "exit_code", None) == EXIT_BAD_INPUT:
+                bad_input.add(number)
     rendered = sorted(n for n in pipelines if n not in failed)
-    return BatchResult(summary, rendered=rendered, failed=dict(sorted(failed.items())))
+    return BatchResult(summary, rendered=rendered, failed=dict(sorted(failed.items())), bad_input=sorted(bad_input))
 
 
 __all__ = ["read_rows", "run_batch", "BatchResult", "EXIT_BAD_INPUT"]

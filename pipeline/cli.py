@@ -286,6 +286,8 @@ def _run_batch(args: argparse.Namespace, reporter: object, executor: object) -> 
     print(f"batch: {len(result.rendered)} of {total} rows rendered", file=sys.stderr)
     for number, error in result.failed.items():
         print(f"  row {number} failed: {error}", file=sys.stderr)
+    if result.bad_input:  # bad input in any row is exit 2, as for the same values given with --var
+        return EXIT_BAD_INPUT
     return 0 if not result.failed else 1
 
 

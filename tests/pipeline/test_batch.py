@@ -62,3 +62,17 @@ def test_a_var_with_a_control_character_is_refused(tmp_path: Path, capsys):
     template.write_text(TEMPLATE, encoding="utf-8")
     assert main(["validate", "--var", "who=a\x07b", str(template)]) == 2
     assert "contains the control character '\\x07'" in capsys.readouterr().err
+
+
+def test_bad_input_in_one_row_is_exit_2_as_with_var_and_the_other_rows_render(tmp_path: Path, capsys):
+    template = tmp_path / "template.yaml"
+    template.write_text(TEMPLATE, encoding="utf-8")
+    cache = ["--cache-dir", str(tmp_path / "c")]
+    assert main([*cache, "run", "-q", "--var", "who=../../escape", str(template)]) == 2
+    capsys.readouterr()
+    rows = tmp_path / "rows.csv"
+    rows.write_text("who\n../../escape\nana\n", encoding="utf-8")
+    assert main([*cache, "run", "-q", "--batch", str(rows), str(template)]) == 2
+    err = capsys.readouterr().err
+    assert "row 1 failed" in err and "1 of 2 rows rendered" in err
+    assert (tmp_path / "out" / "ana.txt").read_text(encoding="utf-8") == "Hi ana"
