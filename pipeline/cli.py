@@ -264,12 +264,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.batch:
         return _run_batch(args, reporter, executor)
     pipeline = _load(args)
+    for flag, names in (("--force", args.force), ("--refresh", args.refresh)):
+        unknown = sorted(set(names or []) - set(pipeline.order))
+        if unknown:
+            print(f"error: {flag} names unknown node(s): {', '.join(unknown)}; "
+                  f"nodes are: {', '.join(pipeline.order)}\n    fix: give {flag} a node name as `pipeline plan "
+                  f"{args.recipe}` lists it", file=sys.stderr)
+            return EXIT_BAD_INPUT
     force = frozenset(pipeline.order) if args.force_all else frozenset((args.force or []) + (args.refresh or []))
-    unknown = sorted(force - set(pipeline.order))
-    if unknown:
-        print(f"error: --force names unknown node(s): {', '.join(unknown)}; "
-              f"nodes are: {', '.join(pipeline.order)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     summary = run_pipeline(pipeline, _cache(args), reporter=reporter, force=force, keep_going=args.keep_going,
                            executor=executor)
     reporter.summary(summary)

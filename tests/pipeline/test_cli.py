@@ -270,3 +270,11 @@ def test_a_malformed_scheduler_address_is_exit_2_before_anything_runs(write_reci
     err = capsys.readouterr().err
     assert f"--executor {spec!r} is not a scheduler address" in err and "fix: use --executor local" in err
     assert "unexpectedly" not in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("flag", ["--force", "--refresh"])
+def test_an_unknown_node_is_named_with_the_flag_that_gave_it(write_recipe, tmp_path, capsys, flag):
+    path = write_recipe(RECIPE)
+    assert main(["--cache-dir", str(tmp_path / "c"), "run", "-q", flag, "nosuch", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {flag} names unknown node(s): nosuch" in err and f"fix: give {flag} a node name" in err
