@@ -52,6 +52,7 @@ class Cache:
         """``blob_store``: where blobs live when not in ``<root>/blobs`` (a shared folder or fsspec URL);
         the index always stays on this machine (SQLite must not be shared over a network filesystem)."""
         self.root = root.resolve()
+        _check_folder(self.root)
         try:
             for sub in ("blobs", "tmp", "locks"):
                 (self.root / sub).mkdir(parents=True, exist_ok=True)
@@ -259,6 +260,29 @@ def process_alive(pid: int | None) -> bool:
     return True
 
 
+# What a cache folder holds: one with index/ is a cache; one without may hold only the others (its index
+# removed by hand). Anything else beside them is someone else's files.
+CACHE_ENTRIES = ("index", "blobs", "tmp", "locks", "journal", "leases")
+
+
+def _check_folder(root: Path) -> None:
+    """A CacheError (exit 2) when ``root`` is a file, or a non-empty folder that is not a cache: making
+    blobs/, index/ and tmp/ there, or a ``cache clear``, would mix into or delete someone else's files."""
+    fix = f"fix: give --cache-dir (or ${ENV_CACHE_DIR}) a new folder or an existing cache, e.g. --cache-dir cache"
+    if root.exists() and not root.is_dir():
+        raise CacheError(f"cache folder {root} is a file, not a folder\n    {fix}")
+    try:
+        entries = {entry.name for entry in root.iterdir()} if root.is_dir() else set()
+    except OSError:
+        return  # unreadable: opening it reports why, with its own fix
+    foreign = sorted(name for name in entries
+                     if name not in CACHE_ENTRIES and not name.startswith("index.damaged-"))
+    if foreign and "index" not in entries:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise CacheError(f"{root} does not look like a pipeline cache: it holds {shown} and no index/; it was "
+                         f"left untouched\n    {fix}")
+
+
 def _explain_os_error(exc: OSError | sqlite3.Error, root: Path) -> str:
     if not isinstance(exc, OSError):
         return f"cannot open the cache index in {root / 'index'}: {exc}; fix: `pipeline cache clear`, or " \
@@ -268,4 +292,8 @@ def _explain_os_error(exc: OSError | sqlite3.Error, root: Path) -> str:
                 f"fix: choose another with --cache-dir or ${ENV_CACHE_DIR}")
     if exc.errno == errno.ENOSPC:
         return f"no space left for the cache in {root}; fix: free disk space, or point --cache-dir elsewhere"
-    return f"cannot use cache folder {root}: {exc}"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return (f"cannot use cache folder {root}: a file stands where it or one of its folders should be\n"
+                f"    fix: choose another folder with --cache-dir or ${ENV_CACHE_DIR}")
+    return (f"cannot use cache folder {root}: {exc.strerror or exc}\n"
+            f"    fix: choose another folder with --cache-dir or ${ENV_CACHE_DIR}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from pipeline.cache import maintenance as m
 from pipeline.cli import main
@@ -89,3 +90,32 @@ def test_cache_commands(write_recipe, tmp_path, capsys):
 def test_parse_size_and_age():
     assert m.parse_size("10G") == 10 << 30 and m.parse_size("500MB") == 500 << 20 and m.parse_size("12") == 12
     assert m.parse_age("30d") == 30 * 86400 and m.parse_age("90m") == 5400 and m.parse_age("5") == 5
+
+
+def test_clear_refuses_a_folder_that_is_not_a_cache(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "photos"
+    (folder / "blobs" / "x").mkdir(parents=True)
+    (folder / "blobs" / "x" / "keep.jpg").write_bytes(b"mine")
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    assert main(["--cache-dir", str(folder), "cache", "clear"]) == 2
+    err = capsys.readouterr().err
+    assert "does not look like a pipeline cache: it holds notes.txt and no index/" in err and "fix: " in err
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before  # nothing deleted or made
+
+
+def test_a_cache_dir_that_is_a_file_is_exit_2_with_a_fix(tmp_path: Path, capsys) -> None:
+    (tmp_path / "f").write_text("mine", encoding="utf-8")
+    for folder, phrase in ((tmp_path / "f", "is a file, not a folder"), (tmp_path / "f" / "sub", "a file stands")):
+        assert main(["--cache-dir", str(folder), "cache", "du"]) == 2
+        err = capsys.readouterr().err
+        assert phrase in err and "fix: " in err and "Errno" not in err
+    assert (tmp_path / "f").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_cache_and_a_new_folder_are_both_accepted(tmp_path: Path, capsys) -> None:
+    assert main(["--cache-dir", str(tmp_path / "c"), "cache", "du"]) == 0  # made
+    assert main(["--cache-dir", str(tmp_path / "c"), "cache", "clear"]) == 0  # now a cache
+    (tmp_path / "c" / "index").rename(tmp_path / "c" / "gone")
+    (tmp_path / "c" / "gone").rename(tmp_path / "elsewhere")  # its index removed by hand: still a cache
+    assert main(["--cache-dir", str(tmp_path / "c"), "cache", "du"]) == 0
