@@ -24,6 +24,10 @@ IMAGE_HINT = "use a JPEG, PNG or WebP image file"
 # takes about 800 MB; Pillow's own limit (about 179 megapixels) is never reached, and its warning above
 # about 89 megapixels is superseded by this check.
 MAX_PIXELS = 100_000_000
+# So Pillow's warning is never shown: every picture is held to the recipe's limit (max_image_pixels, checked
+# before decoding here and in the render node's check) and is refused with the project's own message;
+# Pillow's raw warning, with its site-packages path, would only alarm about a picture that was accepted.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 # EXIF orientations that swap width and height when applied.
 _TRANSPOSING = {5, 6, 7, 8}
 _SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N")

@@ -187,3 +187,21 @@ def test_a_folder_named_like_a_picture_is_refused(project, guard):
     (project.root / "folder.jpg").mkdir()
     recipe = scene_recipe({"text": "Never spoken.", "image": "folder.jpg"})
     guard.refused("folder.yaml", recipe, "image:", "is a folder, not a file", field=("scene1.render", "image"))
+
+
+def test_a_large_accepted_picture_prints_no_raw_pillow_warning(tmp_path: Path) -> None:
+    """Pillow warns above ~89 megapixels, below the recipe's own limit (100): a 99 Mpx picture passed with a
+    raw DecompressionBombWarning and a site-packages path. Here Pillow's threshold is lowered so a small
+    picture stands in for a large one, in a child process (pytest would catch the warning itself)."""
+    import subprocess
+    import sys
+
+    Image.new("RGB", (64, 64), (200, 100, 50)).save(tmp_path / "big.png")
+    (tmp_path / "r.yaml").write_text("version: 1\noutput: {size: 160x288, fps: 10}\nscenes:\n"
+                                     "  - text: Hello there.\n    image: big.png\n", encoding="utf-8")
+    code = ("import sys; from PIL import Image; Image.MAX_IMAGE_PIXELS = 3000\n"
+            "from pipeline.cli import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", code, "validate", str(tmp_path / "r.yaml"), "--cache-dir",
+                           str(tmp_path / "c")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "DecompressionBombWarning" not in done.stderr and "site-packages" not in done.stderr
