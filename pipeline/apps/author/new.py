@@ -168,9 +168,10 @@ def create(name: str, script: Path | None = None, pictures: Path | None = None, 
     if not re.fullmatch(r"[\w][\w.-]*", stem):
         raise AuthorError(f"'{name}' is not a usable name",
                           hint="use letters, digits, '-', '_' or '.', e.g. pipeline new my-video")
-    if folder.exists() and not folder.is_dir():
-        raise AuthorError(f"{folder} is a file; choose another name",
-                          hint=f"pipeline new wants a new folder, e.g. pipeline new {stem}-video")
+    for place in (folder, *folder.parents):
+        if place.exists() and not place.is_dir():
+            raise AuthorError(f"{place} is a file; choose another name",
+                              hint=f"pipeline new wants a new folder, e.g. pipeline new {stem}-video")
     recipe = folder / f"{stem}.yaml"
     if recipe.exists():
         raise AuthorError(f"{recipe} already exists", hint="choose another name, or edit that recipe")

@@ -119,9 +119,10 @@ def test_bad_arguments_exit_2_with_a_fix_and_leave_no_recipe(tmp_path: Path, mon
 def test_a_name_taken_by_a_file_is_exit_2_and_the_file_is_kept(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "f").write_text("mine", encoding="utf-8")
-    assert main(["new", "f"]) == 2
-    err = capsys.readouterr().err
-    assert "f is a file; choose another name" in err and "fix:" in err
+    for name in ("f", "f/sub"):
+        assert main(["new", name]) == 2
+        err = capsys.readouterr().err
+        assert "error: f is a file; choose another name" in err and "fix:" in err
     assert (tmp_path / "f").read_text(encoding="utf-8") == "mine"
 
 
