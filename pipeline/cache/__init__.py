@@ -261,7 +261,7 @@ def process_alive(pid: int | None) -> bool:
 
 
 # What a cache folder holds: one with index/ is a cache; one without may hold only the others (its index
-# removed by hand). Anything else beside them is someone else's files.
+# removed by hand) and hidden files. Anything else beside them is someone else's files.
 CACHE_ENTRIES = ("index", "blobs", "tmp", "locks", "journal", "leases")
 
 
@@ -275,8 +275,9 @@ def _check_folder(root: Path) -> None:
         entries = {entry.name for entry in root.iterdir()} if root.is_dir() else set()
     except OSError:
         return  # unreadable: opening it reports why, with its own fix
-    foreign = sorted(name for name in entries
-                     if name not in CACHE_ENTRIES and not name.startswith("index.damaged-"))
+    # hidden files are a folder's own housekeeping (the project's cache/.gitignore, .DS_Store), not data
+    foreign = sorted(name for name in entries if name not in CACHE_ENTRIES
+                     and not name.startswith(("index.damaged-", ".")))
     if foreign and "index" not in entries:
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise CacheError(f"{root} does not look like a pipeline cache: it holds {shown} and no index/; it was "

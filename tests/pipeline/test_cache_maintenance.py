@@ -113,6 +113,14 @@ def test_a_cache_dir_that_is_a_file_is_exit_2_with_a_fix(tmp_path: Path, capsys)
     assert (tmp_path / "f").read_text(encoding="utf-8") == "mine"
 
 
+def test_the_projects_own_cache_folder_of_a_fresh_clone_is_accepted(tmp_path: Path, capsys) -> None:
+    """A fresh clone's cache/ holds only its .gitignore: the quick start's first run uses it."""
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / ".gitignore").write_text("*\n!.gitignore\n", encoding="utf-8")
+    assert main(["--cache-dir", str(tmp_path / "cache"), "cache", "du"]) == 0
+    assert (tmp_path / "cache" / "index").is_dir()
+
+
 def test_a_cache_and_a_new_folder_are_both_accepted(tmp_path: Path, capsys) -> None:
     assert main(["--cache-dir", str(tmp_path / "c"), "cache", "du"]) == 0  # made
     assert main(["--cache-dir", str(tmp_path / "c"), "cache", "clear"]) == 0  # now a cache
