@@ -20,13 +20,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pipeline.node import NodeInputError
 
 IMAGE_HINT = "use a JPEG, PNG or WebP image file"
-# The largest picture accepted: 100 megapixels (12000x8000 fits). Decoding a 16-bit RGBA PNG of this size
-# takes about 800 MB; Pillow's own limit (about 179 megapixels) is never reached, and its warning above
-# about 89 megapixels is superseded by this check.
+# The largest picture accepted by default: 100 megapixels (12000x8000 fits). Decoding a 16-bit RGBA PNG of
+# this size takes about 800 MB. A recipe may raise it (limits: {max_image_megapixels: ...}, up to 1000).
 MAX_PIXELS = 100_000_000
-# So Pillow's warning is never shown: every picture is held to the recipe's limit (max_image_pixels, checked
-# before decoding here and in the render node's check) and is refused with the project's own message;
-# Pillow's raw warning, with its site-packages path, would only alarm about a picture that was accepted.
+# Every picture is held to the recipe's limit on its header, before decoding (here and in the render
+# node's check), and refused with the project's own message. Pillow's own guard would refuse above about
+# 179 megapixels whatever the recipe allows, with its own words ("could be decompression bomb DOS attack")
+# and a hint to use a JPEG, PNG or WebP given for a PNG; and its warning above 89 megapixels, with its
+# site-packages path, would only alarm about a picture that was accepted. So the project's limit is the one.
+Image.MAX_IMAGE_PIXELS = None
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 # EXIF orientations that swap width and height when applied.
 _TRANSPOSING = {5, 6, 7, 8}

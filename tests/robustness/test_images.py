@@ -164,6 +164,12 @@ def over_the_limit(path: Path) -> None:
     Image.new("1", (12000, 10000), 0).save(path, "PNG")
 
 
+def past_pillows_own_limit(path: Path) -> None:
+    """20000x10000 (200 megapixels), past Pillow's own guard (about 179): it was refused in Pillow's words
+    ("could be decompression bomb DOS attack") with a hint to use a JPEG, PNG or WebP, for a PNG."""
+    Image.new("1", (20000, 10000), 0).save(path, "PNG")
+
+
 BAD = [
     ("truncated-jpeg", "cut.jpg", truncated(ASSETS / "city.jpg", 0.4), ["could not be decoded"]),
     ("truncated-png", "cut.png", truncated_png, ["cut.png"]),
@@ -172,6 +178,7 @@ BAD = [
     ("audio-named-png", "sound.png", lambda p: p.write_bytes((ASSETS / "music.ogg").read_bytes()),
      ["not an image that can be read"]),
     ("over-pixel-limit", "giant.png", over_the_limit, ["12000x10000", "limit of 100 megapixels"]),
+    ("past-pillows-limit", "huge.png", past_pillows_own_limit, ["20000x10000", "limit of 100 megapixels"]),
 ]
 
 
