@@ -14,8 +14,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from nodes.media.ffmpeg import ffmpeg_exe
-from nodes.media.mp4 import video_track
-from nodes.media.probe import probe
+from nodes.media.probe import frame_count
 from nodes.render.bounds import MAX_FPS, MAX_SCENE_FRAMES
 from nodes.render.segments import join_segments
 from nodes.render.soundtrack import aac_frames_for, encode_soundtrack, read_soundtrack
@@ -31,16 +30,6 @@ from pipeline.node import (
     Resources,
     RunContext,
 )
-
-
-def _frames(segment: Path) -> int | None:
-    """A segment's frame count: from its MP4 boxes (a 10-minute scene has 300 segments, and probing each
-    one decodes a key frame), else from a probe, which also says what is wrong with a broken file."""
-    track = video_track(segment)
-    if track is not None:
-        return track.frames
-    info = probe(segment, field="segments")
-    return info.video.frames if info.video is not None else None
 
 
 class JoinParams(Params):
@@ -123,7 +112,7 @@ class Join(NodeType):
         if not isinstance(segments, list) or len(segments) != len(params.frames):
             raise _count_error(len(segments) if isinstance(segments, list) else 0, params)
         for index, (path, expected) in enumerate(zip(segments, params.frames, strict=True)):
-            found = _frames(path)
+            found = frame_count(path, field="segments")
             if found is not None and found != expected:
                 raise NodeInputError(f"segment {index + 1} ({path.name}) has {found} frames, not {expected}",
                                      field="frames", hint="the frame counts must match the segments' ranges")

@@ -40,7 +40,7 @@ from nodes.media.encoder import (
 )
 from nodes.media.ffmpeg import FeedFn, ffmpeg_exe, ffmpeg_version, run_ffmpeg
 from nodes.media.filters import frames_for
-from nodes.media.probe import probe
+from nodes.media.probe import frame_count, probe
 from nodes.render.auto import content_digest, resolve_auto
 from nodes.render.bounds import MAX_FPS, MAX_SCENE_FRAMES, MAX_SCENE_SECONDS
 from nodes.render.command import ClipSound, Pictures, Sound, render_args, segment_args
@@ -555,9 +555,33 @@ def _no_length() -> NodeInputError:
                           hint="give the scene `duration: <seconds>`, or narration text or audio")
 
 
+# Narrations measured in this process, by file identity (device, inode, size, mtime): a scene's check, its
+# split and its run each ask, and measuring decodes the whole file (about a second for ten compressed
+# minutes). The identity, not the path: the split reads a copy of the input linked into a scratch folder.
+_NARRATIONS: dict[tuple[int, int, int, int], tuple[int, float]] = {}
+_NARRATIONS_LOCK = threading.Lock()
+
+
 def narration_format(path: Path) -> tuple[int, float]:
     """Channels and length (seconds) of the narration file: the length sets the scene's frames. It is
-    the decoded sound's, to the sample, not the container's (``decoded_length``)."""
+    the decoded sound's, to the sample, not the container's (``decoded_length``); measured once a file."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return _measure_narration(path)  # says what is wrong with it
+    identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _NARRATIONS_LOCK:
+        known = _NARRATIONS.get(identity)
+    if known is None:
+        known = _measure_narration(path)
+        with _NARRATIONS_LOCK:
+            if len(_NARRATIONS) >= 256:
+                _NARRATIONS.clear()
+            _NARRATIONS[identity] = known
+    return known
+
+
+def _measure_narration(path: Path) -> tuple[int, float]:
     from nodes.media.decode import AudioDecodeError, decoded_length
 
     info = probe(path, field="audio")
@@ -587,8 +611,7 @@ def _scene_length(params: RenderParams, narration: float | None, clip: Clip | No
 def _check_frames(output: Path, expected: int) -> None:
     """The scene's MP4 holds exactly ``expected`` frames: the merge places scenes, their sound and their
     captions end to end by that count, so a short scene would cut its narration and shift all that follows."""
-    info = probe(output, field="video", decode=False)
-    got = info.video.frames if info.video is not None else 0
+    got = frame_count(output, field="video") or 0
     if got != expected:
         raise NodeError(f"the render made {got} frames, but the scene needs {expected}",
                         hint="this is a bug in the render node: report it with the scene's picture or clip")

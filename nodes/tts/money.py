@@ -30,22 +30,22 @@ _CURRENCIES: dict[str, tuple[str, str, str | None, str | None]] = {
 _CODES = frozenset(code for code in _CURRENCIES if code.isalpha())
 _SYMBOL = "|".join(re.escape(c) for c in sorted(_CURRENCIES, key=len, reverse=True))
 _SYMBOL_ONLY = "|".join(re.escape(c) for c in sorted(_CURRENCIES, key=len, reverse=True) if c not in _CODES)
-_NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
+NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"  # digits, with thousands commas (spoken_text.py too)
 _SCALE = r"thousand|million|billion|trillion"
 # An amount: "1,200.50", "1.234,56" and "5,50" (decimal commas), "40".
 _AMOUNT = r"\d{1,3}(?:\.\d{3})+,\d{2}|\d+,\d{2}(?![\d,])|(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _SIGN = r"[-\u2212+]"
 
 # Magnitude suffixes: "$5m", "\u00a31.2m", "$3bn", "\u00a320k", "$2B", "$1tn".
-_MONEY_SUFFIX = re.compile(rf"({_SYMBOL_ONLY})((?:{_NUMBER})(?:\.\d+)?)\s?(k|K|m|M|mn|bn|b|B|tn|T)(?![\w])")
+_MONEY_SUFFIX = re.compile(rf"({_SYMBOL_ONLY})((?:{NUMBER})(?:\.\d+)?)\s?(k|K|m|M|mn|bn|b|B|tn|T)(?![\w])")
 _SUFFIX_SCALES = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "mn": "million",
                   "bn": "billion", "b": "billion", "B": "billion", "tn": "trillion", "T": "trillion"}
 _PENCE = re.compile(r"(?<![\w.,])(\d+)p\b")
 # "$5-10" and "$5-$10" become "$5 to $10".
-_DASH = r"(?:-|\s?[\u2013\u2014]\s?)"
-_MONEY_RANGE = re.compile(rf"({_SYMBOL_ONLY})((?:{_NUMBER})(?:\.\d+)?){_DASH}(?:{_SYMBOL_ONLY})?(?=\d)")
+DASH = r"(?:-|\s?[\u2013\u2014]\s?)"  # a range's dash: a touching hyphen, a dash spaced or not
+_MONEY_RANGE = re.compile(rf"({_SYMBOL_ONLY})((?:{NUMBER})(?:\.\d+)?){DASH}(?:{_SYMBOL_ONLY})?(?=\d)")
 # "3-5 €" becomes "3 € to 5 €", as "$5-10" does.
-_RANGE_AFTER = re.compile(rf"(?<![\w.,])({_AMOUNT}){_DASH}(?=(?:{_AMOUNT})(\s?)({_SYMBOL})(?![\w]))")
+_RANGE_AFTER = re.compile(rf"(?<![\w.,])({_AMOUNT}){DASH}(?=(?:{_AMOUNT})(\s?)({_SYMBOL})(?![\w]))")
 _BEFORE = re.compile(rf"(?<![\w.,])(?P<sign>{_SIGN}?)(?P<cur>{_SYMBOL})(?P<space>\s?)(?P<sign2>{_SIGN}?)"
                      rf"(?P<amount>{_AMOUNT})(?:\s+(?P<scale>{_SCALE})\b)?(?![\d.,]*\d)")
 _AFTER = re.compile(rf"(?<![\w.,])(?P<sign>{_SIGN}?)(?P<amount>{_AMOUNT})(?![\d.,]*\d)(?:\s+(?P<scale>{_SCALE}))?"

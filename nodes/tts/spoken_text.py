@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from nodes.tts.addresses import read_addresses
-from nodes.tts.money import read_money
+from nodes.tts.money import DASH, NUMBER, read_money
 from nodes.tts.names import read_codes, read_names
 from nodes.tts.notation import read_notation
 from nodes.tts.numbers import MAX_DIGITS, as_name, cardinal, decimal, digits, fraction, ordinal, year
@@ -25,7 +25,6 @@ _MONTH_ABBR = {m[:3].lower(): m for m in _MONTHS} | {"sept": "September"}
 _MONTH_NAME = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|" \
               r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 
-_NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
 _PERCENT = re.compile(r"((?<![\w.,])[-\u2212+])?(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?%")
 _NUMERIC_DATE = re.compile(r"(?<![\w.,/:-])(\d{1,2})/(\d{1,2})/(\d{4})(?![\w]|[.,/:-]\d)")
 _ISO_DATE = re.compile(r"(?<![\w.,/:-])(\d{4})-(\d{2})-(\d{2})(?![\w]|[.,/:-]\d)")  # not inside a serial
@@ -53,20 +52,19 @@ _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\b(?!:\d)")
 # A hyphen must touch both sides; a dash may be spaced. A phone number ("555-1234", "(212) 555-1234") or
 # another run of three or more hyphenated groups (an ISBN) is read digit by digit instead (phones.py reads
 # those with a country code or an area code in brackets).
-_DASH = r"(?:-|\s?[–—]\s?)"
-_CLOCK_RANGE = re.compile(rf"\b(\d{{1,2}}:\d{{2}}){_DASH}(?=\d{{1,2}}:\d{{2}}\b)")
-_WORD_RANGE = re.compile(rf"\b(\d+(?:st|nd|rd|th)|\d{{1,3}}0s){_DASH}(?=(?:\d+(?:st|nd|rd|th)|\d{{1,3}}0s)\b)")
-_MONTH_DAY_RANGE = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?{_DASH}{_DAY}(?:st|nd|rd|th)?\b"
+_CLOCK_RANGE = re.compile(rf"\b(\d{{1,2}}:\d{{2}}){DASH}(?=\d{{1,2}}:\d{{2}}\b)")
+_WORD_RANGE = re.compile(rf"\b(\d+(?:st|nd|rd|th)|\d{{1,3}}0s){DASH}(?=(?:\d+(?:st|nd|rd|th)|\d{{1,3}}0s)\b)")
+_MONTH_DAY_RANGE = re.compile(rf"\b({_MONTH_NAME})\s+{_DAY}(?:st|nd|rd|th)?{DASH}{_DAY}(?:st|nd|rd|th)?\b"
                               rf"(?![.,:-]\d)(?:,?\s+(\d{{4}})\b(?![.,/:-]\d))?")
 _PHONE = re.compile(r"(?<![\w.,/:-])(?:\d{3}-)?[2-9]\d{2}-\d{4}(?![\w]|[.,/:-]\d)"
                     r"|(?<![\w.,/:-])\d+(?:-\d+){2,}(?![\w]|[.,/:-]\d)")  # and any serial: 978-3-16-148410-0
-_RANGE = re.compile(rf"(?<![\w.,/:-])((?:{_NUMBER})(?:\.\d+)?)(%?){_DASH}((?:{_NUMBER})(?:\.\d+)?)(%?)"
+_RANGE = re.compile(rf"(?<![\w.,/:-])((?:{NUMBER})(?:\.\d+)?)(%?){DASH}((?:{NUMBER})(?:\.\d+)?)(%?)"
                     r"(?![\w]|[.,/:-]\d)")
 _ORDINAL = re.compile(rf"\b(\d{{1,{MAX_DIGITS}}})(?:st|nd|rd|th)\b")
 _DECADE = re.compile(r"['\u2019]?\b(\d{1,3})0s\b")  # 1990s, 90s, '90s
 _YEAR = re.compile(r"(?<![\d,.-])(1[1-9]\d\d|20\d\d)(?!\d|[,.-]\d)")
 # After a word's hyphen ("page-3") or an ellipsis ("...5") a number is read too.
-_PLAIN_NUMBER = re.compile(rf"(?:(?<![\w.-])|(?<=[a-z]-)|(?<=\.\.\.)|(?<=\u2026))([-\u2212]?)({_NUMBER})(\.\d+)?"
+_PLAIN_NUMBER = re.compile(rf"(?:(?<![\w.-])|(?<=[a-z]-)|(?<=\.\.\.)|(?<=\u2026))([-\u2212]?)({NUMBER})(\.\d+)?"
                            r"(?![\w]|[.,]\d)")
 _POINT_NUMBER = re.compile(r"(?<![\w.,])\.(\d+)(?![\w]|[.,]\d)")  # ".5": the zero left out
 # A decimal comma after thousands written with dots ("1.000,5") is no English number: it is rewritten
@@ -77,7 +75,7 @@ _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 # Numbers listed with commas and no spaces ("10,20", "1,2,3") that make no single number: each is read on
 # its own (the plain-number pass would read only the last). A well-formed "1,200" is left to that pass.
 _NUMBER_LIST = re.compile(r"(?<![\w.,/-])\d+(?:,\d+)+(?![\w]|[.,/-]\d)")
-_ONE_NUMBER = re.compile(_NUMBER)
+_ONE_NUMBER = re.compile(NUMBER)
 _DIGIT_RUN = re.compile(r"\d+")
 
 # Abbreviations read as words.

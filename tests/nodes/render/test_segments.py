@@ -173,7 +173,8 @@ def test_the_join_reads_its_segments_the_same_without_the_box_reader(folder: Pat
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The join reads frame counts and encoder configurations from the segments' MP4 boxes; with that fast
     path forced off (libavformat reads them) it writes the same bytes and still catches a wrong count."""
-    from nodes.render import join, segments
+    from nodes.media import probe as probe_module
+    from nodes.render import segments
     from nodes.render.join import Join
     from pipeline.node import NodeInputError, RunContext
 
@@ -191,7 +192,7 @@ def test_the_join_reads_its_segments_the_same_without_the_box_reader(folder: Pat
     fast = joined("fast.mp4", counts)
     with pytest.raises(NodeInputError, match="segment 2 .* has 10 frames, not 9"):
         joined("wrong.mp4", [10, 9, 10, 10, 10])
-    monkeypatch.setattr(join, "video_track", lambda path: None)
+    monkeypatch.setattr(probe_module, "video_track", lambda path: None)  # the join reads frame counts there
     monkeypatch.setattr(segments, "video_track", lambda path: None)
     assert joined("plain.mp4", counts) == fast == (folder / "out" / "joined.mp4").read_bytes()
     with pytest.raises(NodeInputError, match="segment 2 .* has 10 frames, not 9"):
